@@ -1,0 +1,60 @@
+//! The audit log: who changed what, when, from where. Written in the same transaction as the
+//! change; browsable by owners and admins.
+
+mod handlers;
+pub mod model;
+
+use actix_web::HttpRequest;
+
+use crate::auth::roles::STAFF;
+use crate::web::context::{client_ip, CurrentUser};
+use crate::web::routes::{Access, Routes};
+
+pub use model::record;
+
+pub fn routes(r: &mut Routes) {
+    r.get("/admin/audit", Access::Roles(STAFF), handlers::index);
+}
+
+/// Who did it, and from where.
+#[derive(Debug, Clone)]
+pub struct AuditActor {
+    pub id: Option<i64>,
+    pub label: String,
+    pub ip: Option<String>,
+}
+
+impl AuditActor {
+    pub fn user(user: &CurrentUser, req: &HttpRequest) -> AuditActor {
+        AuditActor {
+            id: Some(user.id),
+            label: user.email.clone(),
+            ip: Some(ip_of(req)),
+        }
+    }
+
+    /// Someone not signed in (set-up, invitations, password resets), known by their address.
+    pub fn anonymous(label: &str, req: &HttpRequest) -> AuditActor {
+        AuditActor {
+            id: None,
+            label: label.into(),
+            ip: Some(ip_of(req)),
+        }
+    }
+
+    pub fn system(label: &str) -> AuditActor {
+        AuditActor {
+            id: None,
+            label: label.into(),
+            ip: None,
+        }
+    }
+}
+
+fn ip_of(req: &HttpRequest) -> String {
+    let trust = req
+        .app_data::<actix_web::web::Data<crate::web::AppState>>()
+        .map(|s| s.settings.trust_proxy)
+        .unwrap_or(false);
+    client_ip(req, trust)
+}

@@ -1,0 +1,789 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::model::{self, ApiTokenRow, PURPOSE_INVITATION, PURPOSE_RESET};
+use super::service::{self, parse_email, parse_name, parse_time_zone, time_zone_choices};
+use super::throttle::{self, LoginPolicy};
+use super::{password, start_session, ApiClient};
+use crate::audit::{self, AuditActor};
+use crate::db::now;
+use crate::web::context::{format_in_zone, CurrentUser, PageCtx};
+use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::{redirect_with, render, render_status, see_other, AppState};
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or_default().to_string()
+}
+
+/// Only local paths, so a link cannot send a user elsewhere after signing in.
+fn safe_next(next: &Option<String>) -> String {
+    match next.as_deref().map(str::trim) {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.starts_with("/logout") =>
+        {
+            n.to_string()
+        }
+        _ => "/".into(),
+    }
+}
+
+async fn hash_off_thread(password: String) -> AppResult<String> {
+    web::block(move || password::hash(&password))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+// ---- set-up ---------------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SetupForm {
+    name: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    password_confirm: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+struct SetupPage {
+    ctx: PageCtx,
+    name: String,
+    email: String,
+    time_zone: String,
+    time_zones: Vec<&'static str>,
+    errors: FieldErrors,
+}
+
+impl SetupPage {
+    fn tz_selected(&self, tz: &str) -> bool {
+        self.time_zone == tz
+    }
+}
+
+async fn has_users(state: &AppState) -> AppResult<bool> {
+    Ok(state.db.read(|c| Ok(model::count_users(c)?)).await? > 0)
+}
+
+pub async fn setup_form(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if has_users(&state).await? {
+        return Err(AppError::NotFound);
+    }
+    render(&SetupPage {
+        ctx,
+        name: String::new(),
+        email: String::new(),
+        time_zone: "America/New_York".into(),
+        time_zones: time_zone_choices(),
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn setup(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<SetupForm>,
+) -> AppResult<HttpResponse> {
+    if has_users(&state).await? {
+        return Err(AppError::NotFound);
+    }
+    let form = form.into_inner();
+    let mut errors = FieldErrors::new();
+    let name = parse_name(&text(&form.name))
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let email = parse_email(&text(&form.email))
+        .map_err(|m| errors.add("email", m))
+        .ok();
+    let tz = parse_time_zone(&text(&form.time_zone))
+        .map_err(|m| errors.add("time_zone", m))
+        .ok();
+    let pw = text(&form.password);
+    if let Err(m) = password::validate_new(
+        &pw,
+        form.password_confirm.as_deref(),
+        email.as_deref().unwrap_or(""),
+    ) {
+        errors.add("password", m);
+    }
+    let (Some(name), Some(email), Some(tz), true) = (name, email, tz, errors.is_empty()) else {
+        let page = SetupPage {
+            ctx,
+            name: text(&form.name),
+            email: text(&form.email),
+            time_zone: text(&form.time_zone),
+            time_zones: time_zone_choices(),
+            errors,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let hash = hash_off_thread(pw).await?;
+    let who = AuditActor::anonymous(&email, &req);
+    let id = state
+        .db
+        .write(move |c| service::create_first_owner(c, &who, &email, &name, &hash, &tz))
+        .await?;
+    start_session(&session, id, 1)?;
+    Ok(redirect_with(
+        &session,
+        "/",
+        "success",
+        "Your agency is set up and you are signed in as its owner. Invite your team from Users.",
+    ))
+}
+
+// ---- sign in and out ------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LoginForm {
+    email: Option<String>,
+    password: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+pub async fn login_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    if !has_users(&state).await? {
+        return Ok(see_other("/setup"));
+    }
+    if ctx.user.is_some() {
+        return Ok(see_other(&safe_next(&query.next)));
+    }
+    render(&LoginPage {
+        ctx,
+        email: String::new(),
+        next: safe_next(&query.next),
+        error: None,
+    })
+}
+
+pub async fn login(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let next = safe_next(&form.next);
+    let email = text(&form.email).trim().to_lowercase();
+    let pw = text(&form.password);
+    let fail = |ctx: PageCtx, status: StatusCode, message: &str| {
+        render_status(
+            status,
+            &LoginPage {
+                ctx,
+                email: text(&form.email),
+                next: next.clone(),
+                error: Some(message.into()),
+            },
+        )
+    };
+    if email.is_empty() || pw.is_empty() {
+        return fail(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your e-mail address and password.",
+        );
+    }
+    let lookup = email.clone();
+    let user = state
+        .db
+        .read(move |c| Ok(model::find_user_by_email(c, &lookup)?))
+        .await?;
+    let t = now();
+    if let Some(u) = user
+        .as_ref()
+        .filter(|u| throttle::is_locked(u.locked_until, t))
+    {
+        let until = format_in_zone(u.locked_until.unwrap_or(t), u.tz());
+        let msg = format!("Too many failed attempts: this account is locked until {until}. You can reset your password to get in sooner.");
+        return fail(ctx, StatusCode::TOO_MANY_REQUESTS, &msg);
+    }
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = web::block(move || service::password_matches(hash.as_deref(), &pw))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let policy = LoginPolicy {
+        backoff: state.settings.login_backoff,
+        threshold: state.settings.lockout_threshold,
+        lock_for: state.settings.lockout_duration,
+    };
+    match user {
+        Some(u) if matches && u.active => {
+            let who = AuditActor {
+                id: Some(u.id),
+                ..AuditActor::anonymous(&u.email, &req)
+            };
+            let id = u.id;
+            state
+                .db
+                .write(move |c| {
+                    model::record_login(c, id)?;
+                    audit::record(c, &who, "user.signed_in", "user", Some(id), "")?;
+                    Ok(())
+                })
+                .await?;
+            start_session(&session, u.id, u.session_version)?;
+            Ok(see_other(&next))
+        }
+        Some(_) if matches => fail(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "This account has been deactivated. Ask your agency's owner to reactivate it.",
+        ),
+        Some(u) => {
+            let outcome = throttle::after_failure(u.failed_logins, t, policy);
+            let who = AuditActor::anonymous(&u.email, &req);
+            let id = u.id;
+            state
+                .db
+                .write(move |c| {
+                    model::record_failed_login(c, id, outcome.failed_logins, outcome.locked_until)?;
+                    if outcome.locked_until.is_some() {
+                        audit::record(
+                            c,
+                            &who,
+                            "user.locked",
+                            "user",
+                            Some(id),
+                            "too many failed sign-in attempts",
+                        )?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            tokio::time::sleep(outcome.delay).await;
+            match outcome.locked_until {
+                Some(until) => {
+                    let msg = format!(
+                        "Too many failed attempts: this account is locked until {}. You can reset your password to get in sooner.",
+                        format_in_zone(until, u.tz())
+                    );
+                    fail(ctx, StatusCode::TOO_MANY_REQUESTS, &msg)
+                }
+                None => fail(
+                    ctx,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The e-mail address or password is not right.",
+                ),
+            }
+        }
+        None => fail(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The e-mail address or password is not right.",
+        ),
+    }
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    see_other("/login")
+}
+
+// ---- one-time links -------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PasswordForm {
+    password: Option<String>,
+    password_confirm: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/set_password.html")]
+struct SetPasswordPage {
+    ctx: PageCtx,
+    heading: &'static str,
+    intro: String,
+    action: String,
+    button: &'static str,
+    errors: FieldErrors,
+}
+
+fn link_page(
+    ctx: PageCtx,
+    purpose: &str,
+    user: &model::UserRow,
+    secret: &str,
+    errors: FieldErrors,
+) -> SetPasswordPage {
+    if purpose == PURPOSE_INVITATION {
+        SetPasswordPage {
+            ctx,
+            heading: "Welcome to Agency Engine",
+            intro: format!(
+                "Hello {}. Choose a password for {} to finish setting up your account.",
+                user.name, user.email
+            ),
+            action: format!("/invitations/{secret}"),
+            button: "Set password and sign in",
+            errors,
+        }
+    } else {
+        SetPasswordPage {
+            ctx,
+            heading: "Choose a new password",
+            intro: format!(
+                "Choose a new password for {}. You will be signed out everywhere else.",
+                user.email
+            ),
+            action: format!("/password-reset/{secret}"),
+            button: "Save password and sign in",
+            errors,
+        }
+    }
+}
+
+async fn link_form(
+    ctx: PageCtx,
+    state: &AppState,
+    secret: String,
+    purpose: &'static str,
+) -> AppResult<HttpResponse> {
+    let hash = super::tokens::digest(&secret);
+    let found = state
+        .db
+        .read(move |c| Ok(model::find_usable_token(c, &hash, purpose)?))
+        .await?;
+    let (_, user) = found.map_err(service::link_error)?;
+    render(&link_page(ctx, purpose, &user, &secret, FieldErrors::new()))
+}
+
+async fn use_link(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: &AppState,
+    secret: String,
+    purpose: &'static str,
+    form: PasswordForm,
+) -> AppResult<HttpResponse> {
+    let hash = super::tokens::digest(&secret);
+    let found = state
+        .db
+        .read(move |c| Ok(model::find_usable_token(c, &hash, purpose)?))
+        .await?;
+    let (_, user) = found.map_err(service::link_error)?;
+    let pw = text(&form.password);
+    if let Err(m) = password::validate_new(&pw, form.password_confirm.as_deref(), &user.email) {
+        let mut errors = FieldErrors::new();
+        errors.add("password", m);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &link_page(ctx, purpose, &user, &secret, errors),
+        );
+    }
+    let pw_hash = hash_off_thread(pw).await?;
+    let who = AuditActor::anonymous(&user.email, &req);
+    let (id, version) = state
+        .db
+        .write(move |c| service::set_password_with_link(c, &who, &secret, purpose, &pw_hash))
+        .await?;
+    start_session(&session, id, version)?;
+    let msg = if purpose == PURPOSE_INVITATION {
+        "Your password is set and you are signed in. Welcome aboard."
+    } else {
+        "Your password has been changed and you are signed in."
+    };
+    Ok(redirect_with(&session, "/", "success", msg))
+}
+
+pub async fn invitation_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    link_form(ctx, &state, path.into_inner(), PURPOSE_INVITATION).await
+}
+
+pub async fn accept_invitation(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    use_link(
+        req,
+        ctx,
+        session,
+        &state,
+        path.into_inner(),
+        PURPOSE_INVITATION,
+        form.into_inner(),
+    )
+    .await
+}
+
+pub async fn reset_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    link_form(ctx, &state, path.into_inner(), PURPOSE_RESET).await
+}
+
+pub async fn reset(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    use_link(
+        req,
+        ctx,
+        session,
+        &state,
+        path.into_inner(),
+        PURPOSE_RESET,
+        form.into_inner(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ResetRequestForm {
+    email: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/reset_request.html")]
+struct ResetRequestPage {
+    ctx: PageCtx,
+    email: String,
+    errors: FieldErrors,
+}
+
+pub async fn reset_request_form(ctx: PageCtx) -> AppResult<HttpResponse> {
+    render(&ResetRequestPage {
+        ctx,
+        email: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn reset_request(
+    req: HttpRequest,
+    ctx: PageCtx,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<ResetRequestForm>,
+) -> AppResult<HttpResponse> {
+    let raw = text(&form.email);
+    let email = match parse_email(&raw) {
+        Ok(e) => e,
+        Err(m) => {
+            let mut errors = FieldErrors::new();
+            errors.add("email", m);
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ResetRequestPage {
+                    ctx,
+                    email: raw,
+                    errors,
+                },
+            );
+        }
+    };
+    let who = AuditActor::anonymous(&email, &req);
+    let settings = state.settings.clone();
+    let e = email.clone();
+    state
+        .db
+        .write(move |c| service::request_password_reset(c, &who, &e, &settings))
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(
+        &session,
+        "/login",
+        "info",
+        format!("If {email} belongs to an account, a link to choose a new password is on its way. It expires in {} minutes.", state.settings.password_reset_ttl.as_secs() / 60),
+    ))
+}
+
+// ---- the user's own account -----------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AccountForm {
+    name: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ChangePasswordForm {
+    current_password: Option<String>,
+    password: Option<String>,
+    password_confirm: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/account.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    name: String,
+    email: String,
+    role: String,
+    time_zone: String,
+    time_zones: Vec<&'static str>,
+    errors: FieldErrors,
+}
+
+impl AccountPage {
+    fn tz_selected(&self, tz: &str) -> bool {
+        self.time_zone == tz
+    }
+}
+
+fn account_page(
+    ctx: PageCtx,
+    user: &CurrentUser,
+    name: String,
+    time_zone: String,
+    errors: FieldErrors,
+) -> AccountPage {
+    AccountPage {
+        ctx,
+        name,
+        email: user.email.clone(),
+        role: user.role.label().into(),
+        time_zone,
+        time_zones: time_zone_choices(),
+        errors,
+    }
+}
+
+pub async fn account(ctx: PageCtx, user: CurrentUser) -> AppResult<HttpResponse> {
+    render(&account_page(
+        ctx,
+        &user,
+        user.name.clone(),
+        user.time_zone.name().into(),
+        FieldErrors::new(),
+    ))
+}
+
+pub async fn update_account(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<AccountForm>,
+) -> AppResult<HttpResponse> {
+    let mut errors = FieldErrors::new();
+    let name = parse_name(&text(&form.name))
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let tz = parse_time_zone(&text(&form.time_zone))
+        .map_err(|m| errors.add("time_zone", m))
+        .ok();
+    let (Some(name), Some(tz)) = (name, tz) else {
+        let page = account_page(ctx, &user, text(&form.name), text(&form.time_zone), errors);
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let who = AuditActor::user(&user, &req);
+    let id = user.id;
+    state
+        .db
+        .write(move |c| service::update_profile(c, &who, id, &name, &tz))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        "/account",
+        "success",
+        "Your account is saved.",
+    ))
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<ChangePasswordForm>,
+) -> AppResult<HttpResponse> {
+    let id = user.id;
+    let row = state.db.read(move |c| Ok(model::find_user(c, id)?)).await?;
+    let current = text(&form.current_password);
+    let hash = row.password_hash.clone();
+    let ok = web::block(move || service::password_matches(hash.as_deref(), &current))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let mut errors = FieldErrors::new();
+    if !ok {
+        errors.add("current_password", "This is not your current password.");
+    }
+    let pw = text(&form.password);
+    if let Err(m) = password::validate_new(&pw, form.password_confirm.as_deref(), &user.email) {
+        errors.add("password", m);
+    }
+    if !errors.is_empty() {
+        let page = account_page(
+            ctx,
+            &user,
+            user.name.clone(),
+            user.time_zone.name().into(),
+            errors,
+        );
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let pw_hash = hash_off_thread(pw).await?;
+    let who = AuditActor::user(&user, &req);
+    let version = state
+        .db
+        .write(move |c| {
+            model::set_password(c, id, &pw_hash)?;
+            audit::record(c, &who, "user.password_changed", "user", Some(id), "")?;
+            Ok(model::find_user(c, id)?.session_version)
+        })
+        .await?;
+    // This browser stays signed in; every other session of the user ends.
+    start_session(&session, id, version)?;
+    Ok(redirect_with(
+        &session,
+        "/account",
+        "success",
+        "Your password is changed. Other devices have been signed out.",
+    ))
+}
+
+// ---- API tokens -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "auth/api_tokens.html")]
+struct ApiTokensPage {
+    ctx: PageCtx,
+    tokens: Vec<ApiTokenRow>,
+    new_token: Option<String>,
+    name: String,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ApiTokenForm {
+    name: Option<String>,
+}
+
+pub async fn api_tokens(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let tokens = state.db.read(|c| Ok(model::list_api_tokens(c)?)).await?;
+    render(&ApiTokensPage {
+        ctx,
+        tokens,
+        new_token: None,
+        name: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn create_api_token(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<ApiTokenForm>,
+) -> AppResult<HttpResponse> {
+    let name = text(&form.name);
+    let who = AuditActor::user(&user, &req);
+    let n = name.clone();
+    let created = state
+        .db
+        .write(move |c| service::create_api_token(c, &who, &n))
+        .await;
+    let tokens_now = state.db.read(|c| Ok(model::list_api_tokens(c)?));
+    match created {
+        Ok((_, token)) => {
+            let tokens = tokens_now.await?;
+            render_status(
+                StatusCode::CREATED,
+                &ApiTokensPage {
+                    ctx,
+                    tokens,
+                    new_token: Some(token),
+                    name: String::new(),
+                    errors: FieldErrors::new(),
+                },
+            )
+        }
+        Err(AppError::Validation(errors)) => {
+            let tokens = tokens_now.await?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ApiTokensPage {
+                    ctx,
+                    tokens,
+                    new_token: None,
+                    name,
+                    errors,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn revoke_api_token(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let who = AuditActor::user(&user, &req);
+    let actor = user.actor();
+    let msg = state
+        .db
+        .write(move |c| service::revoke_api_token(c, actor, &who, id))
+        .await?;
+    Ok(redirect_with(&session, "/admin/api-tokens", "success", msg))
+}
+
+pub async fn api_whoami(client: ApiClient) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "token": client.name, "token_id": client.token_id, "scopes": client.scopes }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(&Some("/admin/users?page=2".into())),
+            "/admin/users?page=2"
+        );
+        assert_eq!(safe_next(&Some("//evil.example".into())), "/");
+        assert_eq!(safe_next(&Some("https://evil.example".into())), "/");
+        assert_eq!(safe_next(&Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(&None), "/");
+    }
+}

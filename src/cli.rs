@@ -1,0 +1,217 @@
+//! The command line.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::audit::AuditActor;
+use crate::auth::roles::Role;
+use crate::auth::{model, password, service};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::startup::Application;
+
+const SETTINGS_HELP: &str = "\
+Settings (environment variables):
+  DATABASE_URL      Where the data lives. Default sqlite://data/agency.db (created on first start).
+                    A postgres://user:pass@host:5432/db URL selects PostgreSQL.
+  AE_BIND           Address and port to listen on. Default 127.0.0.1:8080.
+  AE_BASE_URL       The public address, used for links in e-mails. Default http://<AE_BIND>.
+                    An https:// address turns on Secure cookies and HSTS.
+  AE_SECRET_KEY     Key that signs and encrypts session cookies (32+ characters). When absent, one is
+                    generated once and kept in <data dir>/secret.key (mode 0600). Give every server
+                    behind one load balancer the same key.
+  AE_SMTP_URL       Where e-mail goes, e.g. smtp://user:pass@mail.example.com:587?tls=required.
+                    When absent, e-mails are written as .eml files to <data dir>/outbox/ and logged.
+  AE_MAIL_FROM      Sender of e-mails. Default \"Agency Engine <no-reply@agency-engine.local>\".
+  AE_DATA_DIR       Folder for the secret key, outbox and uploads. Default: the SQLite file's
+                    folder, or ./data with PostgreSQL.
+  AE_STATIC_DIR     Folder with css/ and js/. Default ./static.
+  AE_TRUST_PROXY    true when behind a reverse proxy: the client address comes from X-Forwarded-For.
+  AE_METRICS_TOKEN  When set, /metrics requires \"Authorization: Bearer <token>\".
+  AE_LOGIN_RATE_PER_MINUTE  Sign-in attempts per minute from one address. Default 20.
+  AE_API_RATE_PER_SECOND    API requests per second from one address. Default 200.
+  AE_LOCKOUT_THRESHOLD      Failed sign-ins in a row that lock an account. Default 8.
+  AE_LOCKOUT_MINUTES        How long the lock lasts. Default 15.
+  AE_LOGIN_BACKOFF_MS       Delay after the third failed sign-in, doubling after. Default 500.
+  AE_INVITATION_HOURS       How long an invitation link works. Default 72.
+  AE_PASSWORD_RESET_MINUTES How long a password-reset link works. Default 60.
+  AE_WORKER         Set to false to run no background job worker in this server. Default true.
+  AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
+  AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.
+  AE_DB_POOL_SIZE   Database connections for reads. Default 8.
+  RUST_LOG          Log filter, e.g. info or agency_engine=debug. Default info.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agency-engine",
+    version,
+    about = "Agency Engine: run a health, Medicare and life insurance agency from one server.",
+    after_help = SETTINGS_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the web server (the default). Migrates the database first.
+    Serve {
+        /// Fill an empty database with the demo agency and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a user. The password is read from standard input, or asked for at a terminal.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, admin, agent, trainee or broker
+        #[arg(long)]
+        role: Role,
+    },
+    /// Create an API token for an outside system. The token is printed once; only its hash is kept.
+    CreateApiToken {
+        #[arg(long)]
+        name: String,
+    },
+    /// Fill the database with a realistic demo agency (skipped when the demo is already there).
+    SeedDemo,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url, 1)?;
+            let n = db.migrate()?;
+            println!("{n} migration(s) applied to {}", db.redacted_url());
+            Ok(())
+        }
+        Command::CreateUser { email, name, role } => {
+            let email = service::parse_email(&email).map_err(anyhow::Error::msg)?;
+            let name = service::parse_name(&name).map_err(anyhow::Error::msg)?;
+            let pw = read_password()?;
+            password::validate_new(&pw, None, &email).map_err(anyhow::Error::msg)?;
+            let hash = password::hash(&pw);
+            let db = connect(&settings)?;
+            let who = AuditActor::system("command line");
+            let id = db
+                .write_blocking(|c| {
+                    service::create_user_with_password(c, &who, &email, &name, role, &hash)
+                })
+                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+            println!("Created {role} {email} (user {id}).");
+            Ok(())
+        }
+        Command::CreateApiToken { name } => {
+            let db = connect(&settings)?;
+            let who = AuditActor::system("command line");
+            let (id, token) = db
+                .write_blocking(|c| service::create_api_token(c, &who, &name))
+                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+            eprintln!("API token {id} \"{name}\" created. It is shown only now; keep it secret:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = connect(&settings)?;
+            if !crate::demo::seed(&db, &settings)? {
+                println!("The demo agency is already in this database.");
+            }
+            print_logins();
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the two passwords do not match");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn print_logins() {
+    println!(
+        "Demo logins (password for all: {}):",
+        crate::demo::DEMO_PASSWORD
+    );
+    for l in crate::demo::logins() {
+        println!("  {:<8} {}", l.role.as_str(), l.email);
+    }
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let started = std::time::Instant::now();
+        let app = Application::build(settings.clone()).await?;
+        if demo {
+            let db = app.db();
+            let s = settings.clone();
+            let empty = db.read_blocking(|c| Ok(model::count_users(c)?)).map_err(|e| anyhow::anyhow!("{e}"))? == 0;
+            if empty {
+                tokio::task::spawn_blocking(move || crate::demo::seed(&db, &s)).await??;
+                print_logins();
+            } else if crate::demo::is_seeded(&app.db())? {
+                print_logins();
+            } else {
+                println!("This database already has users, so the demo was not added. Use an empty DATABASE_URL for the demo.");
+            }
+        }
+        tracing::info!(
+            address = %settings.bind,
+            url = %settings.base_url,
+            database = %app.db().redacted_url(),
+            backend = app.db().backend().name(),
+            startup_ms = started.elapsed().as_millis() as u64,
+            "Agency Engine is ready"
+        );
+        println!("Agency Engine is listening on http://{} (press Ctrl-C to stop)", settings.bind);
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

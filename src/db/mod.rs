@@ -1,0 +1,401 @@
+//! The database: SQLite by default, PostgreSQL when the URL says so, behind one connection type.
+//!
+//! Reads use a pool; writes go through `Db::write`, which on SQLite uses a pool of one connection so
+//! writers never collide in SQLite's busy handler (see TECH-NOTES). On PostgreSQL both are one pool.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::web::errors::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Pg(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL {0:?} is not understood: use sqlite://path/to/file.db or postgres://user@host/db")]
+    BadUrl(String),
+    #[error("cannot open the database at {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
+    #[error("the database pool could not be built: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.into()));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(DbError::BadUrl(url.into()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where files that belong with the data (secret key, outbox, uploads) go by default.
+    pub fn default_data_dir(&self) -> PathBuf {
+        match self {
+            DatabaseUrl::Sqlite(path) => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            DatabaseUrl::Postgres(_) => PathBuf::from("data"),
+        }
+    }
+
+    /// The URL with any password replaced, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("***"));
+                    parsed.to_string()
+                }
+                _ => u.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections for r2d2, choosing the backend from the URL (never falling back silently).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(u) => PgConnection::establish(u).map(DbConnection::Pg),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.open().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+/// The application's handle on the database.
+#[derive(Clone)]
+pub struct Db {
+    read: DbPool,
+    write: DbPool,
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Connects, failing at once with the real error when the database cannot be reached.
+    pub fn connect(database_url: &str, pool_size: u32) -> Result<Db, DbError> {
+        let url = DatabaseUrl::parse(database_url)?;
+        if let DatabaseUrl::Sqlite(path) = &url {
+            ensure_parent(path)?;
+        }
+        let manager = ConnectionManager { url: url.clone() };
+        // One direct connection first: its error is the real one, and it comes at once.
+        manager.open().map_err(|source| DbError::Connect {
+            url: url.redacted(),
+            source,
+        })?;
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .test_on_check_out(false)
+                .build(manager.clone())
+        };
+        let (read, write) = match url.backend() {
+            Backend::Sqlite => (build(pool_size)?, build(1)?),
+            Backend::Postgres => {
+                let pool = build(pool_size)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            read,
+            write,
+            backend: url.backend(),
+            url,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn redacted_url(&self) -> String {
+        self.url.redacted()
+    }
+
+    /// Applies pending migrations; returns how many ran. Safe to call from several servers at once.
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.write.get()?;
+        run_migrations(&mut conn)
+    }
+
+    pub fn get_read(&self) -> Result<PooledConn, DbError> {
+        Ok(self.read.get()?)
+    }
+
+    pub fn get_write(&self) -> Result<PooledConn, DbError> {
+        Ok(self.write.get()?)
+    }
+
+    /// Runs `f` on a read connection off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in one transaction on the write connection: the change, its audit entry and its
+    /// jobs commit together or not at all.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.write.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            conn.transaction(|c| f(c))
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Blocking variant of `write` for the command line and the worker.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.write.get().map_err(DbError::from)?;
+        conn.transaction(|c| f(c))
+    }
+
+    /// Blocking read for the command line and the worker.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.read.get().map_err(DbError::from)?;
+        f(&mut conn)
+    }
+}
+
+fn ensure_parent(path: &Path) -> Result<(), DbError> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+const MIGRATION_LOCK_KEY: i64 = 0x4145_6d69_6772; // "AEmigr"
+
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
+    match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .map_err(|e| DbError::Migration(e.to_string())),
+        DbConnection::Pg(c) => {
+            // Several servers may start at once on one PostgreSQL: one migrates, the others wait.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| DbError::Migration(e.to_string()));
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result
+        }
+    }
+}
+
+/// Current UTC time as stored in the database (set in Rust so both backends agree).
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, for case-insensitive search on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A LIKE pattern that matches `needle` anywhere, with LIKE's wildcards escaped.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for ch in needle.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/agency.db").unwrap(),
+            DatabaseUrl::Sqlite("data/agency.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/a.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert!(DatabaseUrl::parse("mysql://u@h/db").is_err());
+        assert!(DatabaseUrl::parse("data/agency.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password() {
+        let u = DatabaseUrl::parse("postgres://app:hunter2@db.internal/agency").unwrap();
+        assert!(!u.redacted().contains("hunter2"));
+        assert!(u.redacted().contains("db.internal"));
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("Ann_50%"), "%ann\\_50\\%%");
+    }
+
+    #[test]
+    fn unreachable_postgres_fails_fast_with_the_real_error() {
+        let started = std::time::Instant::now();
+        let err = Db::connect("postgres://nobody@127.0.0.1:1/none", 2)
+            .err()
+            .expect("must fail");
+        assert!(matches!(err, DbError::Connect { .. }), "{err}");
+        assert!(err.to_string().contains("127.0.0.1"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

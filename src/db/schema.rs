@@ -1,0 +1,84 @@
+// Matches migrations/sqlite and migrations/postgres (the same tables in each dialect).
+// Regenerate with `diesel print-schema` after a migration; do not drift from the SQL.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        active -> Bool,
+        time_zone -> Text,
+        session_version -> Integer,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        last_error -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        details -> Text,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(audit_log -> users (actor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, account_tokens, api_tokens, jobs, audit_log);

@@ -1,0 +1,17 @@
+//! Agency Engine: one binary that runs a health, Medicare and life insurance agency.
+//!
+//! `startup` builds the application from `config::Settings`; every domain module exposes
+//! `routes()` that registers its pages with an access rule (see `web::routes`).
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod home;
+pub mod jobs;
+pub mod ops;
+pub mod startup;
+pub mod users;
+pub mod web;

@@ -1,0 +1,285 @@
+//! What every page needs: the signed-in user, the CSRF token, flash messages, the viewer's time zone.
+
+use std::future::{ready, Ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use rand::RngCore;
+
+use crate::auth::roles::{Actor, Role};
+use crate::web::errors::AppError;
+
+pub const SESSION_USER: &str = "uid";
+pub const SESSION_VERSION: &str = "sv";
+pub const SESSION_CSRF: &str = "csrf";
+pub const SESSION_FLASH: &str = "flash";
+
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::America::New_York;
+
+/// The signed-in, active user of this request (set by the access middleware).
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub time_zone: Tz,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            role: self.role,
+        }
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<CurrentUser>()
+                .cloned()
+                .ok_or(AppError::Unauthorized),
+        )
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Flash {
+    pub level: String,
+    pub message: String,
+}
+
+/// Queues a message for the next page this browser sees.
+pub fn flash(session: &Session, level: &str, message: impl Into<String>) {
+    let mut all: Vec<Flash> = session
+        .get(SESSION_FLASH)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    all.push(Flash {
+        level: level.into(),
+        message: message.into(),
+    });
+    let _ = session.insert(SESSION_FLASH, all);
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(SESSION_CSRF) {
+        return t;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let _ = session.insert(SESSION_CSRF, &token);
+    token
+}
+
+/// Compares in constant time.
+pub fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The context every full page renders with.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub flashes: Vec<Flash>,
+    pub path: String,
+}
+
+impl PageCtx {
+    fn build(req: &HttpRequest, take_flashes: bool) -> PageCtx {
+        let session = req.get_session();
+        let flashes = if take_flashes {
+            let f: Vec<Flash> = session
+                .get(SESSION_FLASH)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if !f.is_empty() {
+                session.remove(SESSION_FLASH);
+            }
+            f
+        } else {
+            Vec::new()
+        };
+        PageCtx {
+            user: req.extensions().get::<CurrentUser>().cloned(),
+            csrf: csrf_token(&session),
+            flashes,
+            path: req.path().to_string(),
+        }
+    }
+
+    /// For error pages: does not consume flash messages.
+    pub fn for_error(req: &HttpRequest) -> PageCtx {
+        PageCtx::build(req, false)
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role().is_some_and(Role::is_staff)
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map(|u| u.name.as_str()).unwrap_or("")
+    }
+
+    pub fn time_zone(&self) -> Tz {
+        self.user
+            .as_ref()
+            .map(|u| u.time_zone)
+            .unwrap_or(DEFAULT_TIME_ZONE)
+    }
+
+    /// A UTC time shown in the viewer's time zone.
+    pub fn time(&self, t: &NaiveDateTime) -> String {
+        format_in_zone(*t, self.time_zone())
+    }
+
+    pub fn time_opt(&self, t: &Option<NaiveDateTime>) -> String {
+        t.as_ref()
+            .map(|t| self.time(t))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items: Vec<(&'static str, &'static str)> = Vec::new();
+        match self.role() {
+            None => {}
+            Some(role) => {
+                items.push(("/", "Home"));
+                if role.is_staff() {
+                    items.push(("/admin/users", "Users"));
+                    items.push(("/admin/jobs", "Jobs"));
+                    items.push(("/admin/audit", "Audit log"));
+                    items.push(("/admin/api-tokens", "API tokens"));
+                }
+                items.push(("/account", "Account"));
+            }
+        }
+        items
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                href,
+                label,
+                current: if href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path.starts_with(href)
+                },
+            })
+            .collect()
+    }
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageCtx::build(req, true)))
+    }
+}
+
+pub fn format_in_zone(t: NaiveDateTime, tz: Tz) -> String {
+    let local = t.and_utc().with_timezone(&tz);
+    local.format("%b %-d, %Y %-I:%M %p %Z").to_string()
+}
+
+/// Was this request made by app.js for one block of a page?
+pub fn is_partial(req: &HttpRequest) -> bool {
+    req.headers().get("x-partial").is_some_and(|v| v == "1")
+}
+
+/// The client's address: the peer, or the proxy's X-Forwarded-For when AE_TRUST_PROXY is set.
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_proxy {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    addr.map(strip_port).unwrap_or("unknown").to_string()
+}
+
+fn strip_port(addr: &str) -> &str {
+    if let Some(rest) = addr.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
+            host
+        }
+        _ => addr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn times_show_in_the_viewers_zone() {
+        let t = NaiveDate::from_ymd_opt(2026, 7, 1)
+            .unwrap()
+            .and_hms_opt(16, 5, 0)
+            .unwrap();
+        assert_eq!(
+            format_in_zone(t, chrono_tz::America::New_York),
+            "Jul 1, 2026 12:05 PM EDT"
+        );
+        assert_eq!(
+            format_in_zone(t, chrono_tz::America::Los_Angeles),
+            "Jul 1, 2026 9:05 AM PDT"
+        );
+        let winter = NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .and_hms_opt(16, 5, 0)
+            .unwrap();
+        assert_eq!(
+            format_in_zone(winter, chrono_tz::America::Chicago),
+            "Jan 15, 2026 10:05 AM CST"
+        );
+    }
+
+    #[test]
+    fn ports_are_stripped_from_addresses() {
+        assert_eq!(strip_port("127.0.0.1:5000"), "127.0.0.1");
+        assert_eq!(strip_port("[::1]:5000"), "::1");
+        assert_eq!(strip_port("::1"), "::1");
+        assert_eq!(strip_port("10.0.0.2"), "10.0.0.2");
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abc", "abd"));
+        assert!(!tokens_match("abc", "ab"));
+    }
+}

@@ -1,0 +1,305 @@
+//! One error type for handlers. A browser gets an HTML page, `/api` gets JSON; internal causes
+//! go to the log with the request id and never reach the user.
+
+use std::collections::BTreeMap;
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::web::context::PageCtx;
+
+/// Field name → messages, in a stable order.
+#[derive(Debug, Default, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.0.get(field).map(|m| m.join(" "))
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// `Ok(())` when empty, else the validation error.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("The page you asked for does not exist.")]
+    NotFound,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("Please sign in.")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("Some fields need attention.")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many requests. Try again in {retry_after} seconds.")]
+    TooManyRequests { retry_after: u64 },
+    #[error("The service is unavailable right now: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(msg: impl Into<String>) -> Self {
+        AppError::Internal(msg.into())
+    }
+
+    pub fn field(field: &str, message: &str) -> Self {
+        let mut f = FieldErrors::new();
+        f.add(field, message);
+        AppError::Validation(f)
+    }
+
+    /// What the user may read about this error.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Gone(_) => "gone",
+            AppError::Validation(_) => "validation",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict("That record already exists.".into())
+            }
+            other => AppError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Query(q) => q.into(),
+            crate::db::DbError::Pool(p) => AppError::Unavailable(format!("database pool: {p}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(format!("{e:#}"))
+    }
+}
+
+/// Carried on an error response so the error renderer can say what happened.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Option<FieldErrors>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error = %cause, "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        let mut res = res.finish();
+        res.extensions_mut().insert(ErrorInfo {
+            code: self.code(),
+            message: self.public_message(),
+            fields: match self {
+                AppError::Validation(f) => Some(f.clone()),
+                _ => None,
+            },
+        });
+        res
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    title: String,
+    message: String,
+    fields: Vec<(String, String)>,
+}
+
+fn default_message(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("bad_request", "The request could not be understood."),
+        401 => ("unauthorized", "Please sign in."),
+        403 => ("forbidden", "You do not have permission to do that."),
+        404 => ("not_found", "The page you asked for does not exist."),
+        405 => ("method_not_allowed", "That action is not available here."),
+        413 => ("payload_too_large", "What you sent is too large."),
+        415 => (
+            "unsupported_media_type",
+            "That content type is not accepted here.",
+        ),
+        422 => ("validation", "Some fields need attention."),
+        429 => ("rate_limited", "Too many requests. Please wait a moment."),
+        503 => ("unavailable", "The service is unavailable right now."),
+        _ if status.is_server_error() => (
+            "internal",
+            "Something went wrong on our side. Please try again.",
+        ),
+        _ => ("error", "The request could not be completed."),
+    }
+}
+
+/// Renders every error response that has no page of its own: HTML for people, JSON under /api.
+pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let has_own_body = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+        .unwrap_or(false);
+    if has_own_body {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let info = res
+        .response()
+        .extensions()
+        .get::<ErrorInfo>()
+        .cloned()
+        .unwrap_or_else(|| {
+            let (code, message) = default_message(status);
+            ErrorInfo {
+                code,
+                message: message.into(),
+                fields: None,
+            }
+        });
+    let (req, old) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let wants_json = req.path().starts_with("/api/")
+        || req.path() == "/api"
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("application/json"));
+    let new = if wants_json {
+        let mut body = serde_json::json!({ "error": info.code, "message": info.message });
+        if let Some(fields) = &info.fields {
+            body["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        }
+        builder
+            .content_type("application/json")
+            .body(body.to_string())
+    } else {
+        let page = ErrorPage {
+            ctx: PageCtx::for_error(&req),
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            message: info.message,
+            fields: info
+                .fields
+                .map(|f| f.0.into_iter().map(|(k, v)| (k, v.join(" "))).collect())
+                .unwrap_or_default(),
+        };
+        match page.render() {
+            Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                builder
+                    .content_type("text/plain; charset=utf-8")
+                    .body(status.to_string())
+            }
+        }
+    };
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+/// The usual result of a handler.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Wraps a body type so error handlers can swap it.
+pub type Either<B> = EitherBody<B, BoxBody>;

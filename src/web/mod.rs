@@ -1,0 +1,101 @@
+//! The web layer shared by every domain: state, errors, page context, access control, CSRF,
+//! security headers, request ids, metrics and small helpers for handlers.
+
+pub mod context;
+pub mod errors;
+pub mod metrics;
+pub mod middleware;
+pub mod pagination;
+pub mod routes;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::Notify;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::routes::RouteTable;
+
+/// Shared by every request.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub routes: Arc<RouteTable>,
+    pub metrics: metrics::Metrics,
+    pub limits: Limits,
+    /// Wakes the job worker when this process enqueues a job.
+    pub jobs_wakeup: Arc<Notify>,
+}
+
+pub struct Limits {
+    pub login: DefaultKeyedRateLimiter<String>,
+    pub api: DefaultKeyedRateLimiter<String>,
+}
+
+impl Limits {
+    pub fn new(settings: &Settings) -> Limits {
+        let per_min =
+            NonZeroU32::new(settings.login_rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_sec =
+            NonZeroU32::new(settings.api_rate_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        Limits {
+            login: RateLimiter::keyed(Quota::per_minute(per_min)),
+            api: RateLimiter::keyed(
+                Quota::per_second(per_sec)
+                    .allow_burst(per_sec.saturating_mul(NonZeroU32::new(2).unwrap())),
+            ),
+        }
+    }
+
+    /// Forget idle clients.
+    pub fn tidy(&self) {
+        self.login.retain_recent();
+        self.api.retain_recent();
+        self.login.shrink_to_fit();
+        self.api.shrink_to_fit();
+    }
+}
+
+/// 303 See Other: the answer to a successful form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// 303 with a flash message for the next page.
+pub fn redirect_with(
+    session: &Session,
+    location: &str,
+    level: &str,
+    message: impl Into<String>,
+) -> HttpResponse {
+    context::flash(session, level, message);
+    see_other(location)
+}
+
+/// Renders a template with a status (for forms that come back with 422).
+pub fn render_status<T: askama::Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> errors::AppResult<HttpResponse> {
+    let html = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// Renders a template with 200.
+pub fn render<T: askama::Template>(page: &T) -> errors::AppResult<HttpResponse> {
+    render_status(actix_web::http::StatusCode::OK, page)
+}
+
+/// A form value trimmed, with empty treated as absent.
+pub fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}

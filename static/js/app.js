@@ -1,0 +1,191 @@
+/*
+ * Agency Engine: partial page updates without a framework (ARCHITECTURE.md §5).
+ *
+ *   data-get="/url" | data-post="/url"   on a link, button or form
+ *   data-target="#id"                    element to update (default: the element itself)
+ *   data-swap="outerHTML|innerHTML|beforeend|afterbegin"   (default outerHTML)
+ *   data-trigger="click|change|input|submit|load|every 30s"  (default: submit for forms, click otherwise)
+ *   data-confirm="Question?"             ask first (also on ordinary forms)
+ *   data-push-url                        put a GET's address in the history, so back and reload work
+ *
+ * Requests carry X-Partial: 1 and the page's CSRF token in X-CSRF-Token; the server answers with one
+ * block of the page. Every page works without this script: links and forms do full loads.
+ */
+(function () {
+  "use strict";
+
+  var INPUT_DELAY_MS = 300;
+  var inputTimers = new WeakMap();
+  var intervals = new WeakMap();
+  var inflight = new WeakMap();
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function triggersOf(el) {
+    var t = el.getAttribute("data-trigger");
+    if (t) return t.split(/\s+(?=[a-z])/).map(function (s) { return s.trim(); });
+    return [el.tagName === "FORM" ? "submit" : "click"];
+  }
+
+  function hasTrigger(el, name) {
+    return triggersOf(el).some(function (t) { return t === name || t.indexOf(name + " ") === 0; });
+  }
+
+  function targetOf(el) {
+    var sel = el.getAttribute("data-target");
+    return (sel && document.querySelector(sel)) || el;
+  }
+
+  function say(message, level) {
+    var box = document.getElementById("flash");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + (level || "error");
+    p.textContent = message;
+    box.appendChild(p);
+  }
+
+  function swapInto(target, how, html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    var nodes = Array.prototype.slice.call(tpl.content.children);
+    switch (how) {
+      case "innerHTML": target.replaceChildren(tpl.content); break;
+      case "beforeend": target.append(tpl.content); break;
+      case "afterbegin": target.prepend(tpl.content); break;
+      default: target.replaceWith(tpl.content);
+    }
+    nodes.forEach(activate);
+  }
+
+  function formQuery(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value === "string" && key !== "csrf_token") params.append(key, value);
+    });
+    return params.toString();
+  }
+
+  function request(el) {
+    var message = el.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) return Promise.resolve();
+    var isForm = el.tagName === "FORM";
+    var method = el.hasAttribute("data-post") ? "POST" : "GET";
+    var url = el.getAttribute(method === "POST" ? "data-post" : "data-get") || (isForm ? el.action : el.href);
+    var body = null;
+    if (isForm && method === "GET") {
+      var q = formQuery(el);
+      url = url.split("?")[0] + (q ? "?" + q : "");
+    } else if (isForm) {
+      body = el.enctype === "multipart/form-data" ? new FormData(el) : new URLSearchParams(new FormData(el));
+    }
+    var target = targetOf(el);
+    var previous = inflight.get(target);
+    if (previous) previous.abort();
+    var controller = new AbortController();
+    inflight.set(target, controller);
+    target.setAttribute("aria-busy", "true");
+    return fetch(url, {
+      method: method,
+      body: body,
+      credentials: "same-origin",
+      signal: controller.signal,
+      headers: { "X-Partial": "1", "X-CSRF-Token": csrfToken(), "Accept": "text/html" }
+    }).then(function (res) {
+      // A redirect (for example to the sign-in page) means a whole new page.
+      if (res.redirected) { window.location.assign(res.url); return; }
+      return res.text().then(function (html) {
+        if (!res.ok && res.status !== 422) {
+          say(res.status === 403 ? "You cannot do that, or this page is out of date. Reload it and try again."
+            : "That did not work (" + res.status + "). Please try again.");
+          return;
+        }
+        swapInto(target, el.getAttribute("data-swap") || "outerHTML", html);
+        if (method === "GET" && el.hasAttribute("data-push-url")) {
+          window.history.pushState({ partial: true }, "", url);
+        }
+        document.dispatchEvent(new CustomEvent("ae:updated", { detail: { url: url } }));
+      });
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") return;
+      say("The connection failed. Check your network and try again.");
+    }).finally(function () {
+      if (inflight.get(target) === controller) inflight.delete(target);
+      if (target.isConnected) target.removeAttribute("aria-busy");
+      var fresh = el.getAttribute("data-target") && document.querySelector(el.getAttribute("data-target"));
+      if (fresh) fresh.removeAttribute("aria-busy");
+    });
+  }
+
+  function isPartial(el) {
+    return el && (el.hasAttribute("data-get") || el.hasAttribute("data-post"));
+  }
+
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest("[data-get], [data-post]");
+    if (!el || el.tagName === "FORM" || !hasTrigger(el, "click")) return;
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button === 1) return; // open in a new tab as usual
+    e.preventDefault();
+    request(el);
+  });
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!isPartial(form)) {
+      var message = form.getAttribute("data-confirm");
+      if (message && !window.confirm(message)) e.preventDefault();
+      return;
+    }
+    if (!hasTrigger(form, "submit")) return;
+    e.preventDefault();
+    request(form);
+  });
+
+  document.addEventListener("change", function (e) {
+    var form = e.target.form || e.target.closest("[data-get], [data-post]");
+    if (isPartial(form) && hasTrigger(form, "change") && e.target.type !== "search" && e.target.type !== "text") request(form);
+  });
+
+  document.addEventListener("input", function (e) {
+    var form = e.target.form;
+    if (!isPartial(form) || !hasTrigger(form, "input")) return;
+    clearTimeout(inputTimers.get(form));
+    inputTimers.set(form, setTimeout(function () { request(form); }, INPUT_DELAY_MS));
+  });
+
+  // "load" and "every Ns" triggers, on the page and on anything swapped in.
+  function activate(root) {
+    if (!(root instanceof Element)) return;
+    var all = Array.prototype.slice.call(root.querySelectorAll("[data-trigger]"));
+    if (root.hasAttribute("data-trigger")) all.unshift(root);
+    all.forEach(function (el) {
+      if (!isPartial(el)) return;
+      triggersOf(el).forEach(function (t) {
+        if (t === "load") request(el);
+        var m = /^every\s+(\d+)(ms|s)$/.exec(t);
+        if (m && !intervals.has(el)) {
+          var ms = parseInt(m[1], 10) * (m[2] === "s" ? 1000 : 1);
+          var id = setInterval(function () {
+            if (!el.isConnected) { clearInterval(id); return; }
+            if (!document.hidden) request(el);
+          }, ms);
+          intervals.set(el, id);
+        }
+      });
+    });
+  }
+
+  window.addEventListener("popstate", function (e) {
+    if (e.state && e.state.partial) window.location.reload();
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { activate(document.body); });
+  } else {
+    activate(document.body);
+  }
+  window.history.replaceState({ partial: true }, "", window.location.href);
+})();
