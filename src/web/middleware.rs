@@ -117,7 +117,13 @@ pub async fn access_control(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let Some(spec) = state.routes.find(req.method(), req.path()).cloned() else {
-        // Static files and unknown paths: nothing to guard (unknown paths answer 404).
+        // Static files and unknown paths: nothing to guard. An unknown path answers 404 with the
+        // signed-in user's navigation, so it needs to know who is asking.
+        if !req.path().starts_with("/static/") {
+            if let Ok(Some(user)) = auth::session_user(&state.db, &req.get_session()).await {
+                req.extensions_mut().insert::<CurrentUser>(user);
+            }
+        }
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let ip = client_ip(req.request(), state.settings.trust_proxy);

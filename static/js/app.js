@@ -64,7 +64,8 @@
   function formQuery(form) {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (typeof value === "string" && key !== "csrf_token") params.append(key, value);
+      // Empty fields are left out, so addresses stay short and shareable.
+      if (typeof value === "string" && value !== "" && key !== "csrf_token") params.append(key, value);
     });
     return params.toString();
   }

@@ -1,0 +1,195 @@
+//! Every registered route × every role → the status its access rule promises. The table comes
+//! from the application itself, so a new route is tested the moment it is registered.
+
+use agency_engine::auth::roles::Role;
+use agency_engine::startup::route_specs;
+use agency_engine::web::routes::Access;
+use reqwest::{Method, StatusCode};
+
+use crate::harness::{spawn_app, TestApp};
+
+/// Public routes, listed on purpose: a route made public by mistake fails here.
+const PUBLIC: &[&str] = &[
+    "GET /",
+    "GET /setup",
+    "POST /setup",
+    "GET /login",
+    "POST /login",
+    "GET /invitations/{token}",
+    "POST /invitations/{token}",
+    "GET /password-reset",
+    "POST /password-reset",
+    "GET /password-reset/{token}",
+    "POST /password-reset/{token}",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
+];
+
+fn fill(path: &str, target_id: i64) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("closing brace") + start;
+        let name = &rest[start + 1..end];
+        out.push_str(&match name {
+            "id" => target_id.to_string(),
+            "token" => "not-a-real-token".to_string(),
+            other => {
+                panic!("the authorization test needs a sample value for {{{other}}} in {path}")
+            }
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn send(app: &TestApp, method: &Method, path: &str) -> StatusCode {
+    let req = if *method == Method::GET {
+        app.client.get(app.url(path))
+    } else {
+        let token = app.csrf().await;
+        app.client
+            .request(method.clone(), app.url(path))
+            .form(&[("csrf_token", token.as_str())])
+    };
+    req.send().await.expect("request").status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_role_as_its_rule_says() {
+    let app = spawn_app().await;
+    // The record that {id} routes point at: an agent nobody signs in as.
+    let target = app.create_user(Role::Agent, "Target Agent");
+    let specs = route_specs();
+    assert!(specs.len() >= 30, "routes are registered");
+
+    let listed: Vec<String> = specs
+        .iter()
+        .filter(|s| s.access == Access::Public)
+        .map(|s| format!("{} {}", s.method, s.path))
+        .collect();
+    for p in &listed {
+        assert!(
+            PUBLIC.contains(&p.as_str()),
+            "{p} is public but not on the list of public routes"
+        );
+    }
+
+    let mut checked = 0;
+    let roles: Vec<Option<Role>> = std::iter::once(None)
+        .chain(Role::ALL.into_iter().map(Some))
+        .collect();
+    for role in roles {
+        let browser = app.new_client();
+        if let Some(r) = role {
+            browser.login_as(r).await;
+        }
+        for spec in &specs {
+            let path = fill(spec.path, target.id);
+            let method = Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
+            let status = send(&browser, &method, &path).await;
+            let who = role.map(|r| r.as_str()).unwrap_or("anonymous");
+            assert!(
+                !status.is_server_error(),
+                "{} {path} as {who}: {status}",
+                spec.method
+            );
+            match (spec.access, role) {
+                (Access::Public, _) => assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{} {path} as {who}: {status}",
+                    spec.method
+                ),
+                (Access::ApiToken, _) => assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{} {path} as {who} without a token",
+                    spec.method
+                ),
+                (_, None) if method == Method::GET => assert_eq!(
+                    status,
+                    StatusCode::SEE_OTHER,
+                    "{} {path} as anonymous goes to sign-in",
+                    spec.method
+                ),
+                (_, None) => assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{} {path} as anonymous",
+                    spec.method
+                ),
+                (access, Some(r)) if access.allows(Some(r)) => {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{} {path} as {who}: {status}",
+                        spec.method
+                    )
+                }
+                (_, Some(_)) => assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {path} as {who}",
+                    spec.method
+                ),
+            }
+            checked += 1;
+            // Signing out (or anything else that ended the session) means signing in again.
+            if let Some(r) = role {
+                if browser.get("/account").await.status() != StatusCode::OK {
+                    browser.login_as(r).await;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, specs.len() * 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_change_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let owner = app.login_as(Role::Owner).await;
+    let target = app.create_user(Role::Agent, "Priya Raman");
+    let path = format!("/admin/users/{}/deactivation", target.id);
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("did not come from this site"));
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("confirm", "yes"), ("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The header used by partial requests works like the form field.
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url(&path))
+        .header("X-CSRF-Token", token)
+        .header("X-Partial", "1")
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let active = app
+        .db
+        .read_blocking(move |c| Ok(agency_engine::auth::model::find_user(c, target.id)?.active))
+        .unwrap();
+    assert!(!active);
+    let _ = owner;
+}

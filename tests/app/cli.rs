@@ -1,0 +1,280 @@
+//! The command line, run as a separate process like an operator would.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::harness::{client, spawn_on, TestDb};
+
+fn cli(db: &TestDb) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_agency-engine"));
+    c.env("DATABASE_URL", &db.url)
+        .env("AE_DATA_DIR", db.dir.path().join("data"))
+        .env("RUST_LOG", "warn")
+        .env_remove("AE_SECRET_KEY")
+        .env_remove("AE_SMTP_URL");
+    c
+}
+
+#[test]
+fn help_documents_every_setting_and_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_agency-engine"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for word in [
+        "serve",
+        "migrate",
+        "create-user",
+        "create-api-token",
+        "seed-demo",
+        "DATABASE_URL",
+        "AE_BIND",
+        "AE_SECRET_KEY",
+        "AE_BASE_URL",
+        "AE_SMTP_URL",
+        "RUST_LOG",
+    ] {
+        assert!(text.contains(word), "--help mentions {word}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_agency-engine"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("--demo"));
+}
+
+#[test]
+fn a_wrong_or_unreachable_database_url_fails_fast_and_clearly() {
+    let db = TestDb::new();
+    let started = Instant::now();
+    let out = cli(&db)
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/agency")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cannot open the database at postgres://nobody@127.0.0.1:1/agency"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no long retry loop"
+    );
+
+    let out = cli(&db)
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://root@localhost/agency")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("is not understood"));
+    // Nothing fell back to a SQLite file.
+    assert!(!db.dir.path().join("data").join("agency.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_user_takes_the_password_from_standard_input() {
+    let db = TestDb::new();
+    let mut child = cli(&db)
+        .args([
+            "create-user",
+            "--email",
+            "Owner@Agency.test",
+            "--name",
+            "Dana Whitfield",
+            "--role",
+            "owner",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("Created owner owner@agency.test"));
+
+    let mut weak = cli(&db)
+        .args([
+            "create-user",
+            "--email",
+            "x@agency.test",
+            "--name",
+            "X",
+            "--role",
+            "agent",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    weak.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = weak.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("at least 10 characters"));
+    let out = cli(&db)
+        .args([
+            "create-user",
+            "--email",
+            "x@agency.test",
+            "--name",
+            "X",
+            "--role",
+            "wizard",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+
+    let app = spawn_on(db, |_| {}).await;
+    assert_eq!(
+        app.login("owner@agency.test", "a long enough password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(app.audit_actions().contains(&"user.created".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_api_token_prints_the_token_once_and_stores_its_hash() {
+    let db = TestDb::new();
+    let out = cli(&db)
+        .args(["create-api-token", "--name", "Lead vendor"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("ae_"));
+    let app = spawn_on(db, |_| {}).await;
+    let hashes: Vec<String> = app
+        .db
+        .read_blocking(|c| {
+            Ok(agency_engine::auth::model::list_api_tokens(c)?
+                .into_iter()
+                .map(|t| t.token_hash)
+                .collect())
+        })
+        .unwrap();
+    assert_eq!(hashes, vec![agency_engine::auth::tokens::digest(&token)]);
+    let r = app
+        .client
+        .get(app.url("/api/v1/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
+    let db = TestDb::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = cli(&db)
+        .args(["serve", "--demo"])
+        .env("AE_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        printed.push_str(&line);
+        if line.contains("listening on") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(
+        printed.contains("owner@sunbelt-demo.test") && printed.contains("demo-agency-2026"),
+        "{printed}"
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::harness::csrf_from(&page);
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "owner@sunbelt-demo.test"),
+            ("password", "demo-agency-2026"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(format!("{base}/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Priya Raman") && html.contains("Sam Carter") && html.contains("Invited")
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the server stops after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "clean exit: {status:?}");
+
+    // Seeding again changes nothing.
+    let out = cli(&db).arg("seed-demo").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("already in this database"));
+}

@@ -1,0 +1,298 @@
+//! The test harness: `spawn_app()`, a cookie-keeping client that does not follow redirects,
+//! `login_as(role)`, and form helpers that carry the CSRF token.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use agency_engine::auth::model;
+use agency_engine::auth::roles::Role;
+use agency_engine::config::Settings;
+use agency_engine::db::{Backend, Db};
+use agency_engine::startup::Application;
+use agency_engine::web::AppState;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+
+pub const PASSWORD: &str = "a long test password";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(1);
+static ANNOUNCE: Once = Once::new();
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("AE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match postgres_admin_url() {
+            Some(admin) => {
+                ANNOUNCE.call_once(|| eprintln!("tests run against PostgreSQL ({admin})"));
+                let name = format!("ae_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin)
+                    .expect("AE_TEST_DATABASE_URL must reach PostgreSQL");
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let mut u = url::Url::parse(&admin).expect("AE_TEST_DATABASE_URL is a URL");
+                u.set_path(&name);
+                u.to_string()
+            }
+            None => {
+                ANNOUNCE.call_once(|| {
+                    eprintln!("tests run against SQLite; set AE_TEST_DATABASE_URL=postgres://… to run them against PostgreSQL too (SKIPPED here: PostgreSQL)")
+                });
+                format!("sqlite://{}", dir.path().join("agency.db").display())
+            }
+        };
+        TestDb { url, dir }
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::for_database(&self.url, &self.dir.path().join("data"))
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: Client,
+    pub settings: Settings,
+    pub state: actix_web::web::Data<AppState>,
+    pub test_db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_on(TestDb::new(), configure).await
+}
+
+/// Starts the application on an existing test database (to restart it, for example).
+pub async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_db.settings();
+    configure(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    settings.base_url = format!("http://127.0.0.1:{port}");
+    let db = Db::connect(&settings.database_url, settings.db_pool_size).expect("connect");
+    db.migrate().expect("migrate");
+    let app = Application::build_with(settings.clone(), db.clone(), listener).expect("build app");
+    let handle = app.handle();
+    let state = app.state();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db,
+        client: client(),
+        settings,
+        state,
+        test_db,
+        handle,
+        task: Some(task),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// The CSRF token of the page's <meta> tag.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a csrf meta tag");
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET and read the body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The current session's CSRF token (from a page that always renders).
+    pub async fn csrf(&self) -> String {
+        csrf_from(&self.page("/password-reset").await.1)
+    }
+
+    /// POSTs a form with the session's CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates an active user with a password, straight in the database.
+    pub fn create_user(&self, role: Role, name: &str) -> TestUser {
+        let email = format!(
+            "{}@test.agency-engine.test",
+            unique(&format!("{}-", role.as_str()))
+        );
+        self.create_user_with_email(role, name, &email)
+    }
+
+    pub fn create_user_with_email(&self, role: Role, name: &str, email: &str) -> TestUser {
+        let hash = agency_engine::auth::password::hash(PASSWORD);
+        let id = self
+            .db
+            .write_blocking(|c| {
+                Ok(model::insert_user(
+                    c,
+                    &model::NewUser::new(email, name, role, Some(&hash), "America/New_York"),
+                )?)
+            })
+            .expect("insert user");
+        TestUser {
+            id,
+            email: email.to_string(),
+            password: PASSWORD.into(),
+            role,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Creates a user with `role` and signs this app's client in as them.
+    pub async fn login_as(&self, role: Role) -> TestUser {
+        let user = self.create_user(role, &format!("Test {}", role.label()));
+        let r = self.login(&user.email, &user.password).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {role} failed");
+        user
+    }
+
+    /// Another browser on the same server.
+    pub fn new_client(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            db: self.db.clone(),
+            client: client(),
+            settings: self.settings.clone(),
+            state: self.state.clone(),
+            test_db: TestDb {
+                url: self.test_db.url.clone(),
+                dir: tempfile::tempdir().unwrap(),
+            },
+            handle: self.handle.clone(),
+            task: None,
+        }
+    }
+
+    pub fn count(&self, sql_table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let q = format!("SELECT COUNT(*) AS n FROM {sql_table}");
+        self.db
+            .read_blocking(move |c| {
+                Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(q), c)?.n)
+            })
+            .expect("count")
+    }
+
+    pub fn audit_actions(&self) -> Vec<String> {
+        let (rows, _) = self
+            .db
+            .read_blocking(|c| {
+                Ok(agency_engine::audit::model::list(
+                    c,
+                    &Default::default(),
+                    None,
+                    500,
+                )?)
+            })
+            .expect("audit");
+        rows.into_iter().map(|r| r.action).collect()
+    }
+
+    /// Stops the server gracefully and waits for it (and its job worker).
+    pub async fn stop(mut self) -> TestDb {
+        self.handle.stop(true).await;
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        std::mem::replace(
+            &mut self.test_db,
+            TestDb {
+                url: String::new(),
+                dir: tempfile::tempdir().unwrap(),
+            },
+        )
+    }
+}
+
+/// Polls `check` until it returns Some, for up to `seconds`.
+pub async fn eventually<T>(seconds: u64, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}

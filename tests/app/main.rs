@@ -1,0 +1,13 @@
+//! Black-box tests: each test starts the real application on a fresh database (SQLite by default,
+//! PostgreSQL when AE_TEST_DATABASE_URL names a server) and talks to it over HTTP.
+
+mod auth;
+mod authorization;
+mod browser;
+mod cli;
+mod harness;
+mod jobs;
+mod ops;
+mod protection;
+mod smtp;
+mod users;
