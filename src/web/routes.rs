@@ -118,7 +118,7 @@ impl RouteTable {
     pub fn find(&self, method: &Method, path: &str) -> Option<&RouteSpec> {
         self.entries
             .iter()
-            .find(|(s, def)| &s.method == method && def.is_match(path))
+            .find(|(s, def)| s.method == method && def.is_match(path))
             .map(|(s, _)| s)
     }
 }

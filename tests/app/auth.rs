@@ -300,6 +300,7 @@ async fn an_invitation_is_e_mailed_over_smtp_and_its_link_works_once() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mail = smtp.wait_for(1).await.remove(0);
     assert_eq!(mail.to, vec!["grace@agency.test".to_string()]);
+    assert_eq!(mail.from, "no-reply@agency-engine.local");
     assert_eq!(mail.subject(), "You're invited to Agency Engine");
     assert!(
         mail.body()

@@ -8,7 +8,7 @@ use std::sync::Once;
 use agency_engine::auth::model;
 use agency_engine::auth::roles::Role;
 use agency_engine::config::Settings;
-use agency_engine::db::{Backend, Db};
+use agency_engine::db::Db;
 use agency_engine::startup::Application;
 use agency_engine::web::AppState;
 use diesel::connection::SimpleConnection;
@@ -32,6 +32,12 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|u| !u.trim().is_empty())
 }
 
+/// Says something in the test output even when the test passes (the harness captures eprintln!).
+pub fn note(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "note: {message}");
+}
+
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -47,7 +53,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match postgres_admin_url() {
             Some(admin) => {
-                ANNOUNCE.call_once(|| eprintln!("tests run against PostgreSQL ({admin})"));
+                ANNOUNCE.call_once(|| note(&format!("tests run against PostgreSQL ({admin})")));
                 let name = format!("ae_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = diesel::PgConnection::establish(&admin)
                     .expect("AE_TEST_DATABASE_URL must reach PostgreSQL");
@@ -59,7 +65,7 @@ impl TestDb {
             }
             None => {
                 ANNOUNCE.call_once(|| {
-                    eprintln!("tests run against SQLite; set AE_TEST_DATABASE_URL=postgres://… to run them against PostgreSQL too (SKIPPED here: PostgreSQL)")
+                    note("tests run against SQLite. SKIPPED: the PostgreSQL run (set AE_TEST_DATABASE_URL=postgres://… to run the suite against PostgreSQL too; .ci/run does)")
                 });
                 format!("sqlite://{}", dir.path().join("agency.db").display())
             }
@@ -129,7 +135,6 @@ pub struct TestUser {
     pub id: i64,
     pub email: String,
     pub password: String,
-    pub role: Role,
 }
 
 /// The CSRF token of the page's <meta> tag.
@@ -145,10 +150,6 @@ pub fn csrf_from(html: &str) -> String {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.db.backend()
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -204,7 +205,6 @@ impl TestApp {
             id,
             email: email.to_string(),
             password: PASSWORD.into(),
-            role,
         }
     }
 
