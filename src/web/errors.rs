@@ -303,3 +303,72 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// Wraps a body type so error handlers can swap it.
 pub type Either<B> = EitherBody<B, BoxBody>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::middleware::ErrorHandlers;
+    use actix_web::{test, web, App};
+
+    async fn boom() -> AppResult<HttpResponse> {
+        Err(AppError::internal("the disk caught fire at /var/secret"))
+    }
+
+    async fn invalid() -> AppResult<HttpResponse> {
+        Err(AppError::field("email", "Enter a valid e-mail address."))
+    }
+
+    #[actix_web::test]
+    async fn a_server_error_is_a_page_that_hides_its_cause() {
+        let app = test::init_service(
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(render_error))
+                .route("/boom", web::get().to(boom))
+                .route("/api/v1/boom", web::get().to(boom)),
+        )
+        .await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        assert!(body.contains("<html") && body.contains("Something went wrong on our side"));
+        assert!(
+            !body.contains("disk caught fire"),
+            "the cause stays in the log"
+        );
+
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/api/v1/boom").to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let json: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(json["error"], "internal");
+        assert!(!json.to_string().contains("disk caught fire"));
+    }
+
+    #[actix_web::test]
+    async fn validation_errors_name_their_fields_in_html_and_json() {
+        let app = test::init_service(
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(render_error))
+                .route("/form", web::post().to(invalid))
+                .route("/api/v1/form", web::post().to(invalid)),
+        )
+        .await;
+        let res =
+            test::call_service(&app, test::TestRequest::post().uri("/form").to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        assert!(body.contains("email") && body.contains("Enter a valid e-mail address."));
+        let res = test::call_service(
+            &app,
+            test::TestRequest::post().uri("/api/v1/form").to_request(),
+        )
+        .await;
+        let json: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(json["error"], "validation");
+        assert_eq!(json["fields"]["email"][0], "Enter a valid e-mail address.");
+    }
+}

@@ -207,3 +207,39 @@ async fn a_duplicate_invitation_is_refused_and_sends_nothing() {
     assert_eq!(app.count("jobs"), jobs_before);
     assert_eq!(app.count("users"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_records_who_what_and_from_where() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let agent = app.create_user(Role::Trainee, "Jordan Kim");
+    app.post_form(
+        &format!("/admin/users/{}/role", agent.id),
+        &[("role", "agent")],
+    )
+    .await;
+    let (status, html) = app.page("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("user.role_changed")
+            && html.contains(&admin.email)
+            && html.contains("127.0.0.1")
+    );
+    assert!(html.contains("from trainee to agent"));
+    let (_, html) = app.page("/admin/audit?q=role_changed").await;
+    assert!(html.contains("user.role_changed") && !html.contains("user.signed_in"));
+    let r = app
+        .client
+        .get(app.url("/admin/audit?entity=user"))
+        .header("X-Partial", "1")
+        .send()
+        .await
+        .unwrap();
+    let fragment = r.text().await.unwrap();
+    assert!(fragment
+        .trim_start()
+        .starts_with("<div id=\"audit-results\""));
+    // The agent's own page shows their history.
+    let (_, html) = app.page(&format!("/admin/users/{}", agent.id)).await;
+    assert!(html.contains("from trainee to agent"));
+}
