@@ -130,9 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&settings)?;
             let who = AuditActor::system("command line");
             let id = db
-                .write_blocking(|c| {
-                    service::create_user_with_password(c, &who, &email, &name, role, &hash)
-                })
+                .write_blocking(|c| service::create_user_with_password(c, &who, &email, &name, role, &hash))
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("Created {role} {email} (user {id}).");
             Ok(())
@@ -173,19 +171,14 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 fn print_logins() {
-    println!(
-        "Demo logins (password for all: {}):",
-        crate::demo::DEMO_PASSWORD
-    );
+    println!("Demo logins (password for all: {}):", crate::demo::DEMO_PASSWORD);
     for l in crate::demo::logins() {
         println!("  {:<8} {}", l.role.as_str(), l.email);
     }
 }
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let started = std::time::Instant::now();
         let app = Application::build(settings.clone()).await?;

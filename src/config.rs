@@ -83,16 +83,14 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{bind}"))
             .trim_end_matches('/')
             .to_string();
-        url::Url::parse(&base_url)
-            .with_context(|| format!("AE_BASE_URL is not a URL: {base_url:?}"))?;
+        url::Url::parse(&base_url).with_context(|| format!("AE_BASE_URL is not a URL: {base_url:?}"))?;
         Ok(Settings {
             database_url,
             bind,
             base_url,
             secret_key,
             smtp_url: env("AE_SMTP_URL"),
-            mail_from: env("AE_MAIL_FROM")
-                .unwrap_or_else(|| "Agency Engine <no-reply@agency-engine.local>".into()),
+            mail_from: env("AE_MAIL_FROM").unwrap_or_else(|| "Agency Engine <no-reply@agency-engine.local>".into()),
             trust_proxy: matches!(env("AE_TRUST_PROXY").as_deref(), Some("1" | "true" | "yes")),
             metrics_token: env("AE_METRICS_TOKEN"),
             login_rate_per_minute: num("AE_LOGIN_RATE_PER_MINUTE", 20)? as u32,
@@ -165,15 +163,13 @@ fn secret_from_text(text: &str) -> anyhow::Result<Secret> {
 /// The key lives in a 0600 file beside the database so sessions survive restarts.
 fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
     if let Ok(text) = std::fs::read_to_string(path) {
-        return secret_from_text(&text)
-            .with_context(|| format!("the secret key in {}", path.display()));
+        return secret_from_text(&text).with_context(|| format!("the secret key in {}", path.display()));
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let text = hex::encode(rand_bytes(64));
-    write_private(path, &text)
-        .with_context(|| format!("writing the secret key to {}", path.display()))?;
+    write_private(path, &text).with_context(|| format!("writing the secret key to {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new secret key");
     secret_from_text(&text)
 }
@@ -202,10 +198,7 @@ mod tests {
     #[test]
     fn short_secret_is_refused() {
         assert!(secret_from_text("too short").is_err());
-        assert_eq!(
-            secret_from_text(&"x".repeat(40)).unwrap().expose().len(),
-            64
-        );
+        assert_eq!(secret_from_text(&"x".repeat(40)).unwrap().expose().len(), 64);
     }
 
     #[test]

@@ -26,13 +26,10 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.db.backend().name();
     match state.db.read(|c| Ok(c.batch_execute("SELECT 1")?)).await {
-        Ok(()) => {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": backend }))
-        }
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": backend })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "database": backend }))
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable", "database": backend }))
         }
     }
 }
@@ -50,13 +47,7 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Http
         }
     }
     let counts = state.db.read(|c| Ok(jobs::count_by_status(c)?)).await?;
-    let count = |s: &str| {
-        counts
-            .iter()
-            .find(|(k, _)| k == s)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
-    };
+    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
     state
         .metrics
         .jobs_pending

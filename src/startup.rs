@@ -70,16 +70,12 @@ impl Application {
         if ran > 0 {
             tracing::info!(migrations = ran, database = %db.redacted_url(), "database migrated");
         }
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         Self::build_with(settings, db, listener)
     }
 
-    pub fn build_with(
-        settings: Settings,
-        db: Db,
-        listener: TcpListener,
-    ) -> anyhow::Result<Application> {
+    pub fn build_with(settings: Settings, db: Db, listener: TcpListener) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let specs = route_specs();
@@ -96,52 +92,44 @@ impl Application {
         let secure = settings.secure_cookies();
         let static_dir = static_dir();
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
-            let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                .cookie_name("ae_session".into())
-                .cookie_secure(secure)
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Lax)
-                .cookie_content_security(CookieContentSecurity::Private)
-                .build();
-            let mut routes = Routes::new();
-            register_routes(&mut routes);
-            App::new()
-                .app_data(app_state.clone())
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(256 * 1024)
-                        .error_handler(|e, _| {
+        let mut server =
+            HttpServer::new(move || {
+                let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                    .cookie_name("ae_session".into())
+                    .cookie_secure(secure)
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_content_security(CookieContentSecurity::Private)
+                    .build();
+                let mut routes = Routes::new();
+                register_routes(&mut routes);
+                App::new()
+                    .app_data(app_state.clone())
+                    .app_data(
+                        web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
                             AppError::BadRequest(format!("The form could not be read: {e}")).into()
                         }),
-                )
-                .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    AppError::BadRequest(format!("The address has a bad parameter: {e}")).into()
-                }))
-                .app_data(
-                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
-                )
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(256 * 1024)
-                        .error_handler(|e, _| {
-                            AppError::BadRequest(format!("The JSON body could not be read: {e}"))
-                                .into()
-                        }),
-                )
-                .configure(|cfg| routes.apply(cfg))
-                .service(actix_files::Files::new("/static", &static_dir).prefer_utf8(true))
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(AppError::NotFound)
-                }))
-                .wrap(from_fn(access_control))
-                .wrap(ErrorHandlers::new().default_handler(render_error))
-                .wrap(session)
-                .wrap(security_headers(secure))
-                .wrap(from_fn(observe))
-        })
-        .listen(listener)?
-        .shutdown_timeout(30);
+                    )
+                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                        AppError::BadRequest(format!("The address has a bad parameter: {e}")).into()
+                    }))
+                    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                    .app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(|e, _| {
+                        AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
+                    }))
+                    .configure(|cfg| routes.apply(cfg))
+                    .service(actix_files::Files::new("/static", &static_dir).prefer_utf8(true))
+                    .default_service(web::to(|| async {
+                        Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+                    }))
+                    .wrap(from_fn(access_control))
+                    .wrap(ErrorHandlers::new().default_handler(render_error))
+                    .wrap(session)
+                    .wrap(security_headers(secure))
+                    .wrap(from_fn(observe))
+            })
+            .listen(listener)?
+            .shutdown_timeout(30);
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }

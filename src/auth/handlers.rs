@@ -20,12 +20,7 @@ fn text(v: &Option<String>) -> String {
 /// Only local paths, so a link cannot send a user elsewhere after signing in.
 fn safe_next(next: &Option<String>) -> String {
     match next.as_deref().map(str::trim) {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/logout") =>
-        {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/logout") => {
             n.to_string()
         }
         _ => "/".into(),
@@ -96,21 +91,13 @@ pub async fn setup(
     }
     let form = form.into_inner();
     let mut errors = FieldErrors::new();
-    let name = parse_name(&text(&form.name))
-        .map_err(|m| errors.add("name", m))
-        .ok();
-    let email = parse_email(&text(&form.email))
-        .map_err(|m| errors.add("email", m))
-        .ok();
+    let name = parse_name(&text(&form.name)).map_err(|m| errors.add("name", m)).ok();
+    let email = parse_email(&text(&form.email)).map_err(|m| errors.add("email", m)).ok();
     let tz = parse_time_zone(&text(&form.time_zone))
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let pw = text(&form.password);
-    if let Err(m) = password::validate_new(
-        &pw,
-        form.password_confirm.as_deref(),
-        email.as_deref().unwrap_or(""),
-    ) {
+    if let Err(m) = password::validate_new(&pw, form.password_confirm.as_deref(), email.as_deref().unwrap_or("")) {
         errors.add("password", m);
     }
     let (Some(name), Some(email), Some(tz), true) = (name, email, tz, errors.is_empty()) else {
@@ -216,10 +203,7 @@ pub async fn login(
         .read(move |c| Ok(model::find_user_by_email(c, &lookup)?))
         .await?;
     let t = now();
-    if let Some(u) = user
-        .as_ref()
-        .filter(|u| throttle::is_locked(u.locked_until, t))
-    {
+    if let Some(u) = user.as_ref().filter(|u| throttle::is_locked(u.locked_until, t)) {
         let until = format_in_zone(u.locked_until.unwrap_or(t), u.tz());
         let msg = format!("Too many failed attempts: this account is locked until {until}. You can reset your password to get in sooner.");
         return fail(ctx, StatusCode::TOO_MANY_REQUESTS, &msg);
@@ -325,13 +309,7 @@ struct SetPasswordPage {
     errors: FieldErrors,
 }
 
-fn link_page(
-    ctx: PageCtx,
-    purpose: &str,
-    user: &model::UserRow,
-    secret: &str,
-    errors: FieldErrors,
-) -> SetPasswordPage {
+fn link_page(ctx: PageCtx, purpose: &str, user: &model::UserRow, secret: &str, errors: FieldErrors) -> SetPasswordPage {
     if purpose == PURPOSE_INVITATION {
         SetPasswordPage {
             ctx,
@@ -359,12 +337,7 @@ fn link_page(
     }
 }
 
-async fn link_form(
-    ctx: PageCtx,
-    state: &AppState,
-    secret: String,
-    purpose: &'static str,
-) -> AppResult<HttpResponse> {
+async fn link_form(ctx: PageCtx, state: &AppState, secret: String, purpose: &'static str) -> AppResult<HttpResponse> {
     let hash = super::tokens::digest(&secret);
     let found = state
         .db
@@ -441,11 +414,7 @@ pub async fn accept_invitation(
     .await
 }
 
-pub async fn reset_form(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn reset_form(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
     link_form(ctx, &state, path.into_inner(), PURPOSE_RESET).await
 }
 
@@ -562,13 +531,7 @@ impl AccountPage {
     }
 }
 
-fn account_page(
-    ctx: PageCtx,
-    user: &CurrentUser,
-    name: String,
-    time_zone: String,
-    errors: FieldErrors,
-) -> AccountPage {
+fn account_page(ctx: PageCtx, user: &CurrentUser, name: String, time_zone: String, errors: FieldErrors) -> AccountPage {
     AccountPage {
         ctx,
         name,
@@ -599,9 +562,7 @@ pub async fn update_account(
     form: web::Form<AccountForm>,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::new();
-    let name = parse_name(&text(&form.name))
-        .map_err(|m| errors.add("name", m))
-        .ok();
+    let name = parse_name(&text(&form.name)).map_err(|m| errors.add("name", m)).ok();
     let tz = parse_time_zone(&text(&form.time_zone))
         .map_err(|m| errors.add("time_zone", m))
         .ok();
@@ -615,12 +576,7 @@ pub async fn update_account(
         .db
         .write(move |c| service::update_profile(c, &who, id, &name, &tz))
         .await?;
-    Ok(redirect_with(
-        &session,
-        "/account",
-        "success",
-        "Your account is saved.",
-    ))
+    Ok(redirect_with(&session, "/account", "success", "Your account is saved."))
 }
 
 pub async fn change_password(
@@ -647,13 +603,7 @@ pub async fn change_password(
         errors.add("password", m);
     }
     if !errors.is_empty() {
-        let page = account_page(
-            ctx,
-            &user,
-            user.name.clone(),
-            user.time_zone.name().into(),
-            errors,
-        );
+        let page = account_page(ctx, &user, user.name.clone(), user.time_zone.name().into(), errors);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let pw_hash = hash_off_thread(pw).await?;
@@ -714,10 +664,7 @@ pub async fn create_api_token(
     let name = text(&form.name);
     let who = AuditActor::user(&user, &req);
     let n = name.clone();
-    let created = state
-        .db
-        .write(move |c| service::create_api_token(c, &who, &n))
-        .await;
+    let created = state.db.write(move |c| service::create_api_token(c, &who, &n)).await;
     let tokens_now = state.db.read(|c| Ok(model::list_api_tokens(c)?));
     match created {
         Ok((_, token)) => {
@@ -768,7 +715,8 @@ pub async fn revoke_api_token(
 }
 
 pub async fn api_whoami(client: ApiClient) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "token": client.name, "token_id": client.token_id, "scopes": client.scopes }))
+    HttpResponse::Ok()
+        .json(serde_json::json!({ "token": client.name, "token_id": client.token_id, "scopes": client.scopes }))
 }
 
 #[cfg(test)]
@@ -777,10 +725,7 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(
-            safe_next(&Some("/admin/users?page=2".into())),
-            "/admin/users?page=2"
-        );
+        assert_eq!(safe_next(&Some("/admin/users?page=2".into())), "/admin/users?page=2");
         assert_eq!(safe_next(&Some("//evil.example".into())), "/");
         assert_eq!(safe_next(&Some("https://evil.example".into())), "/");
         assert_eq!(safe_next(&Some("/\\evil.example".into())), "/");

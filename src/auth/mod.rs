@@ -33,45 +33,17 @@ pub fn routes(r: &mut Routes) {
         .get("/login", Access::Public, handlers::login_form)
         .post("/login", Access::Public, handlers::login)
         .post("/logout", Access::SignedIn, handlers::logout)
-        .get(
-            "/invitations/{token}",
-            Access::Public,
-            handlers::invitation_form,
-        )
-        .post(
-            "/invitations/{token}",
-            Access::Public,
-            handlers::accept_invitation,
-        )
-        .get(
-            "/password-reset",
-            Access::Public,
-            handlers::reset_request_form,
-        )
+        .get("/invitations/{token}", Access::Public, handlers::invitation_form)
+        .post("/invitations/{token}", Access::Public, handlers::accept_invitation)
+        .get("/password-reset", Access::Public, handlers::reset_request_form)
         .post("/password-reset", Access::Public, handlers::reset_request)
-        .get(
-            "/password-reset/{token}",
-            Access::Public,
-            handlers::reset_form,
-        )
+        .get("/password-reset/{token}", Access::Public, handlers::reset_form)
         .post("/password-reset/{token}", Access::Public, handlers::reset)
         .get("/account", Access::SignedIn, handlers::account)
         .post("/account", Access::SignedIn, handlers::update_account)
-        .post(
-            "/account/password",
-            Access::SignedIn,
-            handlers::change_password,
-        )
-        .get(
-            "/admin/api-tokens",
-            Access::Roles(STAFF),
-            handlers::api_tokens,
-        )
-        .post(
-            "/admin/api-tokens",
-            Access::Roles(STAFF),
-            handlers::create_api_token,
-        )
+        .post("/account/password", Access::SignedIn, handlers::change_password)
+        .get("/admin/api-tokens", Access::Roles(STAFF), handlers::api_tokens)
+        .post("/admin/api-tokens", Access::Roles(STAFF), handlers::create_api_token)
         .post(
             "/admin/api-tokens/{id}/revocation",
             Access::Roles(STAFF),
@@ -106,15 +78,11 @@ impl actix_web::FromRequest for ApiClient {
 /// The active user of a session. A session of a deactivated user, or one from before a password
 /// change, is emptied.
 pub async fn session_user(db: &Db, session: &Session) -> Result<Option<CurrentUser>, AppError> {
-    let (Ok(Some(id)), Ok(Some(version))) = (
-        session.get::<i64>(SESSION_USER),
-        session.get::<i32>(SESSION_VERSION),
-    ) else {
+    let (Ok(Some(id)), Ok(Some(version))) = (session.get::<i64>(SESSION_USER), session.get::<i32>(SESSION_VERSION))
+    else {
         return Ok(None);
     };
-    let row = db
-        .read(move |c| Ok(model::session_user(c, id, version)?))
-        .await?;
+    let row = db.read(move |c| Ok(model::session_user(c, id, version)?)).await?;
     match row {
         Some(u) => Ok(Some(CurrentUser {
             id: u.id,
@@ -131,11 +99,7 @@ pub async fn session_user(db: &Db, session: &Session) -> Result<Option<CurrentUs
 }
 
 /// Starts a fresh session for `user` (a new cookie, so a planted one is useless).
-pub fn start_session(
-    session: &Session,
-    user_id: i64,
-    session_version: i32,
-) -> Result<(), AppError> {
+pub fn start_session(session: &Session, user_id: i64, session_version: i32) -> Result<(), AppError> {
     session.renew();
     session.remove(crate::web::context::SESSION_CSRF);
     session
@@ -150,14 +114,11 @@ pub fn start_session(
 /// The token's client, or None for an unknown or revoked token.
 pub async fn api_client(db: &Db, token: String) -> Result<Option<ApiClient>, AppError> {
     let hash = tokens::digest(&token);
-    let row = db
-        .read(move |c| Ok(model::find_active_api_token(c, &hash)?))
-        .await?;
+    let row = db.read(move |c| Ok(model::find_active_api_token(c, &hash)?)).await?;
     let Some(row) = row else { return Ok(None) };
     if stale(row.last_used_at) {
         let id = row.id;
-        db.write(move |c| Ok(model::touch_api_token(c, id)?))
-            .await?;
+        db.write(move |c| Ok(model::touch_api_token(c, id)?)).await?;
     }
     Ok(Some(ApiClient {
         token_id: row.id,

@@ -36,9 +36,7 @@ impl UserRow {
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.time_zone
-            .parse()
-            .unwrap_or(crate::web::context::DEFAULT_TIME_ZONE)
+        self.time_zone.parse().unwrap_or(crate::web::context::DEFAULT_TIME_ZONE)
     }
 }
 
@@ -58,13 +56,7 @@ pub struct NewUser<'a> {
 }
 
 impl<'a> NewUser<'a> {
-    pub fn new(
-        email: &'a str,
-        name: &'a str,
-        role: Role,
-        password_hash: Option<&'a str>,
-        time_zone: &'a str,
-    ) -> Self {
+    pub fn new(email: &'a str, name: &'a str, role: Role, password_hash: Option<&'a str>, time_zone: &'a str) -> Self {
         let t = now();
         NewUser {
             email,
@@ -93,10 +85,7 @@ pub fn count_users(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 pub fn find_user(conn: &mut DbConnection, id: i64) -> QueryResult<UserRow> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
+    users::table.find(id).select(UserRow::as_select()).first(conn)
 }
 
 pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -108,11 +97,7 @@ pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<O
 }
 
 /// The user behind a session, if the account is still active and the session still valid.
-pub fn session_user(
-    conn: &mut DbConnection,
-    id: i64,
-    version: i32,
-) -> QueryResult<Option<UserRow>> {
+pub fn session_user(conn: &mut DbConnection, id: i64, version: i32) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::id.eq(id))
         .filter(users::active.eq(true))
@@ -137,10 +122,7 @@ pub fn record_failed_login(
     locked_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(failed),
-            users::locked_until.eq(locked_until),
-        ))
+        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
         .execute(conn)
 }
 
@@ -184,12 +166,7 @@ pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult
         .execute(conn)
 }
 
-pub fn update_profile(
-    conn: &mut DbConnection,
-    id: i64,
-    name: &str,
-    time_zone: &str,
-) -> QueryResult<usize> {
+pub fn update_profile(conn: &mut DbConnection, id: i64, name: &str, time_zone: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((
             users::name.eq(name),
@@ -330,20 +307,13 @@ pub fn find_usable_token(
 
 /// Marks a link used; false when someone else used it first.
 pub fn use_token(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-    let n = diesel::update(
-        account_tokens::table
-            .find(id)
-            .filter(account_tokens::used_at.is_null()),
-    )
-    .set(account_tokens::used_at.eq(Some(now())))
-    .execute(conn)?;
+    let n = diesel::update(account_tokens::table.find(id).filter(account_tokens::used_at.is_null()))
+        .set(account_tokens::used_at.eq(Some(now())))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn latest_invitation(
-    conn: &mut DbConnection,
-    user_id: i64,
-) -> QueryResult<Option<AccountTokenRow>> {
+pub fn latest_invitation(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<AccountTokenRow>> {
     account_tokens::table
         .filter(account_tokens::user_id.eq(user_id))
         .filter(account_tokens::purpose.eq(PURPOSE_INVITATION))
@@ -388,10 +358,7 @@ pub fn insert_api_token(
         .get_result(conn)
 }
 
-pub fn find_active_api_token(
-    conn: &mut DbConnection,
-    hash: &str,
-) -> QueryResult<Option<ApiTokenRow>> {
+pub fn find_active_api_token(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<ApiTokenRow>> {
     api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
@@ -414,18 +381,11 @@ pub fn list_api_tokens(conn: &mut DbConnection) -> QueryResult<Vec<ApiTokenRow>>
 }
 
 pub fn find_api_token(conn: &mut DbConnection, id: i64) -> QueryResult<ApiTokenRow> {
-    api_tokens::table
-        .find(id)
-        .select(ApiTokenRow::as_select())
-        .first(conn)
+    api_tokens::table.find(id).select(ApiTokenRow::as_select()).first(conn)
 }
 
 pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(
-        api_tokens::table
-            .find(id)
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(Some(now())))
-    .execute(conn)
+    diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(Some(now())))
+        .execute(conn)
 }

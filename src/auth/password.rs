@@ -2,9 +2,7 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
 pub const MIN_LENGTH: usize = 10;
@@ -22,10 +20,7 @@ pub fn validate_new(password: &str, confirm: Option<&str>, email: &str) -> Resul
     if !email.is_empty() && password.trim().eq_ignore_ascii_case(email.trim()) {
         return Err("Do not use your e-mail address as your password.".into());
     }
-    if password
-        .chars()
-        .all(|c| c == password.chars().next().unwrap_or(' '))
-    {
+    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
         return Err("Use more than one repeated character.".into());
     }
     if let Some(c) = confirm {
@@ -47,9 +42,7 @@ pub fn hash(password: &str) -> String {
 
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -77,19 +70,15 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
-        assert!(validate_new("short", None, "a@b.co")
-            .unwrap_err()
-            .contains("at least"));
+        assert!(validate_new("short", None, "a@b.co").unwrap_err().contains("at least"));
         assert!(validate_new("aaaaaaaaaaaa", None, "a@b.co").is_err());
         assert!(validate_new("ann@agency.test", None, "Ann@agency.test").is_err());
         assert!(validate_new(&"x1".repeat(70), None, "a@b.co")
             .unwrap_err()
             .contains("at most"));
-        assert!(
-            validate_new("long enough pass", Some("long enough pasz"), "a@b.co")
-                .unwrap_err()
-                .contains("match")
-        );
+        assert!(validate_new("long enough pass", Some("long enough pasz"), "a@b.co")
+            .unwrap_err()
+            .contains("match"));
         assert!(validate_new("long enough pass", Some("long enough pass"), "a@b.co").is_ok());
     }
 }

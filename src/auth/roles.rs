@@ -14,13 +14,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Owner,
-        Role::Admin,
-        Role::Agent,
-        Role::Trainee,
-        Role::Broker,
-    ];
+    pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Agent, Role::Trainee, Role::Broker];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -113,18 +107,12 @@ pub fn may_invite(actor: Actor, role: Role) -> Result<(), Refusal> {
 }
 
 /// May `actor` give `target` the role `new_role`? `active_owners` counts active owners now.
-pub fn may_change_role(
-    actor: Actor,
-    target: Target,
-    new_role: Role,
-    active_owners: i64,
-) -> Result<(), Refusal> {
+pub fn may_change_role(actor: Actor, target: Target, new_role: Role, active_owners: i64) -> Result<(), Refusal> {
     may_manage(actor, target)?;
     if new_role == Role::Owner && actor.role != Role::Owner {
         return Err(Refusal::OwnerOnly);
     }
-    if target.role == Role::Owner && new_role != Role::Owner && target.active && active_owners <= 1
-    {
+    if target.role == Role::Owner && new_role != Role::Owner && target.active && active_owners <= 1 {
         return Err(Refusal::LastOwner);
     }
     Ok(())
@@ -175,11 +163,7 @@ mod tests {
     };
 
     fn target(id: i64, role: Role) -> Target {
-        Target {
-            id,
-            role,
-            active: true,
-        }
+        Target { id, role, active: true }
     }
 
     #[test]
@@ -247,9 +231,6 @@ mod tests {
             may_deactivate(AGENT, target(9, Role::Trainee), 1),
             Err(Refusal::NotStaff)
         );
-        assert_eq!(
-            may_reactivate(AGENT, target(9, Role::Trainee)),
-            Err(Refusal::NotStaff)
-        );
+        assert_eq!(may_reactivate(AGENT, target(9, Role::Trainee)), Err(Refusal::NotStaff));
     }
 }

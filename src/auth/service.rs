@@ -79,10 +79,7 @@ pub fn create_first_owner(
 ) -> Result<i64, AppError> {
     if conn.backend() == Backend::Postgres {
         // Two set-up forms sent at once on two servers: the second waits, then sees the first.
-        diesel::RunQueryDsl::execute(
-            diesel::sql_query("LOCK TABLE users IN EXCLUSIVE MODE"),
-            conn,
-        )?;
+        diesel::RunQueryDsl::execute(diesel::sql_query("LOCK TABLE users IN EXCLUSIVE MODE"), conn)?;
     }
     if model::count_users(conn)? > 0 {
         return Err(AppError::NotFound);
@@ -155,9 +152,7 @@ impl Invitation {
             .map_err(|_| errors.add("role", "Choose a role."))
             .ok();
         match (email, name, role) {
-            (Some(email), Some(name), Some(role)) if errors.is_empty() => {
-                Ok(Invitation { email, name, role })
-            }
+            (Some(email), Some(name), Some(role)) if errors.is_empty() => Ok(Invitation { email, name, role }),
             _ => Err(errors),
         }
     }
@@ -180,10 +175,7 @@ pub fn invite(
         ));
     }
     let tz = crate::web::context::DEFAULT_TIME_ZONE.name();
-    let id = model::insert_user(
-        conn,
-        &NewUser::new(&inv.email, &inv.name, inv.role, None, tz),
-    )?;
+    let id = model::insert_user(conn, &NewUser::new(&inv.email, &inv.name, inv.role, None, tz))?;
     send_invitation(
         conn,
         actor.id,
@@ -217,10 +209,7 @@ pub fn resend_invitation(
     let user = model::find_user(conn, user_id)?;
     roles::may_invite(actor, user.role()).map_err(|r| AppError::Conflict(r.to_string()))?;
     if user.has_password() {
-        return Err(AppError::Conflict(format!(
-            "{} has already set a password.",
-            user.name
-        )));
+        return Err(AppError::Conflict(format!("{} has already set a password.", user.name)));
     }
     if !user.active {
         return Err(AppError::Conflict(format!(
@@ -238,14 +227,7 @@ pub fn resend_invitation(
         user.role(),
         settings,
     )?;
-    audit::record(
-        conn,
-        who,
-        "user.invitation_resent",
-        "user",
-        Some(user.id),
-        &user.email,
-    )?;
+    audit::record(conn, who, "user.invitation_resent", "user", Some(user.id), &user.email)?;
     Ok(user.email)
 }
 
@@ -382,12 +364,10 @@ pub fn set_password_with_link(
 pub fn link_error(problem: model::LinkProblem) -> AppError {
     match problem {
         model::LinkProblem::Unknown => AppError::NotFound,
-        model::LinkProblem::Used => AppError::Gone(
-            "This link has already been used. Sign in, or ask for a new link.".into(),
-        ),
-        model::LinkProblem::Expired => {
-            AppError::Gone("This link has expired. Ask for a new one.".into())
+        model::LinkProblem::Used => {
+            AppError::Gone("This link has already been used. Sign in, or ask for a new link.".into())
         }
+        model::LinkProblem::Expired => AppError::Gone("This link has expired. Ask for a new one.".into()),
     }
 }
 
@@ -410,14 +390,9 @@ pub fn change_role(
     role: Role,
 ) -> Result<String, AppError> {
     let (user, target, owners) = target_of(conn, id)?;
-    roles::may_change_role(actor, target, role, owners)
-        .map_err(|r| AppError::Conflict(r.to_string()))?;
+    roles::may_change_role(actor, target, role, owners).map_err(|r| AppError::Conflict(r.to_string()))?;
     if target.role == role {
-        return Ok(format!(
-            "{} is already {}.",
-            user.name,
-            role.label().to_lowercase()
-        ));
+        return Ok(format!("{} is already {}.", user.name, role.label().to_lowercase()));
     }
     model::set_role(conn, id, role)?;
     audit::record(
@@ -428,11 +403,7 @@ pub fn change_role(
         Some(id),
         &format!("{} from {} to {}", user.email, target.role, role),
     )?;
-    Ok(format!(
-        "{} is now {}.",
-        user.name,
-        role.label().to_lowercase()
-    ))
+    Ok(format!("{} is now {}.", user.name, role.label().to_lowercase()))
 }
 
 pub fn set_active(
@@ -457,11 +428,7 @@ pub fn set_active(
         ));
     }
     model::set_active(conn, id, active)?;
-    let action = if active {
-        "user.reactivated"
-    } else {
-        "user.deactivated"
-    };
+    let action = if active { "user.reactivated" } else { "user.deactivated" };
     audit::record(conn, who, action, "user", Some(id), &user.email)?;
     Ok(if active {
         format!("{} can sign in again.", user.name)
@@ -471,11 +438,7 @@ pub fn set_active(
 }
 
 /// Creates an API token; returns its id and the token, which is shown only this once.
-pub fn create_api_token(
-    conn: &mut DbConnection,
-    who: &AuditActor,
-    name: &str,
-) -> Result<(i64, String), AppError> {
+pub fn create_api_token(conn: &mut DbConnection, who: &AuditActor, name: &str) -> Result<(i64, String), AppError> {
     let name = parse_name(name).map_err(|m| AppError::field("name", &m))?;
     let t = tokens::new_api_token();
     let id = model::insert_api_token(conn, &name, &t.prefix, &t.hash, who.id)?;
@@ -490,12 +453,7 @@ pub fn create_api_token(
     Ok((id, t.token))
 }
 
-pub fn revoke_api_token(
-    conn: &mut DbConnection,
-    actor: Actor,
-    who: &AuditActor,
-    id: i64,
-) -> Result<String, AppError> {
+pub fn revoke_api_token(conn: &mut DbConnection, actor: Actor, who: &AuditActor, id: i64) -> Result<String, AppError> {
     if !actor.role.is_staff() {
         return Err(AppError::Forbidden);
     }
@@ -503,14 +461,7 @@ pub fn revoke_api_token(
     if model::revoke_api_token(conn, id)? == 0 {
         return Ok(format!("The token {} was already revoked.", token.name));
     }
-    audit::record(
-        conn,
-        who,
-        "api_token.revoked",
-        "api_token",
-        Some(id),
-        &token.name,
-    )?;
+    audit::record(conn, who, "api_token.revoked", "api_token", Some(id), &token.name)?;
     Ok(format!(
         "The token {} is revoked; requests with it now get 401.",
         token.name
@@ -553,10 +504,7 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(
-            parse_email("  Ann.Lee@Agency.TEST ").unwrap(),
-            "ann.lee@agency.test"
-        );
+        assert_eq!(parse_email("  Ann.Lee@Agency.TEST ").unwrap(), "ann.lee@agency.test");
         assert!(parse_email("").is_err());
         assert!(parse_email("ann").is_err());
         assert!(parse_email("ann@localhost").is_err());
@@ -572,10 +520,7 @@ mod tests {
 
     #[test]
     fn time_zones_must_exist() {
-        assert_eq!(
-            parse_time_zone("America/Chicago").unwrap(),
-            "America/Chicago"
-        );
+        assert_eq!(parse_time_zone("America/Chicago").unwrap(), "America/Chicago");
         assert!(parse_time_zone("Mars/Olympus").is_err());
         assert_eq!(time_zone_choices()[0], "America/New_York");
     }

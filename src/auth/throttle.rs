@@ -35,8 +35,7 @@ pub fn after_failure(failed_before: i32, now: NaiveDateTime, policy: LoginPolicy
         Duration::ZERO
     };
     if failed >= policy.threshold {
-        let until = now
-            + chrono::Duration::from_std(policy.lock_for).unwrap_or(chrono::Duration::minutes(15));
+        let until = now + chrono::Duration::from_std(policy.lock_for).unwrap_or(chrono::Duration::minutes(15));
         // The count starts again once the lock is over.
         AfterFailure {
             failed_logins: 0,
@@ -74,14 +73,8 @@ mod tests {
     fn first_failures_cost_nothing_then_slow_down() {
         assert_eq!(after_failure(0, now(), POLICY).delay, Duration::ZERO);
         assert_eq!(after_failure(1, now(), POLICY).delay, Duration::ZERO);
-        assert_eq!(
-            after_failure(2, now(), POLICY).delay,
-            Duration::from_millis(500)
-        );
-        assert_eq!(
-            after_failure(3, now(), POLICY).delay,
-            Duration::from_millis(1000)
-        );
+        assert_eq!(after_failure(2, now(), POLICY).delay, Duration::from_millis(500));
+        assert_eq!(after_failure(3, now(), POLICY).delay, Duration::from_millis(1000));
     }
 
     #[test]
@@ -89,14 +82,8 @@ mod tests {
         let r = after_failure(4, now(), POLICY);
         assert_eq!(r.locked_until, Some(now() + chrono::Duration::minutes(15)));
         assert_eq!(r.failed_logins, 0);
-        assert!(is_locked(
-            r.locked_until,
-            now() + chrono::Duration::minutes(14)
-        ));
-        assert!(!is_locked(
-            r.locked_until,
-            now() + chrono::Duration::minutes(15)
-        ));
+        assert!(is_locked(r.locked_until, now() + chrono::Duration::minutes(14)));
+        assert!(!is_locked(r.locked_until, now() + chrono::Duration::minutes(15)));
         assert_eq!(after_failure(3, now(), POLICY).locked_until, None);
     }
 
@@ -106,9 +93,6 @@ mod tests {
             threshold: 100,
             ..POLICY
         };
-        assert_eq!(
-            after_failure(50, now(), policy).delay,
-            Duration::from_millis(8000)
-        );
+        assert_eq!(after_failure(50, now(), policy).delay, Duration::from_millis(8000));
     }
 }

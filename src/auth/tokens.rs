@@ -25,11 +25,7 @@ pub struct NewApiToken {
 
 pub fn new_api_token() -> NewApiToken {
     let secret = new_secret();
-    let prefix: String = secret
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
+    let prefix: String = secret.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
     let token = format!("ae_{prefix}_{secret}");
     NewApiToken {
         hash: digest(&token),

@@ -87,10 +87,7 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_string()));
         }
-        if let Some(rest) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
                 return Err(DbError::BadUrl(url.into()));
@@ -165,8 +162,7 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -276,19 +272,13 @@ impl Db {
     }
 
     /// Blocking variant of `write` for the command line and the worker.
-    pub fn write_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.write.get().map_err(DbError::from)?;
         conn.transaction(|c| f(c))
     }
 
     /// Blocking read for the command line and the worker.
-    pub fn read_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.read.get().map_err(DbError::from)?;
         f(&mut conn)
     }

@@ -36,17 +36,14 @@ impl Mailer {
             }
             None => {
                 let dir = settings.outbox_dir();
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating the outbox {}", dir.display()))?;
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating the outbox {}", dir.display()))?;
                 Ok(Mailer::Outbox(AsyncFileTransport::new(&dir), dir))
             }
         }
     }
 
     pub async fn send(&self, from: &str, job: &EmailJob) -> Result<(), String> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|e| format!("sender address {from:?}: {e}"))?;
+        let from: Mailbox = from.parse().map_err(|e| format!("sender address {from:?}: {e}"))?;
         let to: Mailbox = job
             .to
             .parse()
@@ -59,11 +56,7 @@ impl Mailer {
             .body(job.body.clone())
             .map_err(|e| format!("building the message: {e}"))?;
         match self {
-            Mailer::Smtp(t) => t
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("SMTP: {e}")),
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
             Mailer::Outbox(t, dir) => {
                 let id = t.send(message).await.map_err(|e| format!("outbox: {e}"))?;
                 tracing::info!(to = %job.to, subject = %job.subject, file = %dir.join(format!("{id}.eml")).display(), "e-mail written to the outbox");

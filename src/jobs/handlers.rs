@@ -88,11 +88,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     path: web::Path<(String,)>,
 ) -> AppResult<HttpResponse> {
-    let id: i64 = path
-        .into_inner()
-        .0
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
+    let id: i64 = path.into_inner().0.parse().map_err(|_| AppError::NotFound)?;
     let actor = AuditActor::user(&user, &req);
     let changed = state
         .db

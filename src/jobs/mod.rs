@@ -24,11 +24,7 @@ const LEASE: Duration = Duration::from_secs(300);
 
 pub fn routes(r: &mut Routes) {
     r.get("/admin/jobs", Access::Roles(STAFF), handlers::index);
-    r.post(
-        "/admin/jobs/{id}/retry",
-        Access::Roles(STAFF),
-        handlers::retry,
-    );
+    r.post("/admin/jobs/{id}/retry", Access::Roles(STAFF), handlers::retry);
 }
 
 /// Queues an e-mail inside the caller's transaction.
@@ -58,13 +54,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(
-        db: Db,
-        mailer: Mailer,
-        mail_from: String,
-        poll: Duration,
-        wakeup: Arc<Notify>,
-    ) -> Worker {
+    pub fn new(db: Db, mailer: Mailer, mail_from: String, poll: Duration, wakeup: Arc<Notify>) -> Worker {
         let host = hostname();
         let id = format!(
             "{host}:{}:{}",
@@ -142,8 +132,7 @@ impl Worker {
     async fn execute(&self, job: &model::Claimed) -> Result<(), String> {
         match job.kind.as_str() {
             KIND_EMAIL => {
-                let email: EmailJob =
-                    serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                let email: EmailJob = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
                 self.mailer.send(&self.mail_from, &email).await
             }
             other => Err(format!("no handler for job kind {other:?}")),
@@ -177,10 +166,7 @@ mod tests {
             .unwrap()
             .and_hms_opt(0, 0, 0)
             .unwrap();
-        assert_eq!(
-            next_attempt(1, 3, t),
-            Some(t + chrono::Duration::seconds(30))
-        );
+        assert_eq!(next_attempt(1, 3, t), Some(t + chrono::Duration::seconds(30)));
         assert_eq!(next_attempt(3, 3, t), None);
     }
 }

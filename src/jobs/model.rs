@@ -71,11 +71,7 @@ pub struct Claimed {
 /// Takes the next due job for `worker` until `lease_until`, atomically: two workers, in one
 /// process or on two servers, never hold the same job. A job whose lease ran out (its server
 /// died) is due again.
-pub fn claim_next(
-    conn: &mut DbConnection,
-    worker: &str,
-    lease_until: NaiveDateTime,
-) -> QueryResult<Option<Claimed>> {
+pub fn claim_next(conn: &mut DbConnection, worker: &str, lease_until: NaiveDateTime) -> QueryResult<Option<Claimed>> {
     let t = now();
     let sql = match conn.backend() {
         Backend::Sqlite => {
@@ -176,12 +172,7 @@ pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)
         .load(conn)
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    status: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<JobRow>, i64)> {
+pub fn list(conn: &mut DbConnection, status: Option<&str>, offset: i64, limit: i64) -> QueryResult<(Vec<JobRow>, i64)> {
     let build = || {
         let mut q = jobs::table.into_boxed();
         if let Some(s) = status {

@@ -36,11 +36,7 @@ struct UsersPage {
 impl UsersPage {
     fn url(&self, page: i64) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("role", &self.role),
-            ("status", &self.status),
-        ] {
+        for (k, v) in [("q", &self.q), ("role", &self.role), ("status", &self.status)] {
             if !v.is_empty() {
                 s.append_pair(k, v);
             }
@@ -356,11 +352,7 @@ pub async fn resend_invitation(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who, name) = (
-        user.actor(),
-        AuditActor::user(&user, &req),
-        user.name.clone(),
-    );
+    let (actor, who, name) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
     let settings = state.settings.clone();
     let result = state
         .db
@@ -372,8 +364,6 @@ pub async fn resend_invitation(
     outcome(
         &session,
         id,
-        result.map(|email| {
-            format!("A new invitation is on its way to {email}; the old link no longer works.")
-        }),
+        result.map(|email| format!("A new invitation is on its way to {email}; the old link no longer works.")),
     )
 }

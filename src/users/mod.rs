@@ -11,11 +11,7 @@ pub fn routes(r: &mut Routes) {
         .get("/admin/users/new", Access::Roles(STAFF), handlers::new_form)
         .post("/admin/users", Access::Roles(STAFF), handlers::invite)
         .get("/admin/users/{id}", Access::Roles(STAFF), handlers::show)
-        .post(
-            "/admin/users/{id}/role",
-            Access::Roles(STAFF),
-            handlers::change_role,
-        )
+        .post("/admin/users/{id}/role", Access::Roles(STAFF), handlers::change_role)
         .post(
             "/admin/users/{id}/deactivation",
             Access::Roles(STAFF),

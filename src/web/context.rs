@@ -60,11 +60,7 @@ pub struct Flash {
 
 /// Queues a message for the next page this browser sees.
 pub fn flash(session: &Session, level: &str, message: impl Into<String>) {
-    let mut all: Vec<Flash> = session
-        .get(SESSION_FLASH)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let mut all: Vec<Flash> = session.get(SESSION_FLASH).ok().flatten().unwrap_or_default();
     all.push(Flash {
         level: level.into(),
         message: message.into(),
@@ -86,11 +82,7 @@ pub fn csrf_token(session: &Session) -> String {
 
 /// Compares in constant time.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub struct NavItem {
@@ -112,11 +104,7 @@ impl PageCtx {
     fn build(req: &HttpRequest, take_flashes: bool) -> PageCtx {
         let session = req.get_session();
         let flashes = if take_flashes {
-            let f: Vec<Flash> = session
-                .get(SESSION_FLASH)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let f: Vec<Flash> = session.get(SESSION_FLASH).ok().flatten().unwrap_or_default();
             if !f.is_empty() {
                 session.remove(SESSION_FLASH);
             }
@@ -150,10 +138,7 @@ impl PageCtx {
     }
 
     pub fn time_zone(&self) -> Tz {
-        self.user
-            .as_ref()
-            .map(|u| u.time_zone)
-            .unwrap_or(DEFAULT_TIME_ZONE)
+        self.user.as_ref().map(|u| u.time_zone).unwrap_or(DEFAULT_TIME_ZONE)
     }
 
     /// A UTC time shown in the viewer's time zone.
@@ -162,9 +147,7 @@ impl PageCtx {
     }
 
     pub fn time_opt(&self, t: &Option<NaiveDateTime>) -> String {
-        t.as_ref()
-            .map(|t| self.time(t))
-            .unwrap_or_else(|| "—".into())
+        t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".into())
     }
 
     pub fn nav(&self) -> Vec<NavItem> {
@@ -232,9 +215,7 @@ fn strip_port(addr: &str) -> &str {
         return rest.split(']').next().unwrap_or(rest);
     }
     match addr.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
-            host
-        }
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => addr,
     }
 }

@@ -22,10 +22,7 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_string())
-            .or_default()
-            .push(message.into());
+        self.0.entry(field.to_string()).or_default().push(message.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -88,9 +85,7 @@ impl AppError {
     /// What the user may read about this error.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::Internal(_) => {
-                "Something went wrong on our side. It has been logged; please try again.".into()
-            }
+            AppError::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
             other => other.to_string(),
         }
     }
@@ -209,17 +204,11 @@ fn default_message(status: StatusCode) -> (&'static str, &'static str) {
         404 => ("not_found", "The page you asked for does not exist."),
         405 => ("method_not_allowed", "That action is not available here."),
         413 => ("payload_too_large", "What you sent is too large."),
-        415 => (
-            "unsupported_media_type",
-            "That content type is not accepted here.",
-        ),
+        415 => ("unsupported_media_type", "That content type is not accepted here."),
         422 => ("validation", "Some fields need attention."),
         429 => ("rate_limited", "Too many requests. Please wait a moment."),
         503 => ("unavailable", "The service is unavailable right now."),
-        _ if status.is_server_error() => (
-            "internal",
-            "Something went wrong on our side. Please try again.",
-        ),
+        _ if status.is_server_error() => ("internal", "Something went wrong on our side. Please try again."),
         _ => ("error", "The request could not be completed."),
     }
 }
@@ -269,9 +258,7 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         if let Some(fields) = &info.fields {
             body["fields"] = serde_json::to_value(fields).unwrap_or_default();
         }
-        builder
-            .content_type("application/json")
-            .body(body.to_string())
+        builder.content_type("application/json").body(body.to_string())
     } else {
         let page = ErrorPage {
             ctx: PageCtx::for_error(&req),
@@ -327,21 +314,13 @@ mod tests {
                 .route("/api/v1/boom", web::get().to(boom)),
         )
         .await;
-        let res =
-            test::call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         assert!(body.contains("<html") && body.contains("Something went wrong on our side"));
-        assert!(
-            !body.contains("disk caught fire"),
-            "the cause stays in the log"
-        );
+        assert!(!body.contains("disk caught fire"), "the cause stays in the log");
 
-        let res = test::call_service(
-            &app,
-            test::TestRequest::get().uri("/api/v1/boom").to_request(),
-        )
-        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/api/v1/boom").to_request()).await;
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let json: serde_json::Value = test::read_body_json(res).await;
         assert_eq!(json["error"], "internal");
@@ -357,16 +336,11 @@ mod tests {
                 .route("/api/v1/form", web::post().to(invalid)),
         )
         .await;
-        let res =
-            test::call_service(&app, test::TestRequest::post().uri("/form").to_request()).await;
+        let res = test::call_service(&app, test::TestRequest::post().uri("/form").to_request()).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         assert!(body.contains("email") && body.contains("Enter a valid e-mail address."));
-        let res = test::call_service(
-            &app,
-            test::TestRequest::post().uri("/api/v1/form").to_request(),
-        )
-        .await;
+        let res = test::call_service(&app, test::TestRequest::post().uri("/api/v1/form").to_request()).await;
         let json: serde_json::Value = test::read_body_json(res).await;
         assert_eq!(json["error"], "validation");
         assert_eq!(json["fields"]["email"][0], "Enter a valid e-mail address.");

@@ -1,8 +1,6 @@
 //! Prometheus metrics: requests by route and status, latency, jobs pending and failed.
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
-};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 pub struct Metrics {
     registry: Registry,
@@ -21,20 +19,14 @@ impl Metrics {
         )
         .expect("metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "HTTP request latency by route",
-            )
-            .buckets(vec![
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route").buckets(vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
             &["method", "route"],
         )
         .expect("metric");
         let jobs_pending = IntGauge::new("jobs_pending", "Jobs waiting to run").expect("metric");
-        let jobs_failed =
-            IntGauge::new("jobs_failed", "Jobs that gave up after their last attempt")
-                .expect("metric");
+        let jobs_failed = IntGauge::new("jobs_failed", "Jobs that gave up after their last attempt").expect("metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -56,9 +48,7 @@ impl Metrics {
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();
-        self.latency
-            .with_label_values(&[method, route])
-            .observe(seconds);
+        self.latency.with_label_values(&[method, route]).observe(seconds);
     }
 
     pub fn render(&self) -> String {

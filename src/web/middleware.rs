@@ -33,11 +33,7 @@ pub async fn observe(
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
@@ -62,9 +58,7 @@ pub async fn observe(
         s.metrics
             .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
     }
-    span.in_scope(
-        || tracing::info!(path = %path, status, ms = elapsed.as_secs_f64() * 1000.0, "handled"),
-    );
+    span.in_scope(|| tracing::info!(path = %path, status, ms = elapsed.as_secs_f64() * 1000.0, "handled"));
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);
@@ -84,25 +78,16 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if https {
-        h = h.add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ));
+        h = h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
     }
     h
 }
 
 fn is_unsafe(method: &Method) -> bool {
-    !matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    )
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
 
 /// Largest form body read while looking for the CSRF field.
@@ -139,9 +124,7 @@ pub async fn access_control(
     };
     if let Some(limiter) = limiter {
         if let Err(not_until) = limiter.check_key(&ip) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             let err = AppError::TooManyRequests {
                 retry_after: wait.as_secs().max(1),
             };
@@ -155,10 +138,7 @@ pub async fn access_control(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
         let client = match token {
             Some(t) => auth::api_client(&state.db, t).await,
@@ -169,11 +149,7 @@ pub async fn access_control(
                 req.extensions_mut().insert(client);
                 return Ok(next.call(req).await?.map_into_left_body());
             }
-            Ok(None) => {
-                return Ok(req
-                    .error_response(AppError::Unauthorized)
-                    .map_into_right_body())
-            }
+            Ok(None) => return Ok(req.error_response(AppError::Unauthorized).map_into_right_body()),
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         }
     }
@@ -187,14 +163,10 @@ pub async fn access_control(
     }
     if !spec.access.allows(user.as_ref().map(|u| u.role)) {
         if user.is_some() {
-            return Ok(req
-                .error_response(AppError::Forbidden)
-                .map_into_right_body());
+            return Ok(req.error_response(AppError::Forbidden).map_into_right_body());
         }
         if is_api || req.method() != Method::GET {
-            return Ok(req
-                .error_response(AppError::Unauthorized)
-                .map_into_right_body());
+            return Ok(req.error_response(AppError::Unauthorized).map_into_right_body());
         }
         let target = match req.query_string() {
             "" => req.path().to_string(),

@@ -39,15 +39,12 @@ pub struct Limits {
 
 impl Limits {
     pub fn new(settings: &Settings) -> Limits {
-        let per_min =
-            NonZeroU32::new(settings.login_rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let per_sec =
-            NonZeroU32::new(settings.api_rate_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_min = NonZeroU32::new(settings.login_rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_sec = NonZeroU32::new(settings.api_rate_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
         Limits {
             login: RateLimiter::keyed(Quota::per_minute(per_min)),
             api: RateLimiter::keyed(
-                Quota::per_second(per_sec)
-                    .allow_burst(per_sec.saturating_mul(NonZeroU32::new(2).unwrap())),
+                Quota::per_second(per_sec).allow_burst(per_sec.saturating_mul(NonZeroU32::new(2).unwrap())),
             ),
         }
     }
@@ -69,12 +66,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// 303 with a flash message for the next page.
-pub fn redirect_with(
-    session: &Session,
-    location: &str,
-    level: &str,
-    message: impl Into<String>,
-) -> HttpResponse {
+pub fn redirect_with(session: &Session, location: &str, level: &str, message: impl Into<String>) -> HttpResponse {
     context::flash(session, level, message);
     see_other(location)
 }

@@ -70,13 +70,7 @@ mod tests {
 
     #[test]
     fn odd_page_values_become_page_one() {
-        for v in [
-            None,
-            Some("0"),
-            Some("-3"),
-            Some("abc"),
-            Some("99999999999"),
-        ] {
+        for v in [None, Some("0"), Some("-3"), Some("abc"), Some("99999999999")] {
             assert_eq!(Page::from_query(v, 25).number, 1, "{v:?}");
         }
         assert_eq!(Page::from_query(Some(" 3 "), 25).offset(), 50);
@@ -100,10 +94,7 @@ mod tests {
             },
             0,
         );
-        assert_eq!(
-            (empty.total_pages, empty.first_item, empty.last_item),
-            (1, 0, 0)
-        );
+        assert_eq!((empty.total_pages, empty.first_item, empty.last_item), (1, 0, 0));
         assert!(!empty.has_next());
     }
 }

@@ -50,13 +50,7 @@ impl Routes {
         Self::default()
     }
 
-    pub fn add<F, Args>(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        access: Access,
-        handler: F,
-    ) -> &mut Self
+    pub fn add<F, Args>(&mut self, method: Method, path: &'static str, access: Access, handler: F) -> &mut Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -108,10 +102,7 @@ pub struct RouteTable {
 impl RouteTable {
     pub fn new(specs: &[RouteSpec]) -> Self {
         RouteTable {
-            entries: specs
-                .iter()
-                .map(|s| (s.clone(), ResourceDef::new(s.path)))
-                .collect(),
+            entries: specs.iter().map(|s| (s.clone(), ResourceDef::new(s.path))).collect(),
         }
     }
 
@@ -142,14 +133,8 @@ mod tests {
             t.find(&Method::GET, "/admin/users/new").unwrap().access,
             Access::Roles(&[Role::Owner])
         );
-        assert_eq!(
-            t.find(&Method::GET, "/admin/users/7").unwrap().access,
-            Access::SignedIn
-        );
-        assert_eq!(
-            t.find(&Method::POST, "/admin/users/7").unwrap().access,
-            Access::Public
-        );
+        assert_eq!(t.find(&Method::GET, "/admin/users/7").unwrap().access, Access::SignedIn);
+        assert_eq!(t.find(&Method::POST, "/admin/users/7").unwrap().access, Access::Public);
         assert!(t.find(&Method::DELETE, "/admin/users/7").is_none());
         assert!(t.find(&Method::GET, "/nowhere").is_none());
     }

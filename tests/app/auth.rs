@@ -64,10 +64,7 @@ async fn setup_page_creates_the_owner_then_disappears() {
     let (status, html) = app.page("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Welcome, Dana Whitfield"));
-    assert!(
-        html.contains("Your agency is set up"),
-        "flash message shown once"
-    );
+    assert!(html.contains("Your agency is set up"), "flash message shown once");
     assert!(html.contains("CST") || html.contains("CDT") || html.contains("America/Chicago"));
 
     let owner = app
@@ -214,10 +211,7 @@ async fn repeated_failed_logins_slow_down_then_lock_the_account() {
             )?)
         })
         .unwrap();
-    assert_eq!(
-        app.login(&user.email, PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.login(&user.email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,11 +233,7 @@ async fn a_deactivated_users_session_stops_working_at_once() {
     assert!(html.contains("signed out everywhere"));
 
     let r = agent_browser.get("/account").await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "the old session no longer works"
-    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the old session no longer works");
     assert!(location(&r).starts_with("/login"));
     let r = agent_browser.login(&agent.email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -257,10 +247,7 @@ async fn a_deactivated_users_session_stops_working_at_once() {
         StatusCode::SEE_OTHER
     );
     let actions = app.audit_actions();
-    assert!(
-        actions.contains(&"user.deactivated".to_string())
-            && actions.contains(&"user.reactivated".to_string())
-    );
+    assert!(actions.contains(&"user.deactivated".to_string()) && actions.contains(&"user.reactivated".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,10 +259,7 @@ async fn an_invitation_is_e_mailed_over_smtp_and_its_link_works_once() {
 
     // Invalid invitations come back with the fields named and nothing sent.
     let r = app
-        .post_form(
-            "/admin/users",
-            &[("name", ""), ("email", "grace@"), ("role", "wizard")],
-        )
+        .post_form("/admin/users", &[("name", ""), ("email", "grace@"), ("role", "wizard")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
@@ -322,17 +306,11 @@ async fn an_invitation_is_e_mailed_over_smtp_and_its_link_works_once() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Grace Holloway"));
     let r = invitee
-        .post_form(
-            &path,
-            &[("password", "short"), ("password_confirm", "short")],
-        )
+        .post_form(&path, &[("password", "short"), ("password_confirm", "short")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = invitee
-        .post_form(
-            &path,
-            &[("password", PASSWORD), ("password_confirm", PASSWORD)],
-        )
+        .post_form(&path, &[("password", PASSWORD), ("password_confirm", PASSWORD)])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = invitee.page("/").await;
@@ -346,10 +324,7 @@ async fn an_invitation_is_e_mailed_over_smtp_and_its_link_works_once() {
         StatusCode::NOT_FOUND
     );
     let actions = app.audit_actions();
-    assert!(
-        actions.contains(&"user.invited".to_string())
-            && actions.contains(&"user.invitation_accepted".to_string())
-    );
+    assert!(actions.contains(&"user.invited".to_string()) && actions.contains(&"user.invitation_accepted".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,10 +364,7 @@ async fn an_expired_invitation_says_so() {
             )?)
         })
         .unwrap();
-    let r = app
-        .new_client()
-        .get(&format!("/invitations/{secret}"))
-        .await;
+    let r = app.new_client().get(&format!("/invitations/{secret}")).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("expired"));
 }
@@ -412,13 +384,9 @@ async fn password_reset_by_e_mail_signs_out_other_sessions() {
         .post_form("/password-reset", &[("email", "nobody@agency.test")])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = app
-        .post_form("/password-reset", &[("email", "bad address")])
-        .await;
+    let r = app.post_form("/password-reset", &[("email", "bad address")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app
-        .post_form("/password-reset", &[("email", &user.email)])
-        .await;
+    let r = app.post_form("/password-reset", &[("email", &user.email)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.page("/login").await;
     assert!(html.contains("a link to choose a new password is on its way"));
@@ -430,13 +398,7 @@ async fn password_reset_by_e_mail_signs_out_other_sessions() {
 
     let new_password = "another long password";
     let r = app
-        .post_form(
-            &path,
-            &[
-                ("password", new_password),
-                ("password_confirm", new_password),
-            ],
-        )
+        .post_form(&path, &[("password", new_password), ("password_confirm", new_password)])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -479,11 +441,7 @@ async fn changing_your_password_keeps_this_session_and_ends_the_others() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("This is not your current password."));
+    assert!(r.text().await.unwrap().contains("This is not your current password."));
     let r = app
         .post_form(
             "/account/password",
@@ -504,22 +462,12 @@ async fn the_account_page_sets_the_time_zone_times_are_shown_in() {
     let app = spawn_app().await;
     app.login_as(Role::Owner).await;
     let r = app
-        .post_form(
-            "/account",
-            &[("name", "Dana W"), ("time_zone", "Mars/Olympus")],
-        )
+        .post_form("/account", &[("name", "Dana W"), ("time_zone", "Mars/Olympus")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Choose a time zone from the list."));
+    assert!(r.text().await.unwrap().contains("Choose a time zone from the list."));
     let r = app
-        .post_form(
-            "/account",
-            &[("name", "Dana W"), ("time_zone", "America/Los_Angeles")],
-        )
+        .post_form("/account", &[("name", "Dana W"), ("time_zone", "America/Los_Angeles")])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.page("/admin/audit").await;

@@ -79,9 +79,7 @@ async fn every_route_answers_every_role_as_its_rule_says() {
     }
 
     let mut checked = 0;
-    let roles: Vec<Option<Role>> = std::iter::once(None)
-        .chain(Role::ALL.into_iter().map(Some))
-        .collect();
+    let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
     for role in roles {
         let browser = app.new_client();
         if let Some(r) = role {
@@ -92,11 +90,7 @@ async fn every_route_answers_every_role_as_its_rule_says() {
             let method = Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
             let status = send(&browser, &method, &path).await;
             let who = role.map(|r| r.as_str()).unwrap_or("anonymous");
-            assert!(
-                !status.is_server_error(),
-                "{} {path} as {who}: {status}",
-                spec.method
-            );
+            assert!(!status.is_server_error(), "{} {path} as {who}: {status}", spec.method);
             match (spec.access, role) {
                 (Access::Public, _) => assert!(
                     status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
@@ -115,12 +109,7 @@ async fn every_route_answers_every_role_as_its_rule_says() {
                     "{} {path} as anonymous goes to sign-in",
                     spec.method
                 ),
-                (_, None) => assert_eq!(
-                    status,
-                    StatusCode::UNAUTHORIZED,
-                    "{} {path} as anonymous",
-                    spec.method
-                ),
+                (_, None) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {path} as anonymous", spec.method),
                 (access, Some(r)) if access.allows(Some(r)) => {
                     assert!(
                         status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
@@ -128,12 +117,7 @@ async fn every_route_answers_every_role_as_its_rule_says() {
                         spec.method
                     )
                 }
-                (_, Some(_)) => assert_eq!(
-                    status,
-                    StatusCode::FORBIDDEN,
-                    "{} {path} as {who}",
-                    spec.method
-                ),
+                (_, Some(_)) => assert_eq!(status, StatusCode::FORBIDDEN, "{} {path} as {who}", spec.method),
             }
             checked += 1;
             // Signing out (or anything else that ended the session) means signing in again.
@@ -161,11 +145,7 @@ async fn a_state_change_without_the_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("did not come from this site"));
+    assert!(r.text().await.unwrap().contains("did not come from this site"));
     let r = app
         .client
         .post(app.url(&path))

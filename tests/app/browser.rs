@@ -50,9 +50,7 @@ fn browser_tools() -> Option<(String, String)> {
             panic!("CI must run the browser tests: install chromium and chromium-driver")
         }
         _ => {
-            eprintln!(
-                "SKIPPED: browser test (chromium or chromedriver not found; .ci/run installs them)"
-            );
+            eprintln!("SKIPPED: browser test (chromium or chromedriver not found; .ci/run installs them)");
             None
         }
     }
@@ -133,14 +131,8 @@ async fn the_users_list_filters_and_pages_in_place() {
     let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
     let result = async {
         web.goto(app.url("/login")).await?;
-        web.find(By::Id("email"))
-            .await?
-            .send_keys(&owner.email)
-            .await?;
-        web.find(By::Id("password"))
-            .await?
-            .send_keys(PASSWORD)
-            .await?;
+        web.find(By::Id("email")).await?.send_keys(&owner.email).await?;
+        web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
         web.find(By::Css("form[action='/login'] button[type=submit]"))
             .await?
             .click()
@@ -151,54 +143,31 @@ async fn the_users_list_filters_and_pages_in_place() {
         assert!(count.text().await?.contains("of 32 users"));
 
         // Mark this page: a full page load would lose the mark.
-        web.execute("window.__pageMark = 'still-here';", vec![])
-            .await?;
+        web.execute("window.__pageMark = 'still-here';", vec![]).await?;
 
         // Choosing a role filters in place.
         let select = web.find(By::Id("role")).await?;
-        select
-            .find(By::Css("option[value='broker']"))
-            .await?
-            .click()
-            .await?;
+        select.find(By::Css("option[value='broker']")).await?.click().await?;
         let text = wait_for_results(&web, "1–1 of 1 user").await?;
         assert!(
             text.contains("Angela Russo") && !text.contains("Agent 01"),
             "filtered in place: {text}"
         );
-        let mark = web
-            .execute("return window.__pageMark || null;", vec![])
-            .await?;
-        assert_eq!(
-            mark.json(),
-            &serde_json::json!("still-here"),
-            "no full page load"
-        );
+        let mark = web.execute("return window.__pageMark || null;", vec![]).await?;
+        assert_eq!(mark.json(), &serde_json::json!("still-here"), "no full page load");
         assert!(
-            web.current_url()
-                .await?
-                .as_str()
-                .ends_with("/admin/users?role=broker"),
+            web.current_url().await?.as_str().ends_with("/admin/users?role=broker"),
             "the address follows the filter"
         );
 
         // Back to all roles, then the pager works in place too.
         let select = web.find(By::Id("role")).await?;
-        select
-            .find(By::Css("option[value='']"))
-            .await?
-            .click()
-            .await?;
+        select.find(By::Css("option[value='']")).await?.click().await?;
         wait_for_results(&web, "1–25 of 32 users").await?;
-        web.find(By::Css(".pager a[rel=next]"))
-            .await?
-            .click()
-            .await?;
+        web.find(By::Css(".pager a[rel=next]")).await?.click().await?;
         let page2 = wait_for_results(&web, "26–32 of 32 users").await?;
         assert!(page2.contains("Page 2 of 2"));
-        let mark = web
-            .execute("return window.__pageMark || null;", vec![])
-            .await?;
+        let mark = web.execute("return window.__pageMark || null;", vec![]).await?;
         assert_eq!(mark.json(), &serde_json::json!("still-here"));
         // Typing in the search box narrows the list after a short pause.
         web.find(By::Id("q")).await?.send_keys("Agent 2").await?;

@@ -63,10 +63,7 @@ fn a_wrong_or_unreachable_database_url_fails_fast_and_clearly() {
         err.contains("cannot open the database at postgres://nobody@127.0.0.1:1/agency"),
         "{err}"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "no long retry loop"
-    );
+    assert!(started.elapsed() < Duration::from_secs(10), "no long retry loop");
 
     let out = cli(&db)
         .arg("migrate")
@@ -74,9 +71,7 @@ fn a_wrong_or_unreachable_database_url_fails_fast_and_clearly() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("is not understood"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("is not understood"));
     // Nothing fell back to a SQLite file.
     assert!(!db.dir.path().join("data").join("agency.db").exists());
 }
@@ -106,11 +101,7 @@ async fn create_user_takes_the_password_from_standard_input() {
         .write_all(b"a long enough password\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .contains("Created owner owner@agency.test"));
@@ -151,9 +142,7 @@ async fn create_user_takes_the_password_from_standard_input() {
 
     let app = spawn_on(db, |_| {}).await;
     assert_eq!(
-        app.login("owner@agency.test", "a long enough password")
-            .await
-            .status(),
+        app.login("owner@agency.test", "a long enough password").await.status(),
         StatusCode::SEE_OTHER
     );
     assert!(app.audit_actions().contains(&"user.created".to_string()));
@@ -166,11 +155,7 @@ async fn create_api_token_prints_the_token_once_and_stores_its_hash() {
         .args(["create-api-token", "--name", "Lead vendor"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("ae_"));
     let app = spawn_on(db, |_| {}).await;
@@ -253,9 +238,7 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
         .text()
         .await
         .unwrap();
-    assert!(
-        html.contains("Priya Raman") && html.contains("Sam Carter") && html.contains("Invited")
-    );
+    assert!(html.contains("Priya Raman") && html.contains("Sam Carter") && html.contains("Invited"));
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -55,8 +55,8 @@ impl TestDb {
             Some(admin) => {
                 ANNOUNCE.call_once(|| note(&format!("tests run against PostgreSQL ({admin})")));
                 let name = format!("ae_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(&admin)
-                    .expect("AE_TEST_DATABASE_URL must reach PostgreSQL");
+                let mut conn =
+                    diesel::PgConnection::establish(&admin).expect("AE_TEST_DATABASE_URL must reach PostgreSQL");
                 conn.batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
                 let mut u = url::Url::parse(&admin).expect("AE_TEST_DATABASE_URL is a URL");
@@ -173,20 +173,12 @@ impl TestApp {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
-        self.client
-            .post(self.url(path))
-            .form(&all)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(path)).form(&all).send().await.expect("POST")
     }
 
     /// Creates an active user with a password, straight in the database.
     pub fn create_user(&self, role: Role, name: &str) -> TestUser {
-        let email = format!(
-            "{}@test.agency-engine.test",
-            unique(&format!("{}-", role.as_str()))
-        );
+        let email = format!("{}@test.agency-engine.test", unique(&format!("{}-", role.as_str())));
         self.create_user_with_email(role, name, &email)
     }
 
@@ -246,23 +238,14 @@ impl TestApp {
         }
         let q = format!("SELECT COUNT(*) AS n FROM {sql_table}");
         self.db
-            .read_blocking(move |c| {
-                Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(q), c)?.n)
-            })
+            .read_blocking(move |c| Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(q), c)?.n))
             .expect("count")
     }
 
     pub fn audit_actions(&self) -> Vec<String> {
         let (rows, _) = self
             .db
-            .read_blocking(|c| {
-                Ok(agency_engine::audit::model::list(
-                    c,
-                    &Default::default(),
-                    None,
-                    500,
-                )?)
-            })
+            .read_blocking(|c| Ok(agency_engine::audit::model::list(c, &Default::default(), None, 500)?))
             .expect("audit");
         rows.into_iter().map(|r| r.action).collect()
     }

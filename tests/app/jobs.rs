@@ -25,10 +25,7 @@ async fn a_failing_e_mail_is_retried_later_and_shown_to_admins() {
         subject: "Hello".into(),
         body: "Hi".into(),
     };
-    let id = app
-        .db
-        .write_blocking(|c| Ok(jobs::enqueue_email(c, &email)?))
-        .unwrap();
+    let id = app.db.write_blocking(|c| Ok(jobs::enqueue_email(c, &email)?)).unwrap();
     app.state.jobs_wakeup.notify_one();
     let failed_once = eventually(10, || {
         Some(job(&app.db, id)).filter(|j| j.attempts == 1 && j.status == model::PENDING)
@@ -36,11 +33,7 @@ async fn a_failing_e_mail_is_retried_later_and_shown_to_admins() {
     .await
     .expect("first attempt made");
     assert!(
-        failed_once
-            .last_error
-            .as_deref()
-            .unwrap_or("")
-            .contains("SMTP"),
+        failed_once.last_error.as_deref().unwrap_or("").contains("SMTP"),
         "{:?}",
         failed_once.last_error
     );
@@ -64,18 +57,14 @@ async fn a_failing_e_mail_is_retried_later_and_shown_to_admins() {
         })
         .unwrap();
     app.state.jobs_wakeup.notify_one();
-    eventually(10, || {
-        Some(job(&app.db, last)).filter(|j| j.status == model::FAILED)
-    })
-    .await
-    .expect("failed for good");
+    eventually(10, || Some(job(&app.db, last)).filter(|j| j.status == model::FAILED))
+        .await
+        .expect("failed for good");
     let (status, html) = app.page("/admin/jobs?status=failed").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("<td>{last}</td>")) && html.contains("SMTP"));
     let before = job(&app.db, last).updated_at;
-    let r = app
-        .post_form(&format!("/admin/jobs/{last}/retry"), &[])
-        .await;
+    let r = app.post_form(&format!("/admin/jobs/{last}/retry"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.page("/admin/jobs").await;
     assert!(html.contains(&format!("Job {last} is queued again.")));
@@ -196,13 +185,7 @@ async fn workers_on_separate_connections_never_take_the_same_job() {
     })
     .unwrap();
     let again = db
-        .write_blocking(|c| {
-            Ok(model::claim_next(
-                c,
-                "rescuer",
-                now() + chrono::Duration::minutes(5),
-            )?)
-        })
+        .write_blocking(|c| Ok(model::claim_next(c, "rescuer", now() + chrono::Duration::minutes(5))?))
         .unwrap();
     assert_eq!(again.map(|j| (j.id, j.attempts)), Some((id, 2)));
     tokio::time::sleep(Duration::from_millis(10)).await;

@@ -20,19 +20,13 @@ async fn health_readiness_and_metrics_answer() {
     } else {
         "sqlite"
     };
-    assert_eq!(
-        body["database"], expected,
-        "the suite runs on the backend it says"
-    );
+    assert_eq!(body["database"], expected, "the suite runs on the backend it says");
 
     app.get("/login").await;
     app.get("/no/such/page").await;
     let r = app.get("/metrics").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = r.text().await.unwrap();
     assert!(
         text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
@@ -112,10 +106,7 @@ async fn pages_carry_the_security_headers() {
     );
     let css = app.get("/static/css/app.css").await;
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/css"));
+    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
     assert_eq!(app.get("/static/js/app.js").await.status(), StatusCode::OK);
 }
 

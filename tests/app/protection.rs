@@ -11,9 +11,7 @@ async fn sign_in_attempts_are_rate_limited_per_address() {
     let app = spawn_with(|s| s.login_rate_per_minute = 3).await;
     for _ in 0..3 {
         assert_eq!(
-            app.login("someone@agency.test", "whatever password")
-                .await
-                .status(),
+            app.login("someone@agency.test", "whatever password").await.status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
     }
@@ -87,9 +85,7 @@ async fn api_tokens_authenticate_are_revocable_and_rate_limited() {
     // Revoked through the admin page: 401 from then on.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.login_as(agency_engine::auth::roles::Role::Owner).await;
-    let r = app
-        .post_form(&format!("/admin/api-tokens/{id}/revocation"), &[])
-        .await;
+    let r = app.post_form(&format!("/admin/api-tokens/{id}/revocation"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = app
         .client
@@ -99,9 +95,7 @@ async fn api_tokens_authenticate_are_revocable_and_rate_limited() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(app
-        .audit_actions()
-        .contains(&"api_token.revoked".to_string()));
+    assert!(app.audit_actions().contains(&"api_token.revoked".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,22 +121,14 @@ impl SmtpServer {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!(
-            "expected {n} e-mail(s) over SMTP, got {}",
-            self.received().len()
-        );
+        panic!("expected {n} e-mail(s) over SMTP, got {}", self.received().len());
     }
 }
 
-async fn session(
-    socket: tokio::net::TcpStream,
-    store: Arc<Mutex<Vec<Received>>>,
-) -> std::io::Result<()> {
+async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
-    write
-        .write_all(b"220 localhost test SMTP ready\r\n")
-        .await?;
+    write.write_all(b"220 localhost test SMTP ready\r\n").await?;
     let mut from = String::new();
     let mut to = Vec::new();
     let mut line = String::new();
@@ -163,17 +155,10 @@ async fn session(
                 .to_string();
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
-            to.push(
-                cmd[8..]
-                    .trim()
-                    .trim_matches(|c| c == '<' || c == '>')
-                    .to_string(),
-            );
+            to.push(cmd[8..].trim().trim_matches(|c| c == '<' || c == '>').to_string());
             write.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
-            write
-                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                .await?;
+            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
             let mut data = String::new();
             loop {
                 line.clear();

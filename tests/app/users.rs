@@ -30,9 +30,7 @@ async fn the_user_list_searches_filters_and_paginates_without_script() {
     assert!(html.contains("26–33 of 33 users"));
 
     let (_, html) = app.page("/admin/users?role=broker").await;
-    assert!(
-        html.contains("Angela Russo") && !html.contains("Agent 01") && !html.contains("Jordan Kim")
-    );
+    assert!(html.contains("Angela Russo") && !html.contains("Agent 01") && !html.contains("Jordan Kim"));
     assert!(
         html.contains("<option value=\"broker\" selected>"),
         "the filter stays chosen"
@@ -71,10 +69,7 @@ async fn a_partial_request_gets_only_the_results_block() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(
-        html.trim_start().starts_with("<div id=\"user-results\""),
-        "{html}"
-    );
+    assert!(html.trim_start().starts_with("<div id=\"user-results\""), "{html}");
     assert!(!html.contains("<html") && !html.contains("<nav class=\"main-nav\""));
     assert!(html.contains("Angela Russo") && !html.contains("Priya Raman"));
 }
@@ -87,10 +82,7 @@ async fn roles_change_within_the_rules() {
     let owner = app.create_user(Role::Owner, "Dana Whitfield");
 
     let r = app
-        .post_form(
-            &format!("/admin/users/{}/role", agent.id),
-            &[("role", "agent")],
-        )
+        .post_form(&format!("/admin/users/{}/role", agent.id), &[("role", "agent")])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let role = |id: i64| {
@@ -101,46 +93,26 @@ async fn roles_change_within_the_rules() {
     assert_eq!(role(agent.id), Role::Agent);
 
     // An admin cannot make an owner, touch an owner, or change their own role.
-    app.post_form(
-        &format!("/admin/users/{}/role", agent.id),
-        &[("role", "owner")],
-    )
-    .await;
+    app.post_form(&format!("/admin/users/{}/role", agent.id), &[("role", "owner")])
+        .await;
     assert_eq!(role(agent.id), Role::Agent);
     let (_, html) = app.page(&format!("/admin/users/{}", agent.id)).await;
     assert!(html.contains("Only an owner may"));
-    app.post_form(
-        &format!("/admin/users/{}/role", owner.id),
-        &[("role", "agent")],
-    )
-    .await;
+    app.post_form(&format!("/admin/users/{}/role", owner.id), &[("role", "agent")])
+        .await;
     assert_eq!(role(owner.id), Role::Owner);
-    app.post_form(
-        &format!("/admin/users/{}/role", admin.id),
-        &[("role", "owner")],
-    )
-    .await;
+    app.post_form(&format!("/admin/users/{}/role", admin.id), &[("role", "owner")])
+        .await;
     assert_eq!(role(admin.id), Role::Admin);
 
     // A bad role is a 422, not a crash.
     let r = app
-        .post_form(
-            &format!("/admin/users/{}/role", agent.id),
-            &[("role", "wizard")],
-        )
+        .post_form(&format!("/admin/users/{}/role", agent.id), &[("role", "wizard")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.get("/admin/users/999999").await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get("/admin/users/abc").await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert!(app
-        .audit_actions()
-        .contains(&"user.role_changed".to_string()));
+    assert_eq!(app.get("/admin/users/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/admin/users/abc").await.status(), StatusCode::NOT_FOUND);
+    assert!(app.audit_actions().contains(&"user.role_changed".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,10 +131,7 @@ async fn the_last_owner_cannot_be_removed_and_deactivation_needs_confirming() {
             .read_blocking(move |c| Ok(model::find_user(c, id)?.active))
             .unwrap()
     };
-    assert!(
-        active(agent.id),
-        "not deactivated without the confirmation box"
-    );
+    assert!(active(agent.id), "not deactivated without the confirmation box");
 
     app.post_form(
         &format!("/admin/users/{}/deactivation", other_owner.id),
@@ -177,11 +146,8 @@ async fn the_last_owner_cannot_be_removed_and_deactivation_needs_confirming() {
     )
     .await;
     assert!(active(owner.id));
-    app.post_form(
-        &format!("/admin/users/{}/role", owner.id),
-        &[("role", "admin")],
-    )
-    .await;
+    app.post_form(&format!("/admin/users/{}/role", owner.id), &[("role", "admin")])
+        .await;
     let (_, html) = app.page(&format!("/admin/users/{}", owner.id)).await;
     assert!(html.contains("This is your own account"));
 }
@@ -213,18 +179,11 @@ async fn the_audit_log_records_who_what_and_from_where() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
     let agent = app.create_user(Role::Trainee, "Jordan Kim");
-    app.post_form(
-        &format!("/admin/users/{}/role", agent.id),
-        &[("role", "agent")],
-    )
-    .await;
+    app.post_form(&format!("/admin/users/{}/role", agent.id), &[("role", "agent")])
+        .await;
     let (status, html) = app.page("/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("user.role_changed")
-            && html.contains(&admin.email)
-            && html.contains("127.0.0.1")
-    );
+    assert!(html.contains("user.role_changed") && html.contains(&admin.email) && html.contains("127.0.0.1"));
     assert!(html.contains("from trainee to agent"));
     let (_, html) = app.page("/admin/audit?q=role_changed").await;
     assert!(html.contains("user.role_changed") && !html.contains("user.signed_in"));
@@ -236,9 +195,7 @@ async fn the_audit_log_records_who_what_and_from_where() {
         .await
         .unwrap();
     let fragment = r.text().await.unwrap();
-    assert!(fragment
-        .trim_start()
-        .starts_with("<div id=\"audit-results\""));
+    assert!(fragment.trim_start().starts_with("<div id=\"audit-results\""));
     // The agent's own page shows their history.
     let (_, html) = app.page(&format!("/admin/users/{}", agent.id)).await;
     assert!(html.contains("from trainee to agent"));
