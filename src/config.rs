@@ -51,6 +51,8 @@ pub struct Settings {
     pub worker_poll: Duration,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// From this day of the year, Medicare sales are for the coming plan year (the AEP).
+    pub plan_year_rule: crate::agents::readiness::PlanYearRule,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -104,6 +106,12 @@ impl Settings {
             worker_poll: Duration::from_millis(num("AE_WORKER_POLL_MS", 1000)?),
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
             db_pool_size: num("AE_DB_POOL_SIZE", 8)?.max(1) as u32,
+            plan_year_rule: match env("AE_AEP_START") {
+                Some(v) => {
+                    parse_month_day(&v).with_context(|| format!("AE_AEP_START must be MM-DD, like 10-15, not {v:?}"))?
+                }
+                None => Default::default(),
+            },
             data_dir,
         })
     }
@@ -131,6 +139,7 @@ impl Settings {
             worker_poll: Duration::from_millis(50),
             workers: 2,
             db_pool_size: 4,
+            plan_year_rule: Default::default(),
         }
     }
 
@@ -141,6 +150,19 @@ impl Settings {
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+}
+
+fn parse_month_day(v: &str) -> anyhow::Result<crate::agents::readiness::PlanYearRule> {
+    let (m, d) = v.trim().split_once('-').context("no dash")?;
+    let (m, d): (u32, u32) = (m.parse()?, d.parse()?);
+    anyhow::ensure!(
+        chrono::NaiveDate::from_ymd_opt(2024, m, d).is_some(),
+        "not a day of the year"
+    );
+    Ok(crate::agents::readiness::PlanYearRule {
+        aep_start_month: m,
+        aep_start_day: d,
+    })
 }
 
 fn rand_bytes(n: usize) -> Vec<u8> {
@@ -194,6 +216,13 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aep_start_parses_month_and_day() {
+        let r = parse_month_day("10-15").unwrap();
+        assert_eq!((r.aep_start_month, r.aep_start_day), (10, 15));
+        assert!(parse_month_day("13-01").is_err() && parse_month_day("Oct 15").is_err());
+    }
 
     #[test]
     fn short_secret_is_refused() {

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use crate::agents::view::AgentView;
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::auth::model as users;
 use crate::jobs::model as jobs;
@@ -22,6 +23,11 @@ struct HomePage {
     role_counts: Vec<(String, i64)>,
     job_counts: Vec<(String, i64)>,
     recent: Vec<AuditRow>,
+    /// For agents and trainees: their own profile, licences and warnings.
+    agent: Option<AgentView>,
+    leads_team: Option<String>,
+    /// For staff: what expires across the agency in the next 30 days.
+    expiring_soon: i64,
 }
 
 impl HomePage {
@@ -47,21 +53,49 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         let any = state.db.read(|c| Ok(users::count_users(c)?)).await? > 0;
         return Ok(see_other(if any { "/login" } else { "/setup" }));
     };
-    let (role_counts, job_counts, recent) = if user.role.is_staff() {
-        state
-            .db
-            .read(|c| {
-                let (recent, _) = audit_model::list(c, &AuditFilter::default(), None, 10)?;
-                Ok((users::count_by_role(c)?, jobs::count_by_status(c)?, recent))
-            })
-            .await?
-    } else {
-        (Vec::new(), Vec::new(), Vec::new())
-    };
-    render(&HomePage {
+    let today = crate::db::now().date();
+    let rule = state.settings.plan_year_rule;
+    let mut page = HomePage {
         ctx,
-        role_counts,
-        job_counts,
-        recent,
-    })
+        role_counts: Vec::new(),
+        job_counts: Vec::new(),
+        recent: Vec::new(),
+        agent: None,
+        leads_team: None,
+        expiring_soon: 0,
+    };
+    if user.role.is_staff() {
+        let (roles, jobs, recent, expiring) = state
+            .db
+            .read(move |c| {
+                let (recent, _) = audit_model::list(c, &AuditFilter::default(), None, 10)?;
+                let soon = today + chrono::Duration::days(30);
+                let expiring = crate::agents::model::licences_expiring(c, today, soon)?.len()
+                    + crate::agents::model::certifications_expiring(c, today, soon)?.len();
+                Ok((
+                    users::count_by_role(c)?,
+                    jobs::count_by_status(c)?,
+                    recent,
+                    expiring as i64,
+                ))
+            })
+            .await?;
+        (page.role_counts, page.job_counts, page.recent, page.expiring_soon) = (roles, jobs, recent, expiring);
+    } else if crate::agents::service::is_agent_role(user.role) {
+        let (id, name) = (user.id, user.name.clone());
+        let agent_id = state
+            .db
+            .write(move |c| crate::agents::service::ensure_profile(c, id, &name))
+            .await?;
+        let (view, team) = state
+            .db
+            .read(move |c| {
+                let v = crate::agents::view::one(c, agent_id, today, &rule)?;
+                Ok((v, crate::agents::model::team_led_by(c, agent_id)?.map(|t| t.name)))
+            })
+            .await?;
+        page.agent = Some(view);
+        page.leads_team = team;
+    }
+    render(&page)
 }

@@ -29,6 +29,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::home::routes(r);
     crate::auth::routes(r);
     crate::users::routes(r);
+    crate::agents::routes(r);
     crate::jobs::routes(r);
     crate::audit::routes(r);
     crate::ops::routes(r);
@@ -138,13 +139,7 @@ impl Application {
         let (worker_stop, stop_rx) = watch::channel(false);
         let worker = if settings.run_worker {
             let mailer = Mailer::from_settings(&settings)?;
-            let w = Worker::new(
-                db.clone(),
-                mailer,
-                settings.mail_from.clone(),
-                settings.worker_poll,
-                wakeup,
-            );
+            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup);
             Some(tokio::spawn(w.run(stop_rx)))
         } else {
             None

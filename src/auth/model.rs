@@ -389,3 +389,12 @@ pub fn revoke_api_token(conn: &mut DbConnection, id: i64) -> QueryResult<usize> 
         .set(api_tokens::revoked_at.eq(Some(now())))
         .execute(conn)
 }
+
+pub fn active_owners(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::role.eq(Role::Owner.as_str()))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)
+}

@@ -124,6 +124,9 @@ pub fn create_user_with_password(
             crate::web::context::DEFAULT_TIME_ZONE.name(),
         ),
     )?;
+    if crate::agents::service::is_agent_role(role) {
+        crate::agents::service::ensure_profile(conn, id, name)?;
+    }
     audit::record(
         conn,
         actor,
@@ -176,6 +179,9 @@ pub fn invite(
     }
     let tz = crate::web::context::DEFAULT_TIME_ZONE.name();
     let id = model::insert_user(conn, &NewUser::new(&inv.email, &inv.name, inv.role, None, tz))?;
+    if crate::agents::service::is_agent_role(inv.role) {
+        crate::agents::service::ensure_profile(conn, id, &inv.name)?;
+    }
     send_invitation(
         conn,
         actor.id,
@@ -395,6 +401,9 @@ pub fn change_role(
         return Ok(format!("{} is already {}.", user.name, role.label().to_lowercase()));
     }
     model::set_role(conn, id, role)?;
+    if crate::agents::service::is_agent_role(role) {
+        crate::agents::service::ensure_profile(conn, id, &user.name)?;
+    }
     audit::record(
         conn,
         who,

@@ -78,7 +78,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (id) {
+        id -> BigInt,
+        name -> Text,
+        leader_agent_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agents (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        slug -> Text,
+        npn -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        photo_path -> Nullable<Text>,
+        bio -> Text,
+        languages -> Text,
+        leads_per_day -> Integer,
+        max_open_leads -> Integer,
+        accepting_leads -> Bool,
+        working_hours -> Text,
+        declared_states -> Text,
+        team_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_licenses (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        state -> Text,
+        number -> Text,
+        resident -> Bool,
+        lines -> Text,
+        issued_on -> Date,
+        expires_on -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certifications (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        kind -> Text,
+        plan_year -> Integer,
+        earned_on -> Date,
+        expires_on -> Date,
+        source -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminders_sent (id) {
+        id -> BigInt,
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(agents -> users (user_id));
+diesel::joinable!(agents -> teams (team_id));
+diesel::joinable!(agent_licenses -> agents (agent_id));
+diesel::joinable!(certifications -> agents (agent_id));
 diesel::joinable!(audit_log -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, account_tokens, api_tokens, jobs, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    account_tokens,
+    api_tokens,
+    jobs,
+    audit_log,
+    teams,
+    agents,
+    agent_licenses,
+    certifications,
+    reminders_sent,
+);

@@ -13,6 +13,7 @@ use diesel::QueryResult;
 use tokio::sync::{watch, Notify};
 
 use crate::auth::roles::STAFF;
+use crate::config::Settings;
 use crate::db::{now, Db, DbConnection};
 use crate::web::routes::{Access, Routes};
 pub use email::{EmailJob, Mailer};
@@ -47,14 +48,15 @@ pub fn next_attempt(attempts: i32, max_attempts: i32, at: NaiveDateTime) -> Opti
 pub struct Worker {
     db: Db,
     mailer: Mailer,
-    mail_from: String,
+    settings: Arc<Settings>,
     id: String,
-    poll: Duration,
     wakeup: Arc<Notify>,
+    /// The last day this worker made sure the daily reminder run was queued.
+    scheduled_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl Worker {
-    pub fn new(db: Db, mailer: Mailer, mail_from: String, poll: Duration, wakeup: Arc<Notify>) -> Worker {
+    pub fn new(db: Db, mailer: Mailer, settings: Arc<Settings>, wakeup: Arc<Notify>) -> Worker {
         let host = hostname();
         let id = format!(
             "{host}:{}:{}",
@@ -64,11 +66,25 @@ impl Worker {
         Worker {
             db,
             mailer,
-            mail_from,
+            settings,
             id,
-            poll,
             wakeup,
+            scheduled_on: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Queues the daily reminder run once a day (the first server to ask wins).
+    async fn schedule(&self) -> anyhow::Result<()> {
+        let today = now().date();
+        if *self.scheduled_on.lock().expect("lock") == Some(today) {
+            return Ok(());
+        }
+        self.db
+            .write(move |c| crate::agents::reminders::schedule_daily(c, today))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        *self.scheduled_on.lock().expect("lock") = Some(today);
+        Ok(())
     }
 
     pub fn id(&self) -> &str {
@@ -82,13 +98,16 @@ impl Worker {
             if *stop.borrow() {
                 break;
             }
+            if let Err(e) = self.schedule().await {
+                tracing::warn!(error = %e, "could not schedule the daily reminders");
+            }
             match self.run_once().await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "job worker could not reach the database"),
             }
             tokio::select! {
-                _ = tokio::time::sleep(self.poll) => {}
+                _ = tokio::time::sleep(self.settings.worker_poll) => {}
                 _ = self.wakeup.notified() => {}
                 _ = stop.changed() => {}
             }
@@ -133,7 +152,23 @@ impl Worker {
         match job.kind.as_str() {
             KIND_EMAIL => {
                 let email: EmailJob = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
-                self.mailer.send(&self.mail_from, &email).await
+                self.mailer.send(&self.settings.mail_from, &email).await
+            }
+            crate::agents::reminders::KIND_DAILY => {
+                #[derive(serde::Deserialize)]
+                struct Daily {
+                    date: chrono::NaiveDate,
+                }
+                let daily: Daily = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                let settings = self.settings.clone();
+                let n = self
+                    .db
+                    .write(move |c| crate::agents::reminders::run_daily(c, daily.date, &settings))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::info!(date = %daily.date, queued = n, "expiry reminders queued");
+                self.wakeup.notify_one();
+                Ok(())
             }
             other => Err(format!("no handler for job kind {other:?}")),
         }

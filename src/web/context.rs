@@ -157,10 +157,16 @@ impl PageCtx {
             Some(role) => {
                 items.push(("/", "Home"));
                 if role.is_staff() {
+                    items.push(("/admin/agents", "Agents"));
+                    items.push(("/admin/teams", "Teams"));
                     items.push(("/admin/users", "Users"));
                     items.push(("/admin/jobs", "Jobs"));
                     items.push(("/admin/audit", "Audit log"));
                     items.push(("/admin/api-tokens", "API tokens"));
+                }
+                if matches!(role, Role::Agent | Role::Trainee) {
+                    items.push(("/me/profile", "My profile"));
+                    items.push(("/me/licences", "My licences"));
                 }
                 items.push(("/account", "Account"));
             }

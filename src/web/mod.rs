@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod errors;
+pub mod markdown;
 pub mod metrics;
 pub mod middleware;
 pub mod pagination;

@@ -269,7 +269,7 @@ async fn an_invitation_is_e_mailed_over_smtp_and_its_link_works_once() {
             && html.contains("Choose a role.")
     );
     assert!(html.contains("value=\"grace@\""));
-    assert_eq!(app.count("jobs"), 0);
+    assert_eq!(app.email_jobs(), 0);
 
     let r = app
         .post_form(

@@ -24,6 +24,7 @@ const PUBLIC: &[&str] = &[
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
+    "GET /photos/{file}",
 ];
 
 fn fill(path: &str, target_id: i64) -> String {
@@ -36,6 +37,9 @@ fn fill(path: &str, target_id: i64) -> String {
         out.push_str(&match name {
             "id" => target_id.to_string(),
             "token" => "not-a-real-token".to_string(),
+            // Records that do not exist: authorised roles get 404, never 403 or 500.
+            "licence_id" | "certification_id" | "agent_id" => "999999".to_string(),
+            "file" => "123-abc.jpg".to_string(),
             other => {
                 panic!("the authorization test needs a sample value for {{{other}}} in {path}")
             }

@@ -159,23 +159,9 @@ async fn create_api_token_prints_the_token_once_and_stores_its_hash() {
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("ae_"));
     let app = spawn_on(db, |_| {}).await;
-    let hashes: Vec<String> = app
-        .db
-        .read_blocking(|c| {
-            Ok(agency_engine::auth::model::list_api_tokens(c)?
-                .into_iter()
-                .map(|t| t.token_hash)
-                .collect())
-        })
-        .unwrap();
+    let hashes = app.api_token_hashes();
     assert_eq!(hashes, vec![agency_engine::auth::tokens::digest(&token)]);
-    let r = app
-        .client
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.api_get("/api/v1/whoami", &token).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -231,14 +217,29 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = c
-        .get(format!("{base}/admin/users"))
+        .get(format!("{base}/admin/users?q=carter"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Priya Raman") && html.contains("Sam Carter") && html.contains("Invited"));
+    assert!(
+        html.contains("Sam Carter") && html.contains("Invited"),
+        "the invited trainee of the demo"
+    );
+    let roster = c
+        .get(format!("{base}/admin/agents?state=FL"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        roster.contains("Priya Raman") && roster.contains("Carmen Delgado"),
+        "the demo roster"
+    );
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -163,6 +163,23 @@ impl TestApp {
         (s, r.text().await.unwrap())
     }
 
+    /// A GET to the API with a bearer token.
+    pub async fn api_get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("API GET")
+    }
+
+    /// The stored hashes of every API token.
+    pub fn api_token_hashes(&self) -> Vec<String> {
+        self.db
+            .read_blocking(|c| Ok(model::list_api_tokens(c)?.into_iter().map(|t| t.token_hash).collect()))
+            .expect("api tokens")
+    }
+
     /// The current session's CSRF token (from a page that always renders).
     pub async fn csrf(&self) -> String {
         csrf_from(&self.page("/password-reset").await.1)
@@ -193,6 +210,12 @@ impl TestApp {
                 )?)
             })
             .expect("insert user");
+        if agency_engine::agents::service::is_agent_role(role) {
+            let n = name.to_string();
+            self.db
+                .write_blocking(move |c| agency_engine::agents::service::ensure_profile(c, id, &n))
+                .expect("profile");
+        }
         TestUser {
             id,
             email: email.to_string(),
@@ -203,6 +226,18 @@ impl TestApp {
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post_form("/login", &[("email", email), ("password", password)])
             .await
+    }
+
+    /// The agent profile id of an agent or trainee.
+    pub fn agent_id(&self, user: &TestUser) -> i64 {
+        let id = user.id;
+        self.db
+            .read_blocking(move |c| {
+                Ok(agency_engine::agents::model::find_agent_by_user(c, id)?
+                    .expect("an agent profile")
+                    .id)
+            })
+            .expect("agent")
     }
 
     /// Creates a user with `role` and signs this app's client in as them.
@@ -240,6 +275,11 @@ impl TestApp {
         self.db
             .read_blocking(move |c| Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(q), c)?.n))
             .expect("count")
+    }
+
+    /// E-mails queued (the worker also queues its own daily reminder run).
+    pub fn email_jobs(&self) -> i64 {
+        self.count("jobs WHERE kind = 'email'")
     }
 
     pub fn audit_actions(&self) -> Vec<String> {

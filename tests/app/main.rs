@@ -1,6 +1,7 @@
 //! Black-box tests: each test starts the real application on a fresh database (SQLite by default,
 //! PostgreSQL when AE_TEST_DATABASE_URL names a server) and talks to it over HTTP.
 
+mod agents;
 mod auth;
 mod authorization;
 mod browser;

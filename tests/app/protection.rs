@@ -33,46 +33,20 @@ async fn api_tokens_authenticate_are_revocable_and_rate_limited() {
         .unwrap();
     assert!(token.starts_with("ae_"));
     // Only the hash is stored.
-    let stored: Vec<String> = app
-        .db
-        .read_blocking(|c| {
-            Ok(agency_engine::auth::model::list_api_tokens(c)?
-                .into_iter()
-                .map(|t| t.token_hash)
-                .collect())
-        })
-        .unwrap();
+    let stored = app.api_token_hashes();
     assert!(!stored.iter().any(|h| h == &token));
 
-    let r = app
-        .client
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.api_get("/api/v1/whoami", &token).await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["token"], "Lead vendor");
-    let r = app
-        .client
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth("ae_wrong_token")
-        .send()
-        .await
-        .unwrap();
+    let r = app.api_get("/api/v1/whoami", "ae_wrong_token").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Past the burst, 429 with JSON.
     let mut limited = None;
     for _ in 0..20 {
-        let r = app
-            .client
-            .get(app.url("/api/v1/whoami"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = app.api_get("/api/v1/whoami", &token).await;
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(r);
             break;
@@ -87,13 +61,7 @@ async fn api_tokens_authenticate_are_revocable_and_rate_limited() {
     app.login_as(agency_engine::auth::roles::Role::Owner).await;
     let r = app.post_form(&format!("/admin/api-tokens/{id}/revocation"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = app
-        .client
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.api_get("/api/v1/whoami", &token).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(app.audit_actions().contains(&"api_token.revoked".to_string()));
 }
@@ -114,12 +82,6 @@ async fn the_api_token_page_shows_a_new_token_once() {
     let token = html[start..].split('<').next().unwrap().to_string();
     let (_, again) = app.page("/admin/api-tokens").await;
     assert!(again.contains("Website quote form") && !again.contains(&token));
-    let r = app
-        .client
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.api_get("/api/v1/whoami", &token).await;
     assert_eq!(r.status(), StatusCode::OK);
 }

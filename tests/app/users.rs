@@ -157,7 +157,7 @@ async fn a_duplicate_invitation_is_refused_and_sends_nothing() {
     let app = spawn_app().await;
     app.login_as(Role::Owner).await;
     let existing = app.create_user(Role::Agent, "Priya Raman");
-    let jobs_before = app.count("jobs");
+    let jobs_before = app.email_jobs();
     let r = app
         .post_form(
             "/admin/users",
@@ -170,7 +170,7 @@ async fn a_duplicate_invitation_is_refused_and_sends_nothing() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("already exists"));
-    assert_eq!(app.count("jobs"), jobs_before);
+    assert_eq!(app.email_jobs(), jobs_before);
     assert_eq!(app.count("users"), 2);
 }
 

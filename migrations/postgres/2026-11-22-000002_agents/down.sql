@@ -1,0 +1,6 @@
+ALTER TABLE teams DROP CONSTRAINT teams_leader_fkey;
+DROP TABLE reminders_sent;
+DROP TABLE certifications;
+DROP TABLE agent_licenses;
+DROP TABLE agents;
+DROP TABLE teams;

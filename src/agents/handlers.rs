@@ -1,0 +1,740 @@
+//! Owner and admin pages: the roster, an agent's page, invite and edit, licences and certifications.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::model::{self, RosterFilter, RosterSort, TeamRow};
+use super::service::{self, CertificationForm, LicenceForm, NewAgentForm, ProfileForm};
+use super::view::{self, AgentView};
+use super::{fields, photos};
+use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
+use crate::audit::AuditActor;
+use crate::web::context::{is_partial, CurrentUser, PageCtx};
+use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::pagination::{Page, Pager};
+use crate::web::{non_empty, redirect_with, render, render_status, AppState};
+
+pub fn today() -> NaiveDate {
+    crate::db::now().date()
+}
+
+// ---- the roster -----------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RosterQuery {
+    q: Option<String>,
+    status: Option<String>,
+    team: Option<String>,
+    state: Option<String>,
+    readiness: Option<String>,
+    expiring: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "agents/index.html", blocks = ["results"])]
+struct RosterPage {
+    ctx: PageCtx,
+    q: String,
+    status: String,
+    team: String,
+    state: String,
+    readiness: String,
+    expiring: String,
+    sort: RosterSort,
+    teams: Vec<TeamRow>,
+    states: &'static [(&'static str, &'static str)],
+    rows: Vec<AgentView>,
+    pager: Pager,
+    today: NaiveDate,
+}
+
+impl RosterPage {
+    fn url_with(&self, page: i64, sort: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("team", &self.team),
+            ("state", &self.state),
+            ("readiness", &self.readiness),
+            ("expiring", &self.expiring),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        if sort != "name" {
+            s.append_pair("sort", sort);
+        }
+        if page > 1 {
+            s.append_pair("page", &page.to_string());
+        }
+        let qs = s.finish();
+        if qs.is_empty() {
+            "/admin/agents".into()
+        } else {
+            format!("/admin/agents?{qs}")
+        }
+    }
+
+    fn page_url(&self, page: i64) -> String {
+        self.url_with(page, self.sort.key())
+    }
+
+    /// The header link that sorts by `key`, flipping the direction for names.
+    fn sort_url(&self, key: &str) -> String {
+        let next = if key == "name" && self.sort == RosterSort::Name {
+            "-name"
+        } else {
+            key
+        };
+        self.url_with(1, next)
+    }
+
+    fn sort_state(&self, key: &str) -> &'static str {
+        match (key, self.sort) {
+            ("name", RosterSort::Name) => "ascending",
+            ("name", RosterSort::NameDesc) => "descending",
+            ("npn", RosterSort::Npn) => "ascending",
+            ("newest", RosterSort::Newest) => "descending",
+            _ => "none",
+        }
+    }
+
+    fn is(&self, field: &str, value: &str) -> bool {
+        match field {
+            "status" => self.status == value,
+            "team" => self.team == value,
+            "state" => self.state == value,
+            "readiness" => self.readiness == value,
+            "expiring" => self.expiring == value,
+            _ => false,
+        }
+    }
+
+    fn filtered(&self) -> bool {
+        [
+            &self.q,
+            &self.status,
+            &self.team,
+            &self.state,
+            &self.readiness,
+            &self.expiring,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+}
+
+pub async fn index(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<RosterQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let today = today();
+    let status = non_empty(&q.status)
+        .filter(|s| ["active", "deactivated", "accepting", "paused"].contains(s))
+        .map(str::to_string);
+    let team_id = non_empty(&q.team).and_then(|t| t.parse::<i64>().ok());
+    let licence_state = non_empty(&q.state).and_then(|s| fields::parse_state(s).ok());
+    let readiness = non_empty(&q.readiness)
+        .filter(|r| ["ready", "not_ready"].contains(r))
+        .map(str::to_string);
+    let expiring = non_empty(&q.expiring)
+        .and_then(|d| d.parse::<i64>().ok())
+        .filter(|d| [30, 60, 90].contains(d));
+    let sort = RosterSort::parse(non_empty(&q.sort));
+    let filter = RosterFilter {
+        q: non_empty(&q.q).map(|s| s.chars().take(100).collect()),
+        status: status.clone(),
+        team_id,
+        licence_state: licence_state.map(str::to_string),
+        expiring_by: expiring.map(|d| today + chrono::Duration::days(d)),
+        today: Some(today),
+    };
+    let page = Page::from_query(q.page.as_deref(), Page::DEFAULT_PER_PAGE);
+    let rule = state.settings.plan_year_rule;
+    let wanted = readiness.clone();
+    let (rows, total, teams) = state
+        .db
+        .read(move |c| {
+            let ids = model::roster_ids(c, &filter, sort)?;
+            let teams = model::list_teams(c)?;
+            let (page_ids, total) = match wanted.as_deref() {
+                // Readiness is the rule's to answer, so that filter runs here, over the matches.
+                Some(want) => {
+                    let rows = model::agents_by_ids(c, &ids)?;
+                    let all = view::build(c, rows, today, &rule)?;
+                    let keep: Vec<i64> = all
+                        .iter()
+                        .filter(|v| v.is_medicare_ready() == (want == "ready"))
+                        .map(|v| v.agent.id)
+                        .collect();
+                    let total = keep.len() as i64;
+                    (
+                        keep.into_iter()
+                            .skip(page.offset() as usize)
+                            .take(page.per_page as usize)
+                            .collect::<Vec<_>>(),
+                        total,
+                    )
+                }
+                None => {
+                    let total = ids.len() as i64;
+                    (
+                        ids.into_iter()
+                            .skip(page.offset() as usize)
+                            .take(page.per_page as usize)
+                            .collect(),
+                        total,
+                    )
+                }
+            };
+            let rows = model::agents_by_ids(c, &page_ids)?;
+            let rows = view::build(c, rows, today, &rule)?;
+            Ok((rows, total, teams))
+        })
+        .await?;
+    let view = RosterPage {
+        ctx,
+        q: non_empty(&q.q).unwrap_or("").to_string(),
+        status: status.unwrap_or_default(),
+        team: team_id.map(|t| t.to_string()).unwrap_or_default(),
+        state: licence_state.unwrap_or("").to_string(),
+        readiness: readiness.unwrap_or_default(),
+        expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
+        sort,
+        teams,
+        states: fields::STATES,
+        rows,
+        pager: Pager::new(page, total),
+        today,
+    };
+    if is_partial(&req) {
+        return render(&view.as_results());
+    }
+    render(&view)
+}
+
+// ---- one agent ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "agents/show.html")]
+struct AgentPage {
+    ctx: PageCtx,
+    v: AgentView,
+    bio_html: String,
+    activity: Vec<AuditRow>,
+    teams: Vec<TeamRow>,
+    today: NaiveDate,
+    licence: LicenceForm,
+    certification: CertificationForm,
+    errors: FieldErrors,
+    states: &'static [(&'static str, &'static str)],
+    base: String,
+    hours: Vec<(String, String)>,
+    languages: String,
+}
+
+impl AgentPage {
+    fn on_team(&self, t: &TeamRow) -> bool {
+        self.v.agent.team_id == Some(t.id)
+    }
+
+    fn leads(&self, t: &TeamRow) -> bool {
+        t.leader_agent_id == Some(self.v.agent.id)
+    }
+}
+
+/// The licence and certification forms of a page: empty, or as typed with their errors (a 422).
+#[derive(Debug, Default)]
+pub struct CredentialForms {
+    pub licence: LicenceForm,
+    pub certification: CertificationForm,
+    pub errors: FieldErrors,
+}
+
+/// The agent page.
+pub async fn agent_page(
+    ctx: PageCtx,
+    state: &AppState,
+    id: i64,
+    forms: CredentialForms,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let rule = state.settings.plan_year_rule;
+    let today = today();
+    let (v, activity, teams) = state
+        .db
+        .read(move |c| {
+            let v = view::one(c, id, today, &rule)?;
+            let (activity, _) = audit_model::list(
+                c,
+                &AuditFilter {
+                    entity: Some("agent".into()),
+                    entity_id: Some(id),
+                    q: None,
+                },
+                None,
+                15,
+            )?;
+            Ok((v, activity, model::list_teams(c)?))
+        })
+        .await?;
+    let hours = fields::WorkingHours::from_storage(&v.agent.working_hours);
+    let page = AgentPage {
+        ctx,
+        bio_html: crate::web::markdown::render(&v.agent.bio),
+        hours: (0..7)
+            .map(|i| (fields::DAY_NAMES[i].to_string(), hours.display_day(i)))
+            .collect(),
+        languages: v
+            .agent
+            .language_codes()
+            .iter()
+            .map(|c| fields::language_name(c).unwrap_or(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        v,
+        activity,
+        teams,
+        today,
+        licence: forms.licence,
+        certification: forms.certification,
+        errors: forms.errors,
+        states: fields::STATES,
+        base: Whose::Staff(id).page(),
+    };
+    render_status(status, &page)
+}
+
+pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    agent_page(ctx, &state, id, CredentialForms::default(), StatusCode::OK).await
+}
+
+// ---- invite ---------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "agents/new.html")]
+struct NewAgentPage {
+    ctx: PageCtx,
+    form: NewAgentForm,
+    teams: Vec<TeamRow>,
+    errors: FieldErrors,
+}
+
+impl NewAgentPage {
+    fn val(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
+}
+
+pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let teams = state.db.read(|c| Ok(model::list_teams(c)?)).await?;
+    render(&NewAgentPage {
+        ctx,
+        form: NewAgentForm {
+            role: Some("agent".into()),
+            ..Default::default()
+        },
+        teams,
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn create(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<NewAgentForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let (actor, who, inviter) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
+    let settings = state.settings.clone();
+    let f = form.clone();
+    match state
+        .db
+        .write(move |c| service::invite_agent(c, actor, &who, &inviter, &f, &settings))
+        .await
+    {
+        Ok(id) => {
+            state.jobs_wakeup.notify_one();
+            let email = form.email.unwrap_or_default();
+            Ok(redirect_with(
+                &session,
+                &format!("/admin/agents/{id}"),
+                "success",
+                format!("Invitation sent to {email}. Add their licences below."),
+            ))
+        }
+        Err(AppError::Validation(errors)) => {
+            let teams = state.db.read(|c| Ok(model::list_teams(c)?)).await?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewAgentPage {
+                    ctx,
+                    form,
+                    teams,
+                    errors,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- edit -----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "agents/edit.html")]
+pub struct EditProfilePage {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub action: String,
+    pub cancel: String,
+    pub form: ProfileForm,
+    pub with_capacity: bool,
+    pub errors: FieldErrors,
+    pub day_names: [&'static str; 7],
+    pub day_keys: [&'static str; 7],
+    pub photo: Option<String>,
+    pub photo_action: String,
+    pub languages: &'static [(&'static str, &'static str)],
+}
+
+impl EditProfilePage {
+    fn val(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
+
+    fn day_error(&self, key: &str) -> Option<String> {
+        self.errors.get(&format!("{key}_hours"))
+    }
+}
+
+pub async fn edit_form(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (agent, user) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
+    render(&staff_edit_page(
+        ctx,
+        id,
+        &user.name,
+        ProfileForm::from_row(&agent),
+        agent.photo_path,
+        FieldErrors::new(),
+    ))
+}
+
+fn staff_edit_page(
+    ctx: PageCtx,
+    id: i64,
+    name: &str,
+    form: ProfileForm,
+    photo: Option<String>,
+    errors: FieldErrors,
+) -> EditProfilePage {
+    let csrf = ctx.csrf.clone();
+    EditProfilePage {
+        ctx,
+        heading: format!("Edit {name}"),
+        action: format!("/admin/agents/{id}"),
+        cancel: format!("/admin/agents/{id}"),
+        form,
+        with_capacity: true,
+        errors,
+        day_names: fields::DAY_NAMES,
+        day_keys: service::DAY_KEYS,
+        photo,
+        photo_action: format!("/admin/agents/{id}/photo?csrf_token={csrf}"),
+        languages: fields::LANGUAGES,
+    }
+}
+
+pub async fn update(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<ProfileForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let result = match service::parse_profile(&form, true) {
+        Ok(parsed) => {
+            let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+            state
+                .db
+                .write(move |c| service::update_profile(c, actor, &who, id, &parsed))
+                .await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with(
+            &session,
+            &format!("/admin/agents/{id}"),
+            "success",
+            "The profile is saved.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            let (agent, u) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &staff_edit_page(ctx, id, &u.name, form, agent.photo_path, errors),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn upload_photo(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    payload: actix_multipart::Multipart,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let back = format!("/admin/agents/{id}/edit");
+    photos::receive(req, user, session, state, id, payload, &back).await
+}
+
+// ---- licences and certifications ------------------------------------------------------------
+
+/// Whose licences a request is about: the staff page's agent, or the signed-in agent's own.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
+    Staff(i64),
+    Mine(i64),
+}
+
+impl Whose {
+    pub fn agent_id(self) -> i64 {
+        match self {
+            Whose::Staff(id) | Whose::Mine(id) => id,
+        }
+    }
+
+    /// The page the change goes back to.
+    pub fn page(self) -> String {
+        match self {
+            Whose::Staff(id) => format!("/admin/agents/{id}"),
+            Whose::Mine(_) => "/me/licences".into(),
+        }
+    }
+}
+
+/// Adds a licence; shared by the staff page and the agent's own page.
+pub async fn licence_added(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: &AppState,
+    whose: Whose,
+    form: LicenceForm,
+) -> AppResult<HttpResponse> {
+    let parsed = match service::parse_licence(&form) {
+        Ok(p) => p,
+        Err(errors) => {
+            return invalid_on_page(
+                ctx,
+                state,
+                whose,
+                CredentialForms {
+                    licence: form,
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let state_code = parsed.state;
+    state
+        .db
+        .write(move |c| service::add_licence(c, actor, &who, agent_id, &parsed))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        &whose.page(),
+        "success",
+        format!("The {state_code} licence is added."),
+    ))
+}
+
+pub async fn certification_added(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: &AppState,
+    whose: Whose,
+    form: CertificationForm,
+) -> AppResult<HttpResponse> {
+    let parsed = match service::parse_certification(&form) {
+        Ok(p) => p,
+        Err(errors) => {
+            return invalid_on_page(
+                ctx,
+                state,
+                whose,
+                CredentialForms {
+                    certification: form,
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let label = format!("{} {}", parsed.kind, parsed.plan_year);
+    state
+        .db
+        .write(move |c| service::add_certification(c, actor, &who, agent_id, &parsed, "manual"))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        &whose.page(),
+        "success",
+        format!("The {label} certification is added."),
+    ))
+}
+
+async fn invalid_on_page(
+    ctx: PageCtx,
+    state: &AppState,
+    whose: Whose,
+    forms: CredentialForms,
+) -> AppResult<HttpResponse> {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match whose {
+        Whose::Mine(id) => super::me::licences_page(ctx, state, id, forms, status).await,
+        Whose::Staff(id) => agent_page(ctx, state, id, forms, status).await,
+    }
+}
+
+pub async fn add_licence(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<LicenceForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    licence_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+}
+
+pub async fn add_certification(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CertificationForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    certification_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+}
+
+pub async fn remove_licence(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, licence_id) = path.into_inner();
+    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    state
+        .db
+        .write(move |c| service::remove_licence(c, actor, &who, id, licence_id))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        &format!("/admin/agents/{id}"),
+        "success",
+        "The licence is removed.",
+    ))
+}
+
+pub async fn remove_certification(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, cert_id) = path.into_inner();
+    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    state
+        .db
+        .write(move |c| service::remove_certification(c, actor, &who, id, cert_id))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        &format!("/admin/agents/{id}"),
+        "success",
+        "The certification is removed.",
+    ))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TeamChoice {
+    team_id: Option<String>,
+}
+
+/// Moves the agent to a team, or off any team.
+pub async fn set_team(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<TeamChoice>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let team = non_empty(&form.team_id)
+        .map(|t| {
+            t.parse::<i64>()
+                .map_err(|_| AppError::field("team_id", "Choose a team from the list."))
+        })
+        .transpose()?;
+    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let result = state
+        .db
+        .write(move |c| match team {
+            Some(t) => service::add_member(c, actor, &who, t, id),
+            None => {
+                let (agent, _) = model::find_agent(c, id)?;
+                match agent.team_id {
+                    Some(old) => service::remove_member(c, actor, &who, old, id),
+                    None => Ok("The agent is on no team.".to_string()),
+                }
+            }
+        })
+        .await;
+    match result {
+        Ok(msg) => Ok(redirect_with(&session, &format!("/admin/agents/{id}"), "success", msg)),
+        Err(AppError::NotFound) if team.is_some() => Err(AppError::field("team_id", "Choose a team from the list.")),
+        Err(e) => Err(e),
+    }
+}

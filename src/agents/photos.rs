@@ -1,0 +1,147 @@
+//! Profile photos: uploaded as multipart, checked by size and by their first bytes (not by the
+//! name or the declared type), stored under the data folder, served at /photos/{file}.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use super::service;
+use crate::audit::AuditActor;
+use crate::web::context::CurrentUser;
+use crate::web::errors::{AppError, AppResult};
+use crate::web::{redirect_with, AppState};
+
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// The file type from its first bytes: JPEG, PNG or WebP, else None.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("png")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
+}
+
+/// A stored file name is ours only: `<digits>-<hex>.<ext>`.
+pub fn valid_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(ext, "jpg" | "png" | "webp")
+        && !stem.is_empty()
+        && stem.len() <= 40
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c.is_ascii_digit() || c == '-')
+}
+
+async fn read_photo(mut payload: actix_multipart::Multipart) -> Result<Vec<u8>, String> {
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
+        if field.name() != Some("photo") {
+            while field.next().await.is_some() {}
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
+            if bytes.len() + chunk.len() > MAX_BYTES {
+                return Err("The photo is larger than 2 MB.".into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(bytes);
+    }
+    Err("Choose a photo to upload.".into())
+}
+
+/// Receives an upload for `agent_id` and goes back to `back` with the outcome.
+pub async fn receive(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    agent_id: i64,
+    payload: actix_multipart::Multipart,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    let bytes = match read_photo(payload).await {
+        Ok(b) if b.is_empty() => return Ok(redirect_with(&session, back, "error", "Choose a photo to upload.")),
+        Ok(b) => b,
+        Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
+    };
+    let Some(ext) = sniff(&bytes) else {
+        return Ok(redirect_with(
+            &session,
+            back,
+            "error",
+            "The photo must be a JPEG, PNG or WebP image.",
+        ));
+    };
+    let dir = state.settings.data_dir.join("photos");
+    let name = format!("{agent_id}-{}.{ext}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let path = dir.join(&name);
+    let write = {
+        let (dir, path) = (dir.clone(), path.clone());
+        web::block(move || std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes))).await
+    };
+    write
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|e| AppError::internal(format!("saving a photo: {e}")))?;
+    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let file = name.clone();
+    let old = match state
+        .db
+        .write(move |c| service::set_photo(c, actor, &who, agent_id, &file))
+        .await
+    {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    if let Some(old) = old.filter(|o| valid_name(o)) {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    Ok(redirect_with(&session, back, "success", "The photo is updated."))
+}
+
+pub async fn serve(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let name = path.into_inner();
+    if !valid_name(&name) {
+        return Err(AppError::NotFound);
+    }
+    let path = state.settings.data_dir.join("photos").join(&name);
+    let file = web::block(move || actix_files::NamedFile::open(path))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    Ok(file.use_etag(true).into_response(&req))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_known_by_their_first_bytes() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("jpg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("png"));
+        assert_eq!(sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 "), Some("webp"));
+        assert_eq!(sniff(b"<svg onload=alert(1)>"), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn only_our_own_file_names_are_served() {
+        assert!(valid_name("12-0af3c9d1e2b4.jpg"));
+        assert!(!valid_name("../secret.key"));
+        assert!(!valid_name("12-abc.svg"));
+        assert!(!valid_name(".jpg"));
+    }
+}
