@@ -37,6 +37,7 @@ Settings (environment variables):
   AE_LOGIN_BACKOFF_MS       Delay after the third failed sign-in, doubling after. Default 500.
   AE_INVITATION_HOURS       How long an invitation link works. Default 72.
   AE_PASSWORD_RESET_MINUTES How long a password-reset link works. Default 60.
+  AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
   AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.

@@ -118,7 +118,13 @@ impl ProfileForm {
             npn: a.npn.clone(),
             phone: a.phone.clone(),
             bio: Some(a.bio.clone()),
-            languages: Some(a.language_codes().join(", ")),
+            languages: Some(
+                a.language_codes()
+                    .iter()
+                    .map(|c| fields::language_name(c).unwrap_or(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             accepting_leads: a.accepting_leads.then(|| "yes".into()),
             leads_per_day: Some(a.leads_per_day.to_string()),
             max_open_leads: Some(a.max_open_leads.to_string()),

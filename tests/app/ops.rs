@@ -7,7 +7,8 @@ use crate::harness::{spawn_app, spawn_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_and_metrics_answer() {
-    let app = spawn_app().await;
+    // No worker, so no daily job is queued behind the test's back.
+    let app = spawn_with(|s| s.run_worker = false).await;
     let r = app.get("/healthz").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers().get("x-request-id").is_some());
