@@ -5,7 +5,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 use super::fields::{self, RosterRow, RowError};
 use super::model::{self, ProfileChanges};
@@ -120,28 +119,19 @@ impl ImportPage {
     }
 }
 
-pub async fn form(ctx: PageCtx) -> AppResult<HttpResponse> {
-    render(&ImportPage::empty(ctx))
+/// The upload form again, saying why the file could not be used.
+fn failed(ctx: PageCtx, msg: String) -> AppResult<HttpResponse> {
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ImportPage {
+            error: Some(msg),
+            ..ImportPage::empty(ctx)
+        },
+    )
 }
 
-async fn read_file(mut payload: actix_multipart::Multipart) -> Result<Vec<u8>, String> {
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
-        if field.name() != Some("file") {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
-            if bytes.len() + chunk.len() > MAX_UPLOAD {
-                return Err("The file is larger than 2 MB; split it into smaller files.".into());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok(bytes);
-    }
-    Err("Choose a CSV file to upload.".into())
+pub async fn form(ctx: PageCtx) -> AppResult<HttpResponse> {
+    render(&ImportPage::empty(ctx))
 }
 
 fn upload_path(settings: &Settings, id: &str) -> Option<std::path::PathBuf> {
@@ -170,30 +160,21 @@ pub async fn preview(
     state: web::Data<AppState>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    let bytes = match read_file(payload).await {
+    let bytes = match crate::web::upload::read_field(
+        payload,
+        "file",
+        MAX_UPLOAD,
+        "The file is larger than 2 MB; split it into smaller files.",
+    )
+    .await
+    {
         Ok(b) => b,
-        Err(msg) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ImportPage {
-                    error: Some(msg),
-                    ..ImportPage::empty(ctx)
-                },
-            )
-        }
+        Err(msg) => return failed(ctx, msg),
     };
     let stored = bytes.clone();
     let (rows, errors, ignored) = match preview_of(&state, bytes).await {
         Ok(p) => p,
-        Err(msg) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ImportPage {
-                    error: Some(msg),
-                    ..ImportPage::empty(ctx)
-                },
-            )
-        }
+        Err(msg) => return failed(ctx, msg),
     };
     // Keep the file until it is confirmed, so the preview is exactly what gets imported.
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -260,15 +241,7 @@ pub async fn confirm(
     };
     let (rows, errors, ignored) = match preview_of(&state, bytes).await {
         Ok(p) => p,
-        Err(msg) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ImportPage {
-                    error: Some(msg),
-                    ..ImportPage::empty(ctx)
-                },
-            )
-        }
+        Err(msg) => return failed(ctx, msg),
     };
     let (actor, who, inviter) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
     let settings = state.settings.clone();

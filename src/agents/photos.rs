@@ -3,7 +3,6 @@
 
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 
 use super::service;
 use crate::audit::AuditActor;
@@ -39,26 +38,6 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() || c.is_ascii_digit() || c == '-')
 }
 
-async fn read_photo(mut payload: actix_multipart::Multipart) -> Result<Vec<u8>, String> {
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
-        if field.name() != Some("photo") {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
-            if bytes.len() + chunk.len() > MAX_BYTES {
-                return Err("The photo is larger than 2 MB.".into());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok(bytes);
-    }
-    Err("Choose a photo to upload.".into())
-}
-
 /// Receives an upload for `agent_id` and goes back to `back` with the outcome.
 pub async fn receive(
     req: HttpRequest,
@@ -69,11 +48,12 @@ pub async fn receive(
     payload: actix_multipart::Multipart,
     back: &str,
 ) -> AppResult<HttpResponse> {
-    let bytes = match read_photo(payload).await {
-        Ok(b) if b.is_empty() => return Ok(redirect_with(&session, back, "error", "Choose a photo to upload.")),
-        Ok(b) => b,
-        Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
-    };
+    let bytes =
+        match crate::web::upload::read_field(payload, "photo", MAX_BYTES, "The photo is larger than 2 MB.").await {
+            Ok(b) if b.is_empty() => return Ok(redirect_with(&session, back, "error", "Choose a photo to upload.")),
+            Ok(b) => b,
+            Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
+        };
     let Some(ext) = sniff(&bytes) else {
         return Ok(redirect_with(
             &session,

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pagination;
 pub mod routes;
+pub mod upload;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
