@@ -51,6 +51,12 @@ pub struct Settings {
     pub worker_poll: Duration,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// The agency's name, as the public quote form and its consent text say it.
+    pub agency_name: String,
+    /// A quote form sent sooner than this after it was shown is taken for a bot.
+    pub quote_min_seconds: u64,
+    /// Public form submissions per minute from one address.
+    pub form_rate_per_minute: u32,
     /// From this day of the year, Medicare sales are for the coming plan year (the AEP).
     pub plan_year_rule: crate::agents::readiness::PlanYearRule,
 }
@@ -106,6 +112,9 @@ impl Settings {
             worker_poll: Duration::from_millis(num("AE_WORKER_POLL_MS", 1000)?),
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
             db_pool_size: num("AE_DB_POOL_SIZE", 8)?.max(1) as u32,
+            agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "Our agency".into()),
+            quote_min_seconds: num("AE_QUOTE_MIN_SECONDS", 3)?,
+            form_rate_per_minute: num("AE_FORM_RATE_PER_MINUTE", 5)? as u32,
             plan_year_rule: match env("AE_AEP_START") {
                 Some(v) => {
                     parse_month_day(&v).with_context(|| format!("AE_AEP_START must be MM-DD, like 10-15, not {v:?}"))?
@@ -139,6 +148,9 @@ impl Settings {
             worker_poll: Duration::from_millis(50),
             workers: 2,
             db_pool_size: 4,
+            agency_name: "Sunbelt Insurance Group".into(),
+            quote_min_seconds: 0,
+            form_rate_per_minute: 1000,
             plan_year_rule: Default::default(),
         }
     }

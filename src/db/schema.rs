@@ -146,11 +146,168 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        zip -> Nullable<Text>,
+        state -> Nullable<Text>,
+        city -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        do_not_call -> Bool,
+        do_not_call_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        source -> Text,
+        product_line -> Text,
+        message -> Text,
+        tags -> Text,
+        status -> Text,
+        assigned_agent_id -> Nullable<BigInt>,
+        external_id -> Nullable<Text>,
+        has_consent -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        assigned_at -> Nullable<Timestamp>,
+        contacted_at -> Nullable<Timestamp>,
+        qualified_at -> Nullable<Timestamp>,
+        quoted_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lead_consents (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        text -> Text,
+        given_at -> Timestamp,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        page_url -> Nullable<Text>,
+        sellers -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_events (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        kind -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_tasks (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        assignee_id -> BigInt,
+        title -> Text,
+        due_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_idempotency (id) {
+        id -> BigInt,
+        token_id -> BigInt,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_imports (id) {
+        id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        file_name -> Text,
+        file_path -> Text,
+        mapping -> Text,
+        status -> Text,
+        total_bytes -> BigInt,
+        processed_bytes -> BigInt,
+        processed_rows -> Integer,
+        created_count -> Integer,
+        attached_count -> Integer,
+        rejected_count -> Integer,
+        report_path -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event -> Text,
+        lead_id -> Nullable<BigInt>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        response_status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
 diesel::joinable!(agents -> teams (team_id));
 diesel::joinable!(agent_licenses -> agents (agent_id));
 diesel::joinable!(certifications -> agents (agent_id));
+diesel::joinable!(leads -> contacts (contact_id));
+diesel::joinable!(leads -> agents (assigned_agent_id));
+diesel::joinable!(lead_events -> leads (lead_id));
+diesel::joinable!(lead_consents -> leads (lead_id));
+diesel::joinable!(lead_tasks -> leads (lead_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(audit_log -> users (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -164,4 +321,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     agent_licenses,
     certifications,
     reminders_sent,
+    contacts,
+    leads,
+    lead_consents,
+    lead_events,
+    lead_tasks,
+    api_idempotency,
+    lead_imports,
+    webhook_endpoints,
+    webhook_deliveries,
+    app_settings,
 );

@@ -53,6 +53,7 @@ pub struct Worker {
     wakeup: Arc<Notify>,
     /// The last day this worker made sure the daily reminder run was queued.
     scheduled_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
+    http: reqwest::Client,
 }
 
 impl Worker {
@@ -63,6 +64,11 @@ impl Worker {
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("an HTTP client with default TLS settings");
         Worker {
             db,
             mailer,
@@ -70,6 +76,7 @@ impl Worker {
             id,
             wakeup,
             scheduled_on: std::sync::Mutex::new(None),
+            http,
         }
     }
 
@@ -153,6 +160,32 @@ impl Worker {
             KIND_EMAIL => {
                 let email: EmailJob = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
                 self.mailer.send(&self.settings.mail_from, &email).await
+            }
+            crate::leads::webhooks::KIND => {
+                #[derive(serde::Deserialize)]
+                struct Delivery {
+                    delivery_id: i64,
+                }
+                let d: Delivery = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                crate::leads::webhooks::deliver(&self.db, &self.http, d.delivery_id, job.attempts >= job.max_attempts)
+                    .await
+            }
+            crate::leads::import::KIND => {
+                #[derive(serde::Deserialize)]
+                struct Import {
+                    import_id: i64,
+                }
+                let i: Import = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                let (db, settings, last) = (self.db.clone(), self.settings.clone(), job.attempts >= job.max_attempts);
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::leads::import::run(&db, &settings, i.import_id);
+                    if let (Err(e), true) = (&result, last) {
+                        crate::leads::import::mark_failed(&db, i.import_id, e);
+                    }
+                    result
+                })
+                .await
+                .map_err(|e| format!("the import stopped: {e}"))?
             }
             crate::agents::reminders::KIND_DAILY => {
                 #[derive(serde::Deserialize)]

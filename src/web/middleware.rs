@@ -119,6 +119,8 @@ pub async fn access_control(
         Some(&state.limits.api)
     } else if spec.method == Method::POST && auth::RATE_LIMITED_PATHS.contains(&spec.path) {
         Some(&state.limits.login)
+    } else if spec.method == Method::POST && crate::leads::PUBLIC_FORM_PATHS.contains(&spec.path) {
+        Some(&state.limits.forms)
     } else {
         None
     };

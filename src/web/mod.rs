@@ -37,13 +37,16 @@ pub struct AppState {
 pub struct Limits {
     pub login: DefaultKeyedRateLimiter<String>,
     pub api: DefaultKeyedRateLimiter<String>,
+    pub forms: DefaultKeyedRateLimiter<String>,
 }
 
 impl Limits {
     pub fn new(settings: &Settings) -> Limits {
         let per_min = NonZeroU32::new(settings.login_rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let per_sec = NonZeroU32::new(settings.api_rate_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let forms = NonZeroU32::new(settings.form_rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Limits {
+            forms: RateLimiter::keyed(Quota::per_minute(forms)),
             login: RateLimiter::keyed(Quota::per_minute(per_min)),
             api: RateLimiter::keyed(
                 Quota::per_second(per_sec).allow_burst(per_sec.saturating_mul(NonZeroU32::new(2).unwrap())),
@@ -55,6 +58,7 @@ impl Limits {
     pub fn tidy(&self) {
         self.login.retain_recent();
         self.api.retain_recent();
+        self.forms.retain_recent();
         self.login.shrink_to_fit();
         self.api.shrink_to_fit();
     }

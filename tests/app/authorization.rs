@@ -25,6 +25,10 @@ const PUBLIC: &[&str] = &[
     "GET /readyz",
     "GET /metrics",
     "GET /photos/{file}",
+    "GET /quote",
+    "POST /quote",
+    "GET /quote/thanks",
+    "GET /api/v1/openapi.json",
 ];
 
 fn fill(path: &str, target_id: i64) -> String {

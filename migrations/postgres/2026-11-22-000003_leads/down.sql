@@ -1,0 +1,12 @@
+DROP TABLE app_settings;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP TABLE lead_imports;
+DROP TABLE api_idempotency;
+DROP TABLE lead_tasks;
+DROP TRIGGER lead_events_no_update ON lead_events;
+DROP FUNCTION lead_events_append_only();
+DROP TABLE lead_events;
+DROP TABLE lead_consents;
+DROP TABLE leads;
+DROP TABLE contacts;

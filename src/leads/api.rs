@@ -1,0 +1,346 @@
+//! The JSON API for outside systems: `POST /api/v1/leads` (idempotent, de-duplicating),
+//! `GET /api/v1/leads/{id}`, and the OpenAPI document that describes them.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::model;
+use super::rules::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
+use super::service::{self, EventActor, IntakeOutcome};
+use crate::auth::ApiClient;
+use crate::db::now;
+use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::AppState;
+
+fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+fn validation(fields: RuleErrors) -> AppError {
+    AppError::Validation(FieldErrors(fields))
+}
+
+/// Reads the JSON body leniently: numbers are taken for strings (a ZIP sent as 33101), and a
+/// value of the wrong shape is a field error, not a failed parse.
+pub fn request_from_json(v: &Value) -> Result<LeadRequest, RuleErrors> {
+    let mut errors = RuleErrors::new();
+    let Some(obj) = v.as_object() else {
+        errors.insert("body".into(), vec!["Send a JSON object.".into()]);
+        return Err(errors);
+    };
+    fn text(o: &serde_json::Map<String, Value>, key: &str, path: &str, errors: &mut RuleErrors) -> Option<String> {
+        match o.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                errors.entry(path.into()).or_default().push("Give text here.".into());
+                None
+            }
+        }
+    }
+    let mut req = LeadRequest {
+        first_name: text(obj, "first_name", "first_name", &mut errors),
+        last_name: text(obj, "last_name", "last_name", &mut errors),
+        email: text(obj, "email", "email", &mut errors),
+        phone: text(obj, "phone", "phone", &mut errors),
+        birth_date: text(obj, "birth_date", "birth_date", &mut errors),
+        zip: text(obj, "zip", "zip", &mut errors),
+        state: text(obj, "state", "state", &mut errors),
+        product_line: text(obj, "product_line", "product_line", &mut errors),
+        message: text(obj, "message", "message", &mut errors),
+        source: text(obj, "source", "source", &mut errors),
+        external_id: text(obj, "external_id", "external_id", &mut errors),
+        ..Default::default()
+    };
+    let strings = |v: Option<&Value>, path: &str, errors: &mut RuleErrors| -> Option<Vec<String>> {
+        match v {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                Some(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+            }
+            Some(_) => {
+                errors
+                    .entry(path.into())
+                    .or_default()
+                    .push("Give a list of text values.".into());
+                None
+            }
+        }
+    };
+    req.tags = strings(obj.get("tags"), "tags", &mut errors);
+    match obj.get("consent") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(c)) => {
+            let mut consent = ConsentRequest {
+                text: text(c, "text", "consent.text", &mut errors),
+                given_at: text(c, "given_at", "consent.given_at", &mut errors),
+                ip: text(c, "ip", "consent.ip", &mut errors),
+                user_agent: text(c, "user_agent", "consent.user_agent", &mut errors),
+                page_url: text(c, "page_url", "consent.page_url", &mut errors),
+                ..Default::default()
+            };
+            consent.sellers = strings(c.get("sellers"), "consent.sellers", &mut errors);
+            req.consent = Some(consent);
+        }
+        Some(_) => {
+            errors
+                .entry("consent".into())
+                .or_default()
+                .push("Give the consent as an object.".into());
+        }
+    }
+    if errors.is_empty() {
+        Ok(req)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The answer and its status for a lead taken in.
+fn intake_answer(state: &AppState, outcome: IntakeOutcome, status: &str) -> (StatusCode, Value) {
+    let id = outcome.id();
+    let body = json!({
+        "id": id,
+        "status": status,
+        "url": format!("{}/api/v1/leads/{id}", state.settings.base_url),
+        "attached": matches!(outcome, IntakeOutcome::Attached(_)),
+    });
+    let code = if matches!(outcome, IntakeOutcome::Created(_)) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (code, body)
+}
+
+pub async fn create(
+    req: HttpRequest,
+    client: ApiClient,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let key = match req.headers().get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
+        None => None,
+        Some(Ok(k)) if !k.is_empty() && k.len() <= 200 => Some(k.to_string()),
+        Some(_) => return Err(AppError::field("Idempotency-Key", "Use 1 to 200 visible characters.")),
+    };
+    let hash = hex::encode(Sha256::digest(&body));
+    if let Some(k) = key.clone() {
+        let token = client.token_id;
+        if let Some((stored_hash, status, response)) =
+            state.db.read(move |c| Ok(model::stored_answer(c, token, &k)?)).await?
+        {
+            if stored_hash != hash {
+                return Err(AppError::field(
+                    "Idempotency-Key",
+                    "This key was used before with a different request.",
+                ));
+            }
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            return Ok(HttpResponse::build(status)
+                .content_type("application/json")
+                .insert_header(("idempotent-replayed", "true"))
+                .body(response));
+        }
+    }
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?;
+    let today = now().date();
+    let parsed = request_from_json(&value).and_then(|r| rules::validate_lead(&r, "api", today, chrono::Utc::now()));
+    let lead = match parsed {
+        Ok(l) => l,
+        Err(fields) => {
+            if let Some(k) = key {
+                let answer =
+                    json!({ "error": "validation", "message": "Some fields need attention.", "fields": fields });
+                let (token, h) = (client.token_id, hash.clone());
+                let text = answer.to_string();
+                // The same bad request retried gets the same answer.
+                let _ = state
+                    .db
+                    .write(move |c| Ok(model::store_answer(c, token, &k, &h, 422, &text)?))
+                    .await;
+            }
+            return Err(validation(fields));
+        }
+    };
+    let who = EventActor {
+        id: None,
+        label: format!("API: {}", client.name),
+    };
+    let (token, k2, h2) = (client.token_id, key.clone(), hash.clone());
+    let base = state.settings.base_url.clone();
+    let result = state
+        .db
+        .write(move |c| {
+            let outcome = service::intake(c, &lead, &who)?;
+            let (lead_row, _) = model::find_lead(c, outcome.id())?;
+            let id = outcome.id();
+            let body = json!({
+                "id": id, "status": lead_row.status, "url": format!("{base}/api/v1/leads/{id}"),
+                "attached": matches!(outcome, IntakeOutcome::Attached(_)),
+            });
+            let code = if matches!(outcome, IntakeOutcome::Created(_)) {
+                201
+            } else {
+                200
+            };
+            if let Some(k) = k2 {
+                model::store_answer(c, token, &k, &h2, code, &body.to_string())?;
+            }
+            Ok((outcome, lead_row.status))
+        })
+        .await;
+    let (outcome, status) = match result {
+        Ok(r) => r,
+        // Two requests with the same key at once: the loser answers what the winner stored.
+        Err(AppError::Conflict(_)) if key.is_some() => {
+            let (token, k) = (client.token_id, key.unwrap_or_default());
+            let stored = state.db.read(move |c| Ok(model::stored_answer(c, token, &k)?)).await?;
+            let (_, status, response) =
+                stored.ok_or_else(|| AppError::internal("idempotency conflict without a stored answer"))?;
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            return Ok(HttpResponse::build(status)
+                .content_type("application/json")
+                .insert_header(("idempotent-replayed", "true"))
+                .body(response));
+        }
+        Err(e) => return Err(e),
+    };
+    state.jobs_wakeup.notify_one();
+    let (code, body) = intake_answer(&state, outcome, &status);
+    let mut res = json_response(code, &body);
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(body["url"].as_str().unwrap_or_default()) {
+        res.headers_mut().insert(actix_web::http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (lead, contact, events) = state
+        .db
+        .read(move |c| {
+            let (l, ct) = model::find_lead(c, id)?;
+            Ok((l, ct, model::events_of(c, id)?.len()))
+        })
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "id": lead.id, "status": lead.status, "source": lead.source, "product_line": lead.product_line,
+            "message": lead.message, "external_id": lead.external_id, "assigned_agent_id": lead.assigned_agent_id,
+            "has_consent": lead.has_consent, "tags": lead.tags.split(',').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+            "created_at": lead.created_at.and_utc().to_rfc3339(), "updated_at": lead.updated_at.and_utc().to_rfc3339(),
+            "events": events,
+            "contact": {
+                "first_name": contact.first_name, "last_name": contact.last_name, "email": contact.email,
+                "phone": contact.phone, "zip": contact.zip, "state": contact.state, "city": contact.city,
+                "do_not_call": contact.do_not_call,
+            },
+            "url": format!("{}/api/v1/leads/{}", state.settings.base_url, lead.id),
+        }),
+    ))
+}
+
+/// The OpenAPI 3 description of the API (a test checks it lists exactly the API's routes).
+pub fn openapi_document() -> Value {
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Agency Engine API",
+            "version": "1",
+            "description": "Send leads to Agency Engine. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page or with `agency-engine create-api-token`). Send an `Idempotency-Key` header to make retries safe: a retried request with the same key and body gets the first answer and creates nothing."
+        },
+        "servers": [{ "url": "/" }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Consent": {
+                    "type": "object", "required": ["text"],
+                    "properties": {
+                        "text": { "type": "string", "description": "The exact consent text shown to the person." },
+                        "given_at": { "type": "string", "format": "date-time" },
+                        "ip": { "type": "string" }, "user_agent": { "type": "string" },
+                        "page_url": { "type": "string", "format": "uri" },
+                        "sellers": { "type": "array", "items": { "type": "string" } }
+                    }
+                },
+                "LeadRequest": {
+                    "type": "object", "required": ["first_name", "last_name"],
+                    "description": "At least one of email or phone is required.",
+                    "properties": {
+                        "first_name": { "type": "string" }, "last_name": { "type": "string" },
+                        "email": { "type": "string", "format": "email" }, "phone": { "type": "string" },
+                        "birth_date": { "type": "string", "format": "date" }, "zip": { "type": "string" },
+                        "state": { "type": "string" },
+                        "product_line": { "type": "string", "enum": crate::agents::readiness::ProductLine::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>() },
+                        "message": { "type": "string" }, "source": { "type": "string" }, "external_id": { "type": "string" },
+                        "tags": { "type": "array", "items": { "type": "string" } },
+                        "consent": { "$ref": "#/components/schemas/Consent" }
+                    }
+                },
+                "LeadAccepted": {
+                    "type": "object", "required": ["id", "status", "url"],
+                    "properties": {
+                        "id": { "type": "integer" }, "status": { "type": "string" }, "url": { "type": "string" },
+                        "attached": { "type": "boolean", "description": "True when the request was attached to the person's open lead." }
+                    }
+                },
+                "Lead": { "type": "object", "properties": { "id": { "type": "integer" }, "status": { "type": "string" }, "contact": { "type": "object" } } },
+                "Error": {
+                    "type": "object", "required": ["error"],
+                    "properties": {
+                        "error": { "type": "string" }, "message": { "type": "string" },
+                        "fields": { "type": "object", "additionalProperties": { "type": "array", "items": { "type": "string" } } }
+                    }
+                }
+            }
+        },
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/leads": {
+                "post": {
+                    "summary": "Send a lead",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadRequest" } } } },
+                    "responses": {
+                        "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } },
+                        "200": { "description": "Attached to the person's open lead", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } },
+                        "400": { "description": "Not JSON", "content": { "application/json": { "schema": error } } },
+                        "401": { "description": "Missing or revoked token", "content": { "application/json": { "schema": error } } },
+                        "422": { "description": "Validation failed; `fields` names each bad field", "content": { "application/json": { "schema": error } } },
+                        "429": { "description": "Rate limited", "content": { "application/json": { "schema": error } } }
+                    }
+                }
+            },
+            "/api/v1/leads/{id}": {
+                "get": {
+                    "summary": "Read a lead",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                    "responses": {
+                        "200": { "description": "The lead", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
+                        "401": { "description": "Missing or revoked token", "content": { "application/json": { "schema": error } } },
+                        "404": { "description": "No such lead", "content": { "application/json": { "schema": error } } }
+                    }
+                }
+            },
+            "/api/v1/whoami": {
+                "get": {
+                    "summary": "Check a token",
+                    "responses": { "200": { "description": "The token's name and scopes" }, "401": { "description": "Missing or revoked token" } }
+                }
+            }
+        }
+    })
+}
+
+pub async fn openapi() -> HttpResponse {
+    json_response(StatusCode::OK, &openapi_document())
+}

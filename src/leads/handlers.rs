@@ -1,0 +1,788 @@
+//! Lead pages: the list (an agent's own, or all for owners and admins), the lead page with its
+//! timeline, and the quick actions on them.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
+use super::rules::LeadStatus;
+use super::service::{self, Viewer};
+use crate::agents::readiness::ProductLine;
+use crate::geo;
+use crate::web::context::{is_partial, CurrentUser, PageCtx};
+use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::{non_empty, redirect_with, render, render_status, see_other, AppState};
+
+pub const PER_PAGE: i64 = 50;
+
+async fn viewer(state: &AppState, user: &CurrentUser) -> AppResult<Viewer> {
+    let u = user.clone();
+    state.db.read(move |c| Viewer::load(c, &u)).await
+}
+
+/// One row of a lead list, as shown.
+#[derive(Debug, Clone)]
+pub struct LeadItem {
+    pub lead: LeadRow,
+    pub contact: ContactRow,
+    pub agent: String,
+    pub next: Vec<LeadStatus>,
+}
+
+impl LeadItem {
+    pub fn status_label(&self) -> &'static str {
+        self.lead.status.parse::<LeadStatus>().map(|s| s.label()).unwrap_or("?")
+    }
+
+    pub fn product_label(&self) -> &'static str {
+        self.lead
+            .product_line
+            .parse::<ProductLine>()
+            .map(|p| p.label())
+            .unwrap_or("Other")
+    }
+
+    pub fn callable(&self) -> bool {
+        !self.contact.do_not_call && self.lead.has_consent && self.contact.phone.is_some()
+    }
+}
+
+fn items(conn: &mut crate::db::DbConnection, rows: Vec<(LeadRow, ContactRow)>) -> diesel::QueryResult<Vec<LeadItem>> {
+    let ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
+    let names = model::agent_names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(lead, contact)| {
+            let agent = lead
+                .assigned_agent_id
+                .and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, n)| n.clone()))
+                .unwrap_or_default();
+            let next = lead
+                .status
+                .parse::<LeadStatus>()
+                .map(super::rules::next_statuses)
+                .unwrap_or_default();
+            LeadItem {
+                lead,
+                contact,
+                agent,
+                next,
+            }
+        })
+        .collect())
+}
+
+// ---- the list -------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct LeadQuery {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub product: Option<String>,
+    pub source: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub agent: Option<String>,
+    pub near: Option<String>,
+    pub radius: Option<String>,
+    pub sort: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The query, checked: what is odd is dropped (and said), never an error page.
+pub struct ParsedQuery {
+    pub filter: LeadFilter,
+    pub sort: LeadSort,
+    pub after: Option<i64>,
+    pub notes: Vec<String>,
+    pub echo: Vec<(&'static str, String)>,
+}
+
+fn local_midnight(tz: Tz, d: NaiveDate) -> NaiveDateTime {
+    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .earliest()
+        .map(|t| t.naive_utc())
+        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).expect("midnight"))
+}
+
+pub fn parse_query(q: &LeadQuery, tz: Tz, staff: bool) -> ParsedQuery {
+    let mut f = LeadFilter {
+        q: non_empty(&q.q).map(|s| s.chars().take(100).collect()),
+        ..Default::default()
+    };
+    let mut notes = Vec::new();
+    let mut echo: Vec<(&'static str, String)> = Vec::new();
+    if let Some(s) = &f.q {
+        echo.push(("q", s.clone()));
+    }
+    if let Some(s) = non_empty(&q.status).and_then(|s| s.parse::<LeadStatus>().ok()) {
+        f.status = Some(s.as_str().into());
+        echo.push(("status", s.as_str().into()));
+    }
+    if let Some(p) = non_empty(&q.product).and_then(|p| p.parse::<ProductLine>().ok()) {
+        f.product_line = Some(p.as_str().into());
+        echo.push(("product", p.as_str().into()));
+    }
+    if let Some(s) = non_empty(&q.source) {
+        f.source = Some(s.chars().take(100).collect());
+        echo.push(("source", s.into()));
+    }
+    let date = |v: &Option<String>| non_empty(v).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    if let Some(d) = date(&q.from) {
+        f.created_from = Some(local_midnight(tz, d));
+        echo.push(("from", d.to_string()));
+    }
+    if let Some(d) = date(&q.to) {
+        f.created_to = Some(local_midnight(tz, d + chrono::Duration::days(1)));
+        echo.push(("to", d.to_string()));
+    }
+    if staff {
+        match non_empty(&q.agent) {
+            Some("none") => {
+                f.agent = Some(None);
+                echo.push(("agent", "none".into()));
+            }
+            Some(a) => {
+                if let Ok(id) = a.parse::<i64>() {
+                    f.agent = Some(Some(id));
+                    echo.push(("agent", id.to_string()));
+                }
+            }
+            None => {}
+        }
+    }
+    if let Some(zip) = non_empty(&q.near) {
+        let miles = non_empty(&q.radius)
+            .and_then(|r| r.parse::<f64>().ok())
+            .filter(|r| [10.0, 25.0, 50.0, 100.0].contains(r))
+            .unwrap_or(25.0);
+        match geo::lookup(zip) {
+            Some(place) => {
+                f.near = Some((place.lat, place.lon, miles));
+                echo.push(("near", zip.chars().take(5).collect()));
+                echo.push(("radius", format!("{miles}")));
+            }
+            None => notes.push(format!("ZIP {zip} is not one we know, so the distance filter is off.")),
+        }
+    }
+    let sort = match non_empty(&q.sort) {
+        Some("oldest") => {
+            echo.push(("sort", "oldest".into()));
+            LeadSort::Oldest
+        }
+        _ => LeadSort::Newest,
+    };
+    let after = non_empty(&q.after).and_then(|a| a.parse::<i64>().ok());
+    ParsedQuery {
+        filter: f,
+        sort,
+        after,
+        notes,
+        echo,
+    }
+}
+
+fn url_with(base: &str, echo: &[(&'static str, String)], after: Option<i64>) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in echo {
+        s.append_pair(k, v);
+    }
+    if let Some(a) = after {
+        s.append_pair("after", &a.to_string());
+    }
+    let qs = s.finish();
+    if qs.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{qs}")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leads/index.html", blocks = ["results"])]
+struct LeadsPage {
+    ctx: PageCtx,
+    staff: bool,
+    heading: &'static str,
+    q: LeadQuery,
+    rows: Vec<LeadItem>,
+    next_url: Option<String>,
+    first_url: Option<String>,
+    export_url: String,
+    notes: Vec<String>,
+    statuses: [LeadStatus; 8],
+    products: [ProductLine; 11],
+    sources: Vec<String>,
+    agents: Vec<(i64, String)>,
+    filtered: bool,
+    radii: [&'static str; 4],
+}
+
+impl LeadsPage {
+    fn val(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
+
+    fn picked(&self, v: &Option<String>, option: &str) -> bool {
+        v.as_deref() == Some(option)
+    }
+
+    fn radius_is(&self, r: &str) -> bool {
+        self.q.radius.as_deref().unwrap_or("25") == r
+    }
+}
+
+pub async fn index(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<LeadQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let v = viewer(&state, &user).await?;
+    let staff = v.is_staff();
+    let parsed = parse_query(&q, user.time_zone, staff);
+    let (filter, sort, after) = (parsed.filter.clone(), parsed.sort, parsed.after);
+    let scope = v.scope.clone();
+    let (rows, more, sources, agents) = state
+        .db
+        .read(move |c| {
+            let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
+            let rows = items(c, rows)?;
+            let (sources, agents) = if staff {
+                (model::distinct_sources(c)?, model::assignable_agents(c)?)
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            Ok((rows, more, sources, agents))
+        })
+        .await?;
+    let next_url = more.then(|| url_with("/leads", &parsed.echo, rows.last().map(|r| r.lead.id)));
+    let page = LeadsPage {
+        ctx,
+        staff,
+        heading: if staff { "All leads" } else { "My leads" },
+        filtered: !parsed.echo.iter().all(|(k, _)| *k == "sort"),
+        first_url: after.map(|_| url_with("/leads", &parsed.echo, None)),
+        export_url: url_with("/leads/export", &parsed.echo, None),
+        q,
+        rows,
+        next_url,
+        notes: parsed.notes,
+        statuses: LeadStatus::ALL,
+        products: ProductLine::ALL,
+        sources,
+        agents,
+        radii: ["10", "25", "50", "100"],
+    };
+    if is_partial(&req) {
+        return render(&page.as_results());
+    }
+    render(&page)
+}
+
+// ---- one lead -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "leads/show.html", blocks = ["timeline"])]
+struct LeadPage {
+    ctx: PageCtx,
+    item: LeadItem,
+    consents: Vec<ConsentRow>,
+    events: Vec<EventRow>,
+    tasks: Vec<TaskRow>,
+    agents: Vec<(i64, String)>,
+    staff: bool,
+    errors: FieldErrors,
+    note: String,
+    age: Option<u32>,
+}
+
+impl LeadPage {
+    fn event_text(&self, e: &EventRow) -> String {
+        describe(e)
+    }
+
+    fn is_assigned_to(&self, agent_id: &i64) -> bool {
+        self.item.lead.assigned_agent_id == Some(*agent_id)
+    }
+
+    fn is_overdue(&self, t: &TaskRow) -> bool {
+        t.done_at.is_none() && t.due_at < crate::db::now()
+    }
+}
+
+/// A history event in words.
+pub fn describe(e: &EventRow) -> String {
+    let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    match e.kind.as_str() {
+        "created" => format!(
+            "Lead created from {} ({}).",
+            s("source"),
+            s("product_line").replace('_', " ")
+        ),
+        "attached" => format!(
+            "The same person asked again through {}{}.",
+            s("source"),
+            if s("message").is_empty() {
+                String::new()
+            } else {
+                format!(": “{}”", s("message"))
+            }
+        ),
+        "status_changed" => format!(
+            "Status changed from {} to {}.",
+            s("from").replace('_', " "),
+            s("to").replace('_', " ")
+        ),
+        "assigned" => format!("Assigned to {}.", s("agent")),
+        "note_added" => format!("Note: {}", e.details),
+        "task_added" => format!("Follow-up planned: {}", e.details),
+        "task_done" => format!("Follow-up done: {}", e.details),
+        "consent_revoked" => format!("Consent revoked ({}); do not call.", e.details),
+        "exported" => "Exported to CSV.".into(),
+        other => format!("{other}: {}", e.details),
+    }
+}
+
+async fn lead_page(
+    ctx: PageCtx,
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: FieldErrors,
+    note: String,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let v = viewer(state, user).await?;
+    let staff = v.is_staff();
+    let (item, consents, events, tasks, agents) = state
+        .db
+        .read(move |c| {
+            let row = service::visible_lead(c, &v, id)?;
+            let item = items(c, vec![row])?.remove(0);
+            let agents = if staff {
+                model::assignable_agents(c)?
+            } else {
+                Vec::new()
+            };
+            Ok((
+                item,
+                model::consents_of(c, id)?,
+                model::events_of(c, id)?,
+                model::tasks_of(c, id)?,
+                agents,
+            ))
+        })
+        .await?;
+    let today = crate::db::now().date();
+    let age = item.contact.birth_date.map(|b| super::rules::age_on(b, today));
+    render_status(
+        status,
+        &LeadPage {
+            ctx,
+            item,
+            consents,
+            events,
+            tasks,
+            agents,
+            staff,
+            errors,
+            note,
+            age,
+        },
+    )
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    lead_page(
+        ctx,
+        &state,
+        &user,
+        path.into_inner(),
+        FieldErrors::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+// ---- actions --------------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StatusForm {
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "leads/_row.html")]
+struct RowFragment {
+    ctx: PageCtx,
+    r: LeadItem,
+    staff: bool,
+}
+
+pub async fn change_status(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<StatusForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let to = form
+        .status
+        .as_deref()
+        .unwrap_or_default()
+        .parse::<LeadStatus>()
+        .map_err(|m| AppError::field("status", &m))?;
+    let v = viewer(&state, &user).await?;
+    let staff = v.is_staff();
+    let result = state.db.write(move |c| service::change_status(c, &v, id, to)).await;
+    state.jobs_wakeup.notify_one();
+    if is_partial(&req) {
+        // From the list: answer with the row, updated (or an error the script shows).
+        let msg = result?;
+        let v = viewer(&state, &user).await?;
+        let item = state
+            .db
+            .read(move |c| {
+                let row = service::visible_lead(c, &v, id)?;
+                Ok(items(c, vec![row])?.remove(0))
+            })
+            .await?;
+        crate::web::context::flash(&session, "success", msg);
+        return render(&RowFragment { ctx, r: item, staff });
+    }
+    match result {
+        Ok(msg) => Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg)),
+        Err(AppError::Validation(errors)) => {
+            lead_page(
+                ctx,
+                &state,
+                &user,
+                id,
+                errors,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoteForm {
+    body: Option<String>,
+}
+
+pub async fn add_note(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<NoteForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = form.body.clone().unwrap_or_default();
+    let v = viewer(&state, &user).await?;
+    let b = body.clone();
+    match state.db.write(move |c| service::add_note(c, &v, id, &b)).await {
+        Ok(()) if is_partial(&req) => {
+            // The timeline, with the note on top, replaces itself in place.
+            let v = viewer(&state, &user).await?;
+            let staff = v.is_staff();
+            let (item, events) = state
+                .db
+                .read(move |c| {
+                    let row = service::visible_lead(c, &v, id)?;
+                    Ok((items(c, vec![row])?.remove(0), model::events_of(c, id)?))
+                })
+                .await?;
+            let page = LeadPage {
+                ctx,
+                item,
+                consents: Vec::new(),
+                events,
+                tasks: Vec::new(),
+                agents: Vec::new(),
+                staff,
+                errors: FieldErrors::new(),
+                note: String::new(),
+                age: None,
+            };
+            let out = render(&page.as_timeline());
+            out
+        }
+        Ok(()) => Ok(redirect_with(
+            &session,
+            &format!("/leads/{id}"),
+            "success",
+            "The note is added.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            lead_page(ctx, &state, &user, id, errors, body, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TaskForm {
+    title: Option<String>,
+    due: Option<String>,
+}
+
+pub async fn add_task(
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<TaskForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let title = form.title.clone().unwrap_or_default();
+    // The due time is typed in the agent's zone and kept in UTC.
+    let due = non_empty(&form.due)
+        .and_then(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M").ok())
+        .and_then(|local| user.time_zone.from_local_datetime(&local).earliest())
+        .map(|t| t.naive_utc());
+    let Some(due) = due else {
+        let mut errors = FieldErrors::new();
+        errors.add("due", "Choose the day and time of the follow-up.");
+        return lead_page(
+            ctx,
+            &state,
+            &user,
+            id,
+            errors,
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let v = viewer(&state, &user).await?;
+    match state.db.write(move |c| service::add_task(c, &v, id, &title, due)).await {
+        Ok(_) => Ok(redirect_with(
+            &session,
+            &format!("/leads/{id}"),
+            "success",
+            "The follow-up is planned.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            lead_page(
+                ctx,
+                &state,
+                &user,
+                id,
+                errors,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BackForm {
+    back: Option<String>,
+}
+
+pub async fn complete_task(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<BackForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = viewer(&state, &user).await?;
+    let lead_id = state.db.write(move |c| service::complete_task(c, &v, id)).await?;
+    let back = if form.back.as_deref() == Some("tasks") {
+        "/tasks".to_string()
+    } else {
+        format!("/leads/{lead_id}")
+    };
+    Ok(redirect_with(&session, &back, "success", "The follow-up is done."))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AssignForm {
+    agent_id: Option<String>,
+}
+
+pub async fn assign(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<AssignForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let agent = match non_empty(&form.agent_id) {
+        None => None,
+        Some(a) => Some(
+            a.parse::<i64>()
+                .map_err(|_| AppError::field("agent_id", "Choose an agent from the list."))?,
+        ),
+    };
+    let v = viewer(&state, &user).await?;
+    let msg = state.db.write(move |c| service::assign(c, &v, id, agent)).await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+}
+
+pub async fn revoke_consent(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = viewer(&state, &user).await?;
+    let msg = state.db.write(move |c| service::revoke_consent(c, &v, id)).await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+}
+
+// ---- tasks ----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "leads/tasks.html")]
+struct TasksPage {
+    ctx: PageCtx,
+    overdue: Vec<(TaskRow, LeadRow, ContactRow)>,
+    today: Vec<(TaskRow, LeadRow, ContactRow)>,
+}
+
+/// The viewer's follow-ups: overdue, and due before the end of their day.
+pub async fn tasks(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let tz = user.time_zone;
+    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let end_of_day = local_midnight(tz, local_today + chrono::Duration::days(1));
+    let uid = user.id;
+    let all = state
+        .db
+        .read(move |c| Ok(model::due_tasks(c, uid, end_of_day)?))
+        .await?;
+    let now = crate::db::now();
+    let (overdue, today) = all.into_iter().partition(|(t, _, _)| t.due_at < now);
+    render(&TasksPage { ctx, overdue, today })
+}
+
+// ---- bulk actions (owners and admins) --------------------------------------------------------
+
+pub async fn bulk(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let mut ids: Vec<i64> = Vec::new();
+    let (mut action, mut agent, mut status) = (String::new(), String::new(), String::new());
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "lead_id" => {
+                if let Ok(id) = v.parse() {
+                    ids.push(id);
+                }
+            }
+            "action" => action = v.into_owned(),
+            "agent_id" => agent = v.into_owned(),
+            "status" => status = v.into_owned(),
+            _ => {}
+        }
+    }
+    if ids.is_empty() {
+        return Ok(redirect_with(
+            &session,
+            "/leads",
+            "error",
+            "Tick the leads to act on first.",
+        ));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::field("lead_id", "Act on at most 500 leads at a time."));
+    }
+    let v = viewer(&state, &user).await?;
+    if !v.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let n = ids.len();
+    let msg = match action.as_str() {
+        "assign" => {
+            let agent_id = if agent.is_empty() {
+                None
+            } else {
+                Some(
+                    agent
+                        .parse::<i64>()
+                        .map_err(|_| AppError::field("agent_id", "Choose an agent."))?,
+                )
+            };
+            state
+                .db
+                .write(move |c| {
+                    for id in &ids {
+                        service::assign(c, &v, *id, agent_id)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            format!("{n} lead(s) assigned.")
+        }
+        "status" => {
+            let to = status
+                .parse::<LeadStatus>()
+                .map_err(|m| AppError::field("status", &m))?;
+            let (changed, refused) = state
+                .db
+                .write(move |c| {
+                    let (mut ok, mut no) = (0, 0);
+                    for id in &ids {
+                        match service::change_status(c, &v, *id, to) {
+                            Ok(_) => ok += 1,
+                            Err(AppError::Validation(_)) => no += 1,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok((ok, no))
+                })
+                .await?;
+            if refused > 0 {
+                format!(
+                    "{changed} lead(s) changed to {}; {refused} could not move there from their status.",
+                    to.label().to_lowercase()
+                )
+            } else {
+                format!("{changed} lead(s) changed to {}.", to.label().to_lowercase())
+            }
+        }
+        "export" => {
+            let q: Vec<String> = ids.iter().map(|i| format!("id={i}")).collect();
+            return Ok(see_other(&format!("/leads/export?{}", q.join("&"))));
+        }
+        _ => return Err(AppError::field("action", "Choose what to do with the ticked leads.")),
+    };
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(&session, "/leads", "success", msg))
+}

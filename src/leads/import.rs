@@ -1,0 +1,497 @@
+//! CSV import of leads: upload (streamed to disk), map the columns (the last mapping is
+//! remembered), preview, then a background job reads the file one row at a time — memory does
+//! not grow with the file — de-duplicating like the API, with a progress bar and a downloadable
+//! report of the rejected rows.
+
+use std::io::{BufReader, Read, Write};
+use std::path::PathBuf;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+
+use super::lead_csv::{self, Mapping, RowOutcome};
+use super::model::{self, ImportProgress, ImportRow};
+use super::service::{self, EventActor, IntakeOutcome};
+use crate::audit::{self, AuditActor};
+use crate::config::Settings;
+use crate::db::{now, Db};
+use crate::jobs;
+use crate::web::context::{is_partial, CurrentUser, PageCtx};
+use crate::web::errors::{AppError, AppResult};
+use crate::web::{redirect_with, render, render_status, AppState};
+
+pub const KIND: &str = "leads.import";
+const MAX_UPLOAD: u64 = 200 * 1024 * 1024;
+const BATCH: usize = 500;
+const MAPPING_KEY: &str = "lead_import_mapping";
+
+fn imports_dir(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("imports")
+}
+
+fn upload_path(settings: &Settings, id: &str) -> Option<PathBuf> {
+    (id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| imports_dir(settings).join(format!("leads-{id}.csv")))
+}
+
+#[derive(Template)]
+#[template(path = "leads/imports.html")]
+struct ImportsPage {
+    ctx: PageCtx,
+    imports: Vec<ImportRow>,
+    error: Option<String>,
+}
+
+pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let imports = state.db.read(|c| Ok(model::recent_imports(c)?)).await?;
+    render(&ImportsPage {
+        ctx,
+        imports,
+        error: None,
+    })
+}
+
+async fn failed(ctx: PageCtx, state: &AppState, msg: String) -> AppResult<HttpResponse> {
+    let imports = state.db.read(|c| Ok(model::recent_imports(c)?)).await?;
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ImportsPage {
+            ctx,
+            imports,
+            error: Some(msg),
+        },
+    )
+}
+
+/// Writes the uploaded file to disk chunk by chunk; returns its name and size.
+async fn save_upload(mut payload: actix_multipart::Multipart, path: PathBuf) -> Result<(String, u64), String> {
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
+        if field.name() != Some("file") {
+            while field.next().await.is_some() {}
+            continue;
+        }
+        let name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or("leads.csv")
+            .chars()
+            .take(200)
+            .collect::<String>();
+        let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let p = path.clone();
+        let mut file = web::block(move || {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::File::create(&p)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("The file could not be stored: {e}"))?;
+        let mut size: u64 = 0;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
+            size += chunk.len() as u64;
+            if size > MAX_UPLOAD {
+                let _ = std::fs::remove_file(&path);
+                return Err("The file is larger than 200 MB; split it into smaller files.".into());
+            }
+            file.write_all(&chunk)
+                .map_err(|e| format!("The file could not be stored: {e}"))?;
+        }
+        return Ok((name, size));
+    }
+    Err("Choose a CSV file to upload.".into())
+}
+
+#[derive(Template)]
+#[template(path = "leads/import_mapping.html")]
+struct MappingPage {
+    ctx: PageCtx,
+    upload: String,
+    file_name: String,
+    headers: Vec<String>,
+    chosen: Vec<String>,
+    fields: &'static [(&'static str, &'static str)],
+    preview: Vec<(u64, Vec<String>, String)>,
+    error: Option<String>,
+    remembered: bool,
+}
+
+impl MappingPage {
+    fn is_chosen(&self, col: &usize, key: &str) -> bool {
+        self.chosen.get(*col).is_some_and(|c| c == key)
+    }
+}
+
+/// The first rows, checked with `mapping`, for the preview.
+fn preview(path: &PathBuf, mapping: &Mapping) -> Vec<(u64, Vec<String>, String)> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let today = now().date();
+    let Ok(rows) = lead_csv::rows(BufReader::new(file), mapping, "import", today, chrono::Utc::now()) else {
+        return Vec::new();
+    };
+    rows.take(8)
+        .map(|r| match r {
+            RowOutcome::Valid { line, lead } => (
+                line,
+                vec![
+                    format!("{} {}", lead.first_name, lead.last_name),
+                    lead.email.unwrap_or_default(),
+                    lead.phone.unwrap_or_default(),
+                ],
+                String::new(),
+            ),
+            RowOutcome::Invalid { line, errors, raw } => (
+                line,
+                raw,
+                errors
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        })
+        .collect()
+}
+
+fn read_head(path: &PathBuf) -> Result<Vec<String>, String> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+    lead_csv::read_headers(&buf[..n])
+}
+
+pub async fn upload(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    payload: actix_multipart::Multipart,
+) -> AppResult<HttpResponse> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let path = upload_path(&state.settings, &id).ok_or_else(|| AppError::internal("upload id"))?;
+    let (file_name, _) = match save_upload(payload, path.clone()).await {
+        Ok(r) => r,
+        Err(msg) => return failed(ctx, &state, msg).await,
+    };
+    let p = path.clone();
+    let headers = match web::block(move || read_head(&p))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+    {
+        Ok(h) => h,
+        Err(msg) => {
+            let _ = std::fs::remove_file(&path);
+            return failed(ctx, &state, msg).await;
+        }
+    };
+    // The last mapping is offered again when the columns are the same.
+    let remembered: Option<Mapping> = state
+        .db
+        .read(|c| Ok(model::get_setting(c, MAPPING_KEY)?))
+        .await?
+        .and_then(|v| serde_json::from_str::<(Vec<String>, Mapping)>(&v).ok())
+        .filter(|(h, _)| *h == headers)
+        .map(|(_, m)| m);
+    let was_remembered = remembered.is_some();
+    let mapping = remembered.unwrap_or_else(|| Mapping {
+        columns: lead_csv::guess_mapping(&headers)
+            .into_iter()
+            .map(|f| f.map(str::to_string))
+            .collect(),
+    });
+    let p = path.clone();
+    let m = mapping.clone();
+    let rows = web::block(move || preview(&p, &m))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let chosen = mapping.columns.iter().map(|c| c.clone().unwrap_or_default()).collect();
+    render(&MappingPage {
+        ctx,
+        upload: id,
+        file_name,
+        headers,
+        chosen,
+        fields: lead_csv::FIELDS,
+        preview: rows,
+        error: None,
+        remembered: was_remembered,
+    })
+}
+
+pub async fn start(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let mut upload = String::new();
+    let mut file_name = String::from("leads.csv");
+    let mut columns: Vec<(usize, String)> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if k == "upload" {
+            upload = v.into_owned();
+        } else if k == "file_name" {
+            file_name = v.chars().take(200).collect();
+        } else if let Some(i) = k.strip_prefix("col_").and_then(|i| i.parse::<usize>().ok()) {
+            columns.push((i, v.into_owned()));
+        }
+    }
+    let Some(path) = upload_path(&state.settings, &upload).filter(|p| p.exists()) else {
+        return Ok(redirect_with(
+            &session,
+            "/leads/imports",
+            "error",
+            "That upload has expired; upload the file again.",
+        ));
+    };
+    let p = path.clone();
+    let headers = web::block(move || read_head(&p))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(AppError::BadRequest)?;
+    let mut mapping = Mapping {
+        columns: vec![None; headers.len()],
+    };
+    for (i, v) in columns {
+        if i < headers.len() && !v.is_empty() {
+            if !lead_csv::FIELDS.iter().any(|(k, _)| *k == v) {
+                return Err(AppError::field(&format!("col_{i}"), "Choose a field from the list."));
+            }
+            mapping.columns[i] = Some(v);
+        }
+    }
+    if let Err(msg) = mapping.validate_mapping(&headers) {
+        let p = path.clone();
+        let m = mapping.clone();
+        let rows = web::block(move || preview(&p, &m))
+            .await
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let chosen = mapping.columns.iter().map(|c| c.clone().unwrap_or_default()).collect();
+        let page = MappingPage {
+            ctx,
+            upload,
+            file_name,
+            headers,
+            chosen,
+            fields: lead_csv::FIELDS,
+            preview: rows,
+            error: Some(msg),
+            remembered: false,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
+    let who = AuditActor::user(&user, &req);
+    let (uid, path_text, mapping_json) = (
+        user.id,
+        path.display().to_string(),
+        serde_json::to_string(&mapping).unwrap_or_default(),
+    );
+    let remembered = serde_json::to_string(&(headers, &mapping)).unwrap_or_default();
+    let name = file_name.clone();
+    let id = state
+        .db
+        .write(move |c| {
+            model::put_setting(c, MAPPING_KEY, &remembered)?;
+            let id = model::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
+            jobs::model::insert(c, KIND, &serde_json::json!({ "import_id": id }).to_string(), now(), 3)?;
+            audit::record(c, &who, "leads.import_started", "lead_import", Some(id), &name)?;
+            Ok(id)
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(
+        &session,
+        &format!("/leads/imports/{id}"),
+        "info",
+        format!("Importing {file_name} in the background."),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "leads/import.html", blocks = ["progress"])]
+struct ImportPage {
+    ctx: PageCtx,
+    import: ImportRow,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let import = state.db.read(move |c| Ok(model::find_import(c, id)?)).await?;
+    let page = ImportPage { ctx, import };
+    if is_partial(&req) {
+        return render(&page.as_progress());
+    }
+    render(&page)
+}
+
+pub async fn report(state: web::Data<AppState>, path: web::Path<i64>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let import = state.db.read(move |c| Ok(model::find_import(c, id)?)).await?;
+    let Some(report) = import.report_path else {
+        return Err(AppError::NotFound);
+    };
+    let file = web::block(move || actix_files::NamedFile::open(report))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    let file = file
+        .set_content_type("text/csv; charset=utf-8".parse().expect("mime"))
+        .set_content_disposition(actix_web::http::header::ContentDisposition {
+            disposition: actix_web::http::header::DispositionType::Attachment,
+            parameters: vec![actix_web::http::header::DispositionParam::Filename(format!(
+                "rejected-rows-import-{id}.csv"
+            ))],
+        });
+    Ok(file.into_response(&req))
+}
+
+// ---- the background job ---------------------------------------------------------------------
+
+/// Counts the bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Runs an import to the end (blocking: call it off the async executor).
+pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
+    let import = db
+        .read_blocking(|c| Ok(model::find_import(c, import_id)?))
+        .map_err(|e| e.to_string())?;
+    if import.status == "done" {
+        return Ok(());
+    }
+    let mapping: Mapping = serde_json::from_str(&import.mapping).map_err(|e| format!("bad mapping: {e}"))?;
+    let path = PathBuf::from(&import.file_path);
+    let headers = read_head(&path)?;
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let file = std::fs::File::open(&path).map_err(|e| format!("the upload is gone: {e}"))?;
+    let reader = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: file,
+            read: read.clone(),
+        },
+    );
+    let today = now().date();
+    let mut rows = lead_csv::rows(reader, &mapping, "import", today, chrono::Utc::now())?;
+    let report_path = imports_dir(settings).join(format!("rejected-{import_id}.csv"));
+    let mut report =
+        csv::Writer::from_path(&report_path).map_err(|e| format!("the report could not be written: {e}"))?;
+    report
+        .write_record(lead_csv::report_header(&headers))
+        .map_err(|e| e.to_string())?;
+    let who = EventActor {
+        id: import.created_by,
+        label: format!("import: {}", import.file_name),
+    };
+    let (mut processed, mut created, mut attached, mut rejected) = (0i32, 0i32, 0i32, 0i32);
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let mut consumed: usize = 0;
+        for outcome in rows.by_ref().take(BATCH) {
+            consumed += 1;
+            match outcome {
+                RowOutcome::Valid { lead, .. } => batch.push(lead),
+                RowOutcome::Invalid { line, errors, raw } => {
+                    rejected += 1;
+                    report
+                        .write_record(lead_csv::report_row(line, &errors, &raw))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        processed += consumed as i32;
+        if !batch.is_empty() {
+            let leads = std::mem::take(&mut batch);
+            let who2 = who.clone();
+            // One transaction a batch: a crash loses at most the batch in hand, and a rerun
+            // attaches rather than duplicates what was already taken in.
+            let (c, a) = db
+                .write_blocking(move |conn| {
+                    let (mut c, mut a) = (0, 0);
+                    for lead in &leads {
+                        match service::intake(conn, lead, &who2)? {
+                            IntakeOutcome::Created(_) => c += 1,
+                            IntakeOutcome::Attached(_) => a += 1,
+                        }
+                    }
+                    Ok((c, a))
+                })
+                .map_err(|e| e.to_string())?;
+            created += c;
+            attached += a;
+        }
+        report.flush().map_err(|e| e.to_string())?;
+        let progress = ImportProgress {
+            status: "running",
+            processed_bytes: read.load(std::sync::atomic::Ordering::Relaxed) as i64,
+            processed_rows: processed,
+            created,
+            attached,
+            rejected,
+            report_path: None,
+            error: None,
+            finished: false,
+        };
+        db.write_blocking(|c| Ok(model::update_import(c, import_id, &progress)?))
+            .map_err(|e| e.to_string())?;
+        if consumed < BATCH {
+            break;
+        }
+    }
+    let progress = ImportProgress {
+        status: "done",
+        processed_bytes: import.total_bytes,
+        processed_rows: processed,
+        created,
+        attached,
+        rejected,
+        report_path: (rejected > 0).then(|| report_path.display().to_string()),
+        error: None,
+        finished: true,
+    };
+    db.write_blocking(|c| Ok(model::update_import(c, import_id, &progress)?))
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}
+
+/// Marks an import failed for good (the job gave up).
+pub fn mark_failed(db: &Db, import_id: i64, error: &str) {
+    let _ = db.write_blocking(|c| {
+        let i = model::find_import(c, import_id)?;
+        let p = ImportProgress {
+            status: "failed",
+            processed_bytes: i.processed_bytes,
+            processed_rows: i.processed_rows,
+            created: i.created_count,
+            attached: i.attached_count,
+            rejected: i.rejected_count,
+            report_path: i.report_path,
+            error: Some(error.chars().take(500).collect()),
+            finished: true,
+        };
+        Ok(model::update_import(c, import_id, &p)?)
+    });
+}

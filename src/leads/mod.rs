@@ -1,0 +1,64 @@
+//! Leads and contacts: intake from the API, the public form and CSV files; consent; an
+//! append-only history; the agent's pipeline with notes and follow-ups; search, export and
+//! webhooks.
+
+pub mod api;
+pub mod export;
+pub mod handlers;
+pub mod import;
+pub mod lead_csv;
+pub mod model;
+pub mod quote;
+pub mod rules;
+pub mod service;
+pub mod webhooks;
+
+use crate::auth::roles::{Role, STAFF};
+use crate::web::routes::{Access, Routes};
+
+/// Who works leads: owners and admins see all of them, agents and trainees their own.
+pub const LEAD_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Agent, Role::Trainee];
+
+/// POSTs to these share the public-form rate limit per address.
+pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
+
+pub fn routes(r: &mut Routes) {
+    r.get("/leads", Access::Roles(LEAD_USERS), handlers::index)
+        .get("/leads/export", Access::Roles(STAFF), export::export)
+        .get("/leads/imports", Access::Roles(STAFF), import::index)
+        .post("/leads/imports", Access::Roles(STAFF), import::upload)
+        .post("/leads/imports/mapping", Access::Roles(STAFF), import::start)
+        .get("/leads/imports/{id}", Access::Roles(STAFF), import::show)
+        .get("/leads/imports/{id}/report", Access::Roles(STAFF), import::report)
+        .post("/leads/bulk", Access::Roles(STAFF), handlers::bulk)
+        .get("/leads/{id}", Access::Roles(LEAD_USERS), handlers::show)
+        .post("/leads/{id}/status", Access::Roles(LEAD_USERS), handlers::change_status)
+        .post("/leads/{id}/notes", Access::Roles(LEAD_USERS), handlers::add_note)
+        .post("/leads/{id}/tasks", Access::Roles(LEAD_USERS), handlers::add_task)
+        .post("/leads/{id}/assignment", Access::Roles(STAFF), handlers::assign)
+        .post(
+            "/leads/{id}/consent-revocation",
+            Access::Roles(LEAD_USERS),
+            handlers::revoke_consent,
+        )
+        .get("/tasks", Access::Roles(LEAD_USERS), handlers::tasks)
+        .post(
+            "/tasks/{id}/completion",
+            Access::Roles(LEAD_USERS),
+            handlers::complete_task,
+        )
+        .get("/quote", Access::Public, quote::form)
+        .post("/quote", Access::Public, quote::submit)
+        .get("/quote/thanks", Access::Public, quote::thanks)
+        .get("/api/v1/openapi.json", Access::Public, api::openapi)
+        .post("/api/v1/leads", Access::ApiToken, api::create)
+        .get("/api/v1/leads/{id}", Access::ApiToken, api::show)
+        .get("/admin/webhooks", Access::Roles(STAFF), webhooks::index)
+        .post("/admin/webhooks", Access::Roles(STAFF), webhooks::create)
+        .get("/admin/webhooks/{id}", Access::Roles(STAFF), webhooks::show)
+        .post(
+            "/admin/webhooks/{id}/activation",
+            Access::Roles(STAFF),
+            webhooks::set_active,
+        );
+}

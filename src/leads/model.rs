@@ -1,0 +1,895 @@
+//! Every query of the leads domain.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    agents, api_idempotency, app_settings, contacts, lead_consents, lead_events, lead_imports, lead_tasks, leads,
+    teams, users, webhook_deliveries, webhook_endpoints,
+};
+use crate::db::{contains_pattern, lower, now, DbConnection};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct ContactRow {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub zip: Option<String>,
+    pub state: Option<String>,
+    pub city: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub do_not_call: bool,
+    pub do_not_call_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ContactRow {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = leads)]
+pub struct LeadRow {
+    pub id: i64,
+    pub contact_id: i64,
+    pub source: String,
+    pub product_line: String,
+    pub message: String,
+    pub tags: String,
+    pub status: String,
+    pub assigned_agent_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub has_consent: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub contacted_at: Option<NaiveDateTime>,
+    pub qualified_at: Option<NaiveDateTime>,
+    pub quoted_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lead_events)]
+pub struct EventRow {
+    pub id: i64,
+    pub lead_id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_label: String,
+    pub kind: String,
+    pub details: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lead_consents)]
+pub struct ConsentRow {
+    pub id: i64,
+    pub lead_id: i64,
+    pub text: String,
+    pub given_at: NaiveDateTime,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub page_url: Option<String>,
+    pub sellers: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lead_tasks)]
+pub struct TaskRow {
+    pub id: i64,
+    pub lead_id: i64,
+    pub assignee_id: i64,
+    pub title: String,
+    pub due_at: NaiveDateTime,
+    pub done_at: Option<NaiveDateTime>,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+// ---- contacts -------------------------------------------------------------------------------
+
+pub struct NewContact<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub birth_date: Option<NaiveDate>,
+    pub zip: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<i64> {
+    let t = now();
+    diesel::insert_into(contacts::table)
+        .values((
+            contacts::first_name.eq(c.first_name),
+            contacts::last_name.eq(c.last_name),
+            contacts::email.eq(c.email),
+            contacts::phone.eq(c.phone),
+            contacts::birth_date.eq(c.birth_date),
+            contacts::zip.eq(c.zip),
+            contacts::state.eq(c.state),
+            contacts::city.eq(c.city),
+            contacts::lat.eq(c.lat),
+            contacts::lon.eq(c.lon),
+            contacts::do_not_call.eq(false),
+            contacts::created_at.eq(t),
+            contacts::updated_at.eq(t),
+        ))
+        .returning(contacts::id)
+        .get_result(conn)
+}
+
+pub fn find_contact(conn: &mut DbConnection, id: i64) -> QueryResult<ContactRow> {
+    contacts::table.find(id).select(ContactRow::as_select()).first(conn)
+}
+
+/// Contacts with this e-mail address or phone number (indexed lookups).
+pub fn contacts_matching(
+    conn: &mut DbConnection,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> QueryResult<Vec<ContactRow>> {
+    let mut found: Vec<ContactRow> = Vec::new();
+    if let Some(e) = email {
+        found.extend(
+            contacts::table
+                .filter(contacts::email.eq(e))
+                .select(ContactRow::as_select())
+                .load(conn)?,
+        );
+    }
+    if let Some(p) = phone {
+        for c in contacts::table
+            .filter(contacts::phone.eq(p))
+            .select(ContactRow::as_select())
+            .load(conn)?
+        {
+            if !found.iter().any(|f| f.id == c.id) {
+                found.push(c);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The newest open lead of any of these contacts.
+pub fn open_lead_of(conn: &mut DbConnection, contact_ids: &[i64], open: &[&str]) -> QueryResult<Option<LeadRow>> {
+    leads::table
+        .filter(leads::contact_id.eq_any(contact_ids))
+        .filter(leads::status.eq_any(open))
+        .order(leads::id.desc())
+        .select(LeadRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Fills what the contact did not have yet (never overwrites what they told us before).
+pub fn complete_contact(conn: &mut DbConnection, existing: &ContactRow, c: &NewContact) -> QueryResult<()> {
+    diesel::update(contacts::table.find(existing.id))
+        .set((
+            contacts::email.eq(existing.email.as_deref().or(c.email)),
+            contacts::phone.eq(existing.phone.as_deref().or(c.phone)),
+            contacts::birth_date.eq(existing.birth_date.or(c.birth_date)),
+            contacts::zip.eq(existing.zip.as_deref().or(c.zip)),
+            contacts::state.eq(existing.state.as_deref().or(c.state)),
+            contacts::city.eq(existing.city.as_deref().or(c.city)),
+            contacts::lat.eq(existing.lat.or(c.lat)),
+            contacts::lon.eq(existing.lon.or(c.lon)),
+            contacts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_do_not_call(conn: &mut DbConnection, contact_id: i64) -> QueryResult<usize> {
+    let t = now();
+    diesel::update(contacts::table.find(contact_id).filter(contacts::do_not_call.eq(false)))
+        .set((
+            contacts::do_not_call.eq(true),
+            contacts::do_not_call_at.eq(Some(t)),
+            contacts::updated_at.eq(t),
+        ))
+        .execute(conn)
+}
+
+// ---- leads ----------------------------------------------------------------------------------
+
+pub struct NewLead<'a> {
+    pub contact_id: i64,
+    pub source: &'a str,
+    pub product_line: &'a str,
+    pub message: &'a str,
+    pub tags: &'a str,
+    pub external_id: Option<&'a str>,
+    pub has_consent: bool,
+}
+
+pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<i64> {
+    let t = now();
+    diesel::insert_into(leads::table)
+        .values((
+            leads::contact_id.eq(l.contact_id),
+            leads::source.eq(l.source),
+            leads::product_line.eq(l.product_line),
+            leads::message.eq(l.message),
+            leads::tags.eq(l.tags),
+            leads::status.eq("new"),
+            leads::external_id.eq(l.external_id),
+            leads::has_consent.eq(l.has_consent),
+            leads::created_at.eq(t),
+            leads::updated_at.eq(t),
+        ))
+        .returning(leads::id)
+        .get_result(conn)
+}
+
+pub fn find_lead(conn: &mut DbConnection, id: i64) -> QueryResult<(LeadRow, ContactRow)> {
+    leads::table
+        .inner_join(contacts::table)
+        .filter(leads::id.eq(id))
+        .select((LeadRow::as_select(), ContactRow::as_select()))
+        .first(conn)
+}
+
+/// Sets a new status and the time of that step.
+pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
+    let t = now();
+    let target = leads::table.find(id);
+    match status {
+        "contacted" => diesel::update(target)
+            .set((
+                leads::status.eq(status),
+                leads::updated_at.eq(t),
+                leads::contacted_at.eq(Some(t)),
+            ))
+            .execute(conn),
+        "qualified" => diesel::update(target)
+            .set((
+                leads::status.eq(status),
+                leads::updated_at.eq(t),
+                leads::qualified_at.eq(Some(t)),
+            ))
+            .execute(conn),
+        "quoted" => diesel::update(target)
+            .set((
+                leads::status.eq(status),
+                leads::updated_at.eq(t),
+                leads::quoted_at.eq(Some(t)),
+            ))
+            .execute(conn),
+        "won" | "lost" | "do_not_contact" => diesel::update(target)
+            .set((
+                leads::status.eq(status),
+                leads::updated_at.eq(t),
+                leads::closed_at.eq(Some(t)),
+            ))
+            .execute(conn),
+        _ => diesel::update(target)
+            .set((leads::status.eq(status), leads::updated_at.eq(t)))
+            .execute(conn),
+    }
+}
+
+pub fn assign(conn: &mut DbConnection, id: i64, agent_id: Option<i64>) -> QueryResult<usize> {
+    let t = now();
+    diesel::update(leads::table.find(id))
+        .set((
+            leads::assigned_agent_id.eq(agent_id),
+            leads::assigned_at.eq(agent_id.map(|_| t)),
+            leads::updated_at.eq(t),
+        ))
+        .execute(conn)
+}
+
+pub fn touch(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(leads::table.find(id))
+        .set(leads::updated_at.eq(now()))
+        .execute(conn)
+}
+
+/// Every open lead of a contact (consent revoked: they all stop).
+pub fn leads_of_contact(conn: &mut DbConnection, contact_id: i64) -> QueryResult<Vec<LeadRow>> {
+    leads::table
+        .filter(leads::contact_id.eq(contact_id))
+        .select(LeadRow::as_select())
+        .load(conn)
+}
+
+// ---- history --------------------------------------------------------------------------------
+
+/// Appends an event. There is no function to change or remove one, and the database refuses it.
+pub fn add_event(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    actor_id: Option<i64>,
+    actor_label: &str,
+    kind: &str,
+    details: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(lead_events::table)
+        .values((
+            lead_events::lead_id.eq(lead_id),
+            lead_events::actor_id.eq(actor_id),
+            lead_events::actor_label.eq(actor_label),
+            lead_events::kind.eq(kind),
+            lead_events::details.eq(details),
+            lead_events::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn events_of(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<EventRow>> {
+    lead_events::table
+        .filter(lead_events::lead_id.eq(lead_id))
+        .order(lead_events::id.desc())
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub fn consents_of(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<ConsentRow>> {
+    lead_consents::table
+        .filter(lead_consents::lead_id.eq(lead_id))
+        .order(lead_consents::id.asc())
+        .select(ConsentRow::as_select())
+        .load(conn)
+}
+
+pub struct NewConsent<'a> {
+    pub lead_id: i64,
+    pub text: &'a str,
+    pub given_at: NaiveDateTime,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub page_url: Option<&'a str>,
+    pub sellers: &'a str,
+}
+
+pub fn insert_consent(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()> {
+    diesel::insert_into(lead_consents::table)
+        .values((
+            lead_consents::lead_id.eq(c.lead_id),
+            lead_consents::text.eq(c.text),
+            lead_consents::given_at.eq(c.given_at),
+            lead_consents::ip.eq(c.ip),
+            lead_consents::user_agent.eq(c.user_agent),
+            lead_consents::page_url.eq(c.page_url),
+            lead_consents::sellers.eq(c.sellers),
+            lead_consents::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    diesel::update(leads::table.find(c.lead_id))
+        .set(leads::has_consent.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- tasks ----------------------------------------------------------------------------------
+
+pub fn insert_task(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    assignee: i64,
+    title: &str,
+    due_at: NaiveDateTime,
+    by: i64,
+) -> QueryResult<i64> {
+    diesel::insert_into(lead_tasks::table)
+        .values((
+            lead_tasks::lead_id.eq(lead_id),
+            lead_tasks::assignee_id.eq(assignee),
+            lead_tasks::title.eq(title),
+            lead_tasks::due_at.eq(due_at),
+            lead_tasks::created_by.eq(Some(by)),
+            lead_tasks::created_at.eq(now()),
+        ))
+        .returning(lead_tasks::id)
+        .get_result(conn)
+}
+
+pub fn find_task(conn: &mut DbConnection, id: i64) -> QueryResult<TaskRow> {
+    lead_tasks::table.find(id).select(TaskRow::as_select()).first(conn)
+}
+
+pub fn complete_task(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(lead_tasks::table.find(id).filter(lead_tasks::done_at.is_null()))
+        .set(lead_tasks::done_at.eq(Some(now())))
+        .execute(conn)
+}
+
+pub fn tasks_of(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<TaskRow>> {
+    lead_tasks::table
+        .filter(lead_tasks::lead_id.eq(lead_id))
+        .order((lead_tasks::done_at.is_not_null(), lead_tasks::due_at.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)
+}
+
+/// Open tasks of a user due before `until`, with their leads' contacts.
+pub fn due_tasks(
+    conn: &mut DbConnection,
+    user_id: i64,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(TaskRow, LeadRow, ContactRow)>> {
+    lead_tasks::table
+        .inner_join(leads::table.inner_join(contacts::table))
+        .filter(lead_tasks::assignee_id.eq(user_id))
+        .filter(lead_tasks::done_at.is_null())
+        .filter(lead_tasks::due_at.lt(until))
+        .order(lead_tasks::due_at.asc())
+        .limit(200)
+        .select((TaskRow::as_select(), LeadRow::as_select(), ContactRow::as_select()))
+        .load(conn)
+}
+
+// ---- lists ----------------------------------------------------------------------------------
+
+/// Who may see which leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Leads assigned to these agents (the agent, plus their team when they lead one).
+    Agents(Vec<i64>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadSort {
+    Newest,
+    Oldest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub product_line: Option<String>,
+    pub source: Option<String>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_to: Option<NaiveDateTime>,
+    /// Some(Some(id)): assigned to that agent; Some(None): unassigned.
+    pub agent: Option<Option<i64>>,
+    /// (lat, lon, miles)
+    pub near: Option<(f64, f64, f64)>,
+    /// Only these leads (a bulk selection).
+    pub ids: Option<Vec<i64>>,
+}
+
+type LeadListRow = (LeadRow, ContactRow);
+
+/// A keyset page: rows after `after` (an id) in the sort order, and whether there are more.
+pub fn list_leads(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    f: &LeadFilter,
+    sort: LeadSort,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<LeadListRow>, bool)> {
+    let mut q = leads::table.inner_join(contacts::table).into_boxed();
+    if let Scope::Agents(ids) = scope {
+        q = q.filter(leads::assigned_agent_id.eq_any(ids.clone()));
+    }
+    if let Some(text) = f.q.as_deref() {
+        let p = contains_pattern(text);
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let by_name = lower(contacts::first_name)
+            .like(p.clone())
+            .escape('\\')
+            .or(lower(contacts::last_name).like(p.clone()).escape('\\'))
+            .or(contacts::email.like(p).escape('\\'));
+        if digits.len() >= 4 {
+            q = q.filter(by_name.or(contacts::phone.like(format!("%{digits}%"))));
+        } else {
+            q = q.filter(by_name);
+        }
+    }
+    if let Some(ids) = &f.ids {
+        q = q.filter(leads::id.eq_any(ids.clone()));
+    }
+    if let Some(s) = f.status.as_deref() {
+        q = q.filter(leads::status.eq(s.to_string()));
+    }
+    if let Some(p) = f.product_line.as_deref() {
+        q = q.filter(leads::product_line.eq(p.to_string()));
+    }
+    if let Some(s) = f.source.as_deref() {
+        q = q.filter(leads::source.eq(s.to_string()));
+    }
+    if let Some(t) = f.created_from {
+        q = q.filter(leads::created_at.ge(t));
+    }
+    if let Some(t) = f.created_to {
+        q = q.filter(leads::created_at.lt(t));
+    }
+    match f.agent {
+        Some(Some(a)) => q = q.filter(leads::assigned_agent_id.eq(a)),
+        Some(None) => q = q.filter(leads::assigned_agent_id.is_null()),
+        None => {}
+    }
+    if let Some((lat, lon, miles)) = f.near {
+        // Bounding box on the index, then an equirectangular distance (plain arithmetic, so both
+        // databases compute it; within 1% of the great-circle distance at these ranges).
+        let dlat = miles / 69.0;
+        let k = lat.to_radians().cos().max(0.01);
+        let dlon = dlat / k;
+        q = q
+            .filter(contacts::lat.between(lat - dlat, lat + dlat))
+            .filter(contacts::lon.between(lon - dlon, lon + dlon))
+            .filter(
+                ((contacts::lon - lon) * k * (contacts::lon - lon) * k + (contacts::lat - lat) * (contacts::lat - lat))
+                    .le(dlat * dlat),
+            );
+    }
+    q = match (sort, after) {
+        (LeadSort::Newest, Some(a)) => q.filter(leads::id.lt(a)),
+        (LeadSort::Oldest, Some(a)) => q.filter(leads::id.gt(a)),
+        _ => q,
+    };
+    q = match sort {
+        LeadSort::Newest => q.order(leads::id.desc()),
+        LeadSort::Oldest => q.order(leads::id.asc()),
+    };
+    let mut rows: Vec<LeadListRow> = q
+        .limit(limit + 1)
+        .select((LeadRow::as_select(), ContactRow::as_select()))
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// The agents a user sees leads of: their own profile, and their team's when they lead it.
+pub fn visible_agents(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+    let Some(me) = agents::table
+        .filter(agents::user_id.eq(user_id))
+        .select(agents::id)
+        .first::<i64>(conn)
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut ids = vec![me];
+    let led: Vec<i64> = teams::table
+        .filter(teams::leader_agent_id.eq(me))
+        .select(teams::id)
+        .load(conn)?;
+    if !led.is_empty() {
+        ids.extend(
+            agents::table
+                .filter(agents::team_id.eq_any(led))
+                .filter(agents::id.ne(me))
+                .select(agents::id)
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(ids)
+}
+
+/// Names of agents by id, for lists.
+pub fn agent_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(agents::id.eq_any(ids))
+        .select((agents::id, users::name))
+        .load(conn)
+}
+
+/// Active agents and trainees, for assignment menus.
+pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .select((agents::id, users::name))
+        .load(conn)
+}
+
+pub fn distinct_sources(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    leads::table
+        .select(leads::source)
+        .distinct()
+        .order(leads::source.asc())
+        .limit(200)
+        .load(conn)
+}
+
+// ---- idempotency ----------------------------------------------------------------------------
+
+pub fn stored_answer(conn: &mut DbConnection, token_id: i64, key: &str) -> QueryResult<Option<(String, i32, String)>> {
+    api_idempotency::table
+        .filter(api_idempotency::token_id.eq(token_id))
+        .filter(api_idempotency::key.eq(key))
+        .select((
+            api_idempotency::request_hash,
+            api_idempotency::status,
+            api_idempotency::response,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn store_answer(
+    conn: &mut DbConnection,
+    token_id: i64,
+    key: &str,
+    hash: &str,
+    status: i32,
+    response: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(api_idempotency::table)
+        .values((
+            api_idempotency::token_id.eq(token_id),
+            api_idempotency::key.eq(key),
+            api_idempotency::request_hash.eq(hash),
+            api_idempotency::status.eq(status),
+            api_idempotency::response.eq(response),
+            api_idempotency::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- settings -------------------------------------------------------------------------------
+
+pub fn get_setting(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    app_settings::table
+        .find(key)
+        .select(app_settings::value)
+        .first(conn)
+        .optional()
+}
+
+pub fn put_setting(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
+    let n = diesel::update(app_settings::table.find(key))
+        .set((app_settings::value.eq(value), app_settings::updated_at.eq(now())))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(app_settings::table)
+            .values((
+                app_settings::key.eq(key),
+                app_settings::value.eq(value),
+                app_settings::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---- imports --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lead_imports)]
+pub struct ImportRow {
+    pub id: i64,
+    pub created_by: Option<i64>,
+    pub file_name: String,
+    pub file_path: String,
+    pub mapping: String,
+    pub status: String,
+    pub total_bytes: i64,
+    pub processed_bytes: i64,
+    pub processed_rows: i32,
+    pub created_count: i32,
+    pub attached_count: i32,
+    pub rejected_count: i32,
+    pub report_path: Option<String>,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+impl ImportRow {
+    pub fn percent(&self) -> i64 {
+        if self.status == "done" {
+            return 100;
+        }
+        (self.processed_bytes * 100)
+            .checked_div(self.total_bytes)
+            .unwrap_or(0)
+            .clamp(0, 100)
+    }
+}
+
+pub fn insert_import(
+    conn: &mut DbConnection,
+    by: i64,
+    file_name: &str,
+    file_path: &str,
+    mapping: &str,
+    total_bytes: i64,
+) -> QueryResult<i64> {
+    diesel::insert_into(lead_imports::table)
+        .values((
+            lead_imports::created_by.eq(Some(by)),
+            lead_imports::file_name.eq(file_name),
+            lead_imports::file_path.eq(file_path),
+            lead_imports::mapping.eq(mapping),
+            lead_imports::status.eq("pending"),
+            lead_imports::total_bytes.eq(total_bytes),
+            lead_imports::created_at.eq(now()),
+        ))
+        .returning(lead_imports::id)
+        .get_result(conn)
+}
+
+pub fn find_import(conn: &mut DbConnection, id: i64) -> QueryResult<ImportRow> {
+    lead_imports::table.find(id).select(ImportRow::as_select()).first(conn)
+}
+
+pub fn recent_imports(conn: &mut DbConnection) -> QueryResult<Vec<ImportRow>> {
+    lead_imports::table
+        .order(lead_imports::id.desc())
+        .limit(20)
+        .select(ImportRow::as_select())
+        .load(conn)
+}
+
+pub struct ImportProgress {
+    pub status: &'static str,
+    pub processed_bytes: i64,
+    pub processed_rows: i32,
+    pub created: i32,
+    pub attached: i32,
+    pub rejected: i32,
+    pub report_path: Option<String>,
+    pub error: Option<String>,
+    pub finished: bool,
+}
+
+pub fn update_import(conn: &mut DbConnection, id: i64, p: &ImportProgress) -> QueryResult<usize> {
+    diesel::update(lead_imports::table.find(id))
+        .set((
+            lead_imports::status.eq(p.status),
+            lead_imports::processed_bytes.eq(p.processed_bytes),
+            lead_imports::processed_rows.eq(p.processed_rows),
+            lead_imports::created_count.eq(p.created),
+            lead_imports::attached_count.eq(p.attached),
+            lead_imports::rejected_count.eq(p.rejected),
+            lead_imports::report_path.eq(p.report_path.as_deref()),
+            lead_imports::error.eq(p.error.as_deref()),
+            lead_imports::finished_at.eq(p.finished.then(now)),
+        ))
+        .execute(conn)
+}
+
+// ---- webhooks -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct EndpointRow {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub events: String,
+    pub active: bool,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+impl EndpointRow {
+    pub fn wants(&self, event: &str) -> bool {
+        self.active && (self.events == "*" || self.events.split(',').any(|e| e.trim() == event))
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub event: String,
+    pub lead_id: Option<i64>,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub response_status: Option<i32>,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_attempt_at: Option<NaiveDateTime>,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_endpoint(conn: &mut DbConnection, url: &str, secret: &str, events: &str, by: i64) -> QueryResult<i64> {
+    diesel::insert_into(webhook_endpoints::table)
+        .values((
+            webhook_endpoints::url.eq(url),
+            webhook_endpoints::secret.eq(secret),
+            webhook_endpoints::events.eq(events),
+            webhook_endpoints::active.eq(true),
+            webhook_endpoints::created_by.eq(Some(by)),
+            webhook_endpoints::created_at.eq(now()),
+        ))
+        .returning(webhook_endpoints::id)
+        .get_result(conn)
+}
+
+pub fn endpoints(conn: &mut DbConnection) -> QueryResult<Vec<EndpointRow>> {
+    webhook_endpoints::table
+        .order(webhook_endpoints::id.asc())
+        .select(EndpointRow::as_select())
+        .load(conn)
+}
+
+pub fn find_endpoint(conn: &mut DbConnection, id: i64) -> QueryResult<EndpointRow> {
+    webhook_endpoints::table
+        .find(id)
+        .select(EndpointRow::as_select())
+        .first(conn)
+}
+
+pub fn set_endpoint_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(webhook_endpoints::table.find(id))
+        .set(webhook_endpoints::active.eq(active))
+        .execute(conn)
+}
+
+pub fn insert_delivery(
+    conn: &mut DbConnection,
+    endpoint_id: i64,
+    event: &str,
+    lead_id: Option<i64>,
+    payload: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::endpoint_id.eq(endpoint_id),
+            webhook_deliveries::event.eq(event),
+            webhook_deliveries::lead_id.eq(lead_id),
+            webhook_deliveries::payload.eq(payload),
+            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::created_at.eq(now()),
+        ))
+        .returning(webhook_deliveries::id)
+        .get_result(conn)
+}
+
+pub fn find_delivery(conn: &mut DbConnection, id: i64) -> QueryResult<(DeliveryRow, EndpointRow)> {
+    webhook_deliveries::table
+        .inner_join(webhook_endpoints::table)
+        .filter(webhook_deliveries::id.eq(id))
+        .select((DeliveryRow::as_select(), EndpointRow::as_select()))
+        .first(conn)
+}
+
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    id: i64,
+    status: &str,
+    response_status: Option<i32>,
+    error: Option<&str>,
+) -> QueryResult<usize> {
+    let t = now();
+    diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::status.eq(status),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::response_status.eq(response_status),
+            webhook_deliveries::error.eq(error),
+            webhook_deliveries::last_attempt_at.eq(Some(t)),
+            webhook_deliveries::delivered_at.eq((status == "delivered").then_some(t)),
+        ))
+        .execute(conn)
+}
+
+pub fn deliveries_of(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<Vec<DeliveryRow>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .order(webhook_deliveries::id.desc())
+        .limit(100)
+        .select(DeliveryRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,348 @@
+//! State changes to leads. Each checks that the viewer may see the lead (else 404, so ids do not
+//! leak), applies the rules, and writes the change, its history event and its webhook deliveries
+//! in the caller's transaction.
+
+use chrono::NaiveDateTime;
+
+use super::model::{self, LeadRow, NewConsent, NewContact, NewLead, Scope};
+use super::rules::{self, LeadStatus, ValidLead};
+use super::webhooks;
+use crate::auth::roles::Role;
+use crate::db::DbConnection;
+use crate::geo;
+use crate::web::context::CurrentUser;
+use crate::web::errors::AppError;
+
+/// Who is acting on leads, and which leads they may see.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub label: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Viewer {
+    pub fn load(conn: &mut DbConnection, user: &CurrentUser) -> Result<Viewer, AppError> {
+        let scope = if user.role.is_staff() {
+            Scope::All
+        } else {
+            Scope::Agents(model::visible_agents(conn, user.id)?)
+        };
+        Ok(Viewer {
+            user_id: user.id,
+            label: user.email.clone(),
+            role: user.role,
+            scope,
+        })
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role.is_staff()
+    }
+
+    pub fn may_see(&self, lead: &LeadRow) -> bool {
+        match &self.scope {
+            Scope::All => true,
+            Scope::Agents(ids) => lead.assigned_agent_id.is_some_and(|a| ids.contains(&a)),
+        }
+    }
+}
+
+/// The lead, if the viewer may see it; any other id answers 404.
+pub fn visible_lead(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<(LeadRow, model::ContactRow), AppError> {
+    let (lead, contact) = model::find_lead(conn, id)?;
+    if !viewer.may_see(&lead) {
+        return Err(AppError::NotFound);
+    }
+    Ok((lead, contact))
+}
+
+/// Who a history event names.
+#[derive(Debug, Clone)]
+pub struct EventActor {
+    pub id: Option<i64>,
+    pub label: String,
+}
+
+impl From<&Viewer> for EventActor {
+    fn from(v: &Viewer) -> Self {
+        EventActor {
+            id: Some(v.user_id),
+            label: v.label.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    Created(i64),
+    /// The same person already had an open lead: the request was attached to it.
+    Attached(i64),
+}
+
+impl IntakeOutcome {
+    pub fn id(self) -> i64 {
+        match self {
+            IntakeOutcome::Created(id) | IntakeOutcome::Attached(id) => id,
+        }
+    }
+}
+
+fn open_keys() -> Vec<&'static str> {
+    LeadStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead) -> Result<(), AppError> {
+    if let Some(c) = &lead.consent {
+        let sellers = serde_json::to_string(&c.sellers).unwrap_or_else(|_| "[]".into());
+        model::insert_consent(
+            conn,
+            &NewConsent {
+                lead_id,
+                text: &c.text,
+                given_at: c.given_at.naive_utc(),
+                ip: c.ip.as_deref(),
+                user_agent: c.user_agent.as_deref(),
+                page_url: c.page_url.as_deref(),
+                sellers: &sellers,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes in a lead: attaches it to the person's open lead when there is one (same e-mail or
+/// phone), else creates the contact (placed on the map by ZIP) and the lead.
+pub fn intake(conn: &mut DbConnection, lead: &ValidLead, who: &EventActor) -> Result<IntakeOutcome, AppError> {
+    let place = lead.zip.as_deref().and_then(geo::lookup);
+    let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
+    let new_contact = NewContact {
+        first_name: &lead.first_name,
+        last_name: &lead.last_name,
+        email: lead.email.as_deref(),
+        phone: lead.phone.as_deref(),
+        birth_date: lead.birth_date,
+        zip: lead.zip.as_deref(),
+        state: state.as_deref(),
+        city: place.map(|p| p.city),
+        lat: place.map(|p| p.lat),
+        lon: place.map(|p| p.lon),
+    };
+    let known = model::contacts_matching(conn, lead.email.as_deref(), lead.phone.as_deref())?;
+    let ids: Vec<i64> = known.iter().map(|c| c.id).collect();
+    if let Some(open) = model::open_lead_of(conn, &ids, &open_keys())? {
+        if let Some(c) = known.iter().find(|c| c.id == open.contact_id) {
+            model::complete_contact(conn, c, &new_contact)?;
+        }
+        let details = serde_json::json!({
+            "source": lead.source, "product_line": lead.product_line.as_str(), "message": lead.message,
+            "external_id": lead.external_id,
+        });
+        model::add_event(conn, open.id, who.id, &who.label, "attached", &details.to_string())?;
+        record_consent(conn, open.id, lead)?;
+        model::touch(conn, open.id)?;
+        webhooks::emit(conn, "lead.updated", open.id)?;
+        return Ok(IntakeOutcome::Attached(open.id));
+    }
+    let contact_id = match known.first() {
+        Some(c) => {
+            model::complete_contact(conn, c, &new_contact)?;
+            c.id
+        }
+        None => model::insert_contact(conn, &new_contact)?,
+    };
+    let tags = lead.tags.join(",");
+    let id = model::insert_lead(
+        conn,
+        &NewLead {
+            contact_id,
+            source: &lead.source,
+            product_line: lead.product_line.as_str(),
+            message: &lead.message,
+            tags: &tags,
+            external_id: lead.external_id.as_deref(),
+            has_consent: false,
+        },
+    )?;
+    let details = serde_json::json!({ "source": lead.source, "product_line": lead.product_line.as_str() });
+    model::add_event(conn, id, who.id, &who.label, "created", &details.to_string())?;
+    record_consent(conn, id, lead)?;
+    webhooks::emit(conn, "lead.created", id)?;
+    Ok(IntakeOutcome::Created(id))
+}
+
+pub fn change_status(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    lead_id: i64,
+    to: LeadStatus,
+) -> Result<String, AppError> {
+    let (lead, contact) = visible_lead(conn, viewer, lead_id)?;
+    let from: LeadStatus = lead.status.parse().map_err(|e: String| AppError::internal(e))?;
+    rules::can_transition(from, to).map_err(|m| AppError::field("status", &m))?;
+    model::set_status(conn, lead_id, to.as_str())?;
+    let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str() });
+    model::add_event(
+        conn,
+        lead_id,
+        Some(viewer.user_id),
+        &viewer.label,
+        "status_changed",
+        &details.to_string(),
+    )?;
+    webhooks::emit(conn, "lead.status_changed", lead_id)?;
+    if to == LeadStatus::DoNotContact {
+        revoke(
+            conn,
+            &EventActor::from(viewer),
+            contact.id,
+            "status set to do not contact",
+        )?;
+    }
+    Ok(format!("{} is now {}.", contact.name(), to.label().to_lowercase()))
+}
+
+/// Do-not-call for the person, from now on, on every lead of theirs, kept in history.
+fn revoke(conn: &mut DbConnection, who: &EventActor, contact_id: i64, why: &str) -> Result<bool, AppError> {
+    if model::set_do_not_call(conn, contact_id)? == 0 {
+        return Ok(false);
+    }
+    for l in model::leads_of_contact(conn, contact_id)? {
+        model::add_event(conn, l.id, who.id, &who.label, "consent_revoked", why)?;
+        webhooks::emit(conn, "lead.consent_revoked", l.id)?;
+    }
+    Ok(true)
+}
+
+pub fn revoke_consent(conn: &mut DbConnection, viewer: &Viewer, lead_id: i64) -> Result<String, AppError> {
+    let (_, contact) = visible_lead(conn, viewer, lead_id)?;
+    if revoke(
+        conn,
+        &EventActor::from(viewer),
+        contact.id,
+        "the contact asked not to be called",
+    )? {
+        Ok(format!(
+            "{} is on the do-not-call list from now on, for every lead of theirs.",
+            contact.name()
+        ))
+    } else {
+        Ok(format!("{} was already on the do-not-call list.", contact.name()))
+    }
+}
+
+pub fn add_note(conn: &mut DbConnection, viewer: &Viewer, lead_id: i64, body: &str) -> Result<(), AppError> {
+    visible_lead(conn, viewer, lead_id)?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::field("body", "Write the note first."));
+    }
+    if body.chars().count() > 5000 {
+        return Err(AppError::field("body", "Keep a note under 5,000 characters."));
+    }
+    model::add_event(conn, lead_id, Some(viewer.user_id), &viewer.label, "note_added", body)?;
+    model::touch(conn, lead_id)?;
+    Ok(())
+}
+
+pub fn add_task(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    lead_id: i64,
+    title: &str,
+    due_at: NaiveDateTime,
+) -> Result<i64, AppError> {
+    visible_lead(conn, viewer, lead_id)?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::field(
+            "title",
+            "Describe the follow-up in up to 200 characters.",
+        ));
+    }
+    let id = model::insert_task(conn, lead_id, viewer.user_id, title, due_at, viewer.user_id)?;
+    model::add_event(
+        conn,
+        lead_id,
+        Some(viewer.user_id),
+        &viewer.label,
+        "task_added",
+        &format!("{title} (due {due_at} UTC)"),
+    )?;
+    Ok(id)
+}
+
+pub fn complete_task(conn: &mut DbConnection, viewer: &Viewer, task_id: i64) -> Result<i64, AppError> {
+    let task = model::find_task(conn, task_id)?;
+    visible_lead(conn, viewer, task.lead_id)?;
+    if task.assignee_id != viewer.user_id && !viewer.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    if model::complete_task(conn, task_id)? == 1 {
+        model::add_event(
+            conn,
+            task.lead_id,
+            Some(viewer.user_id),
+            &viewer.label,
+            "task_done",
+            &task.title,
+        )?;
+    }
+    Ok(task.lead_id)
+}
+
+/// Assigns by hand (owners and admins); `None` takes the lead back to the unassigned queue.
+pub fn assign(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    lead_id: i64,
+    agent_id: Option<i64>,
+) -> Result<String, AppError> {
+    if !viewer.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let (lead, contact) = visible_lead(conn, viewer, lead_id)?;
+    if lead.assigned_agent_id == agent_id {
+        return Ok(format!("{} was already there.", contact.name()));
+    }
+    let name = match agent_id {
+        Some(a) => {
+            let names = model::agent_names(conn, &[a])?;
+            names
+                .into_iter()
+                .next()
+                .map(|(_, n)| n)
+                .ok_or_else(|| AppError::field("agent_id", "Choose an agent from the list."))?
+        }
+        None => "nobody".to_string(),
+    };
+    model::assign(conn, lead_id, agent_id)?;
+    let details = serde_json::json!({ "agent_id": agent_id, "agent": name, "by": "hand" });
+    model::add_event(
+        conn,
+        lead_id,
+        Some(viewer.user_id),
+        &viewer.label,
+        "assigned",
+        &details.to_string(),
+    )?;
+    webhooks::emit(conn, "lead.assigned", lead_id)?;
+    Ok(format!("{} is assigned to {name}.", contact.name()))
+}
+
+/// Records that these leads were exported (one event each).
+pub fn record_export(conn: &mut DbConnection, viewer: &Viewer, lead_ids: &[i64]) -> Result<(), AppError> {
+    for id in lead_ids {
+        model::add_event(conn, *id, Some(viewer.user_id), &viewer.label, "exported", "CSV export")?;
+    }
+    Ok(())
+}
