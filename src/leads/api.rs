@@ -25,12 +25,13 @@ fn validation(fields: RuleErrors) -> AppError {
 }
 
 /// Reads the JSON body leniently: numbers are taken for strings (a ZIP sent as 33101), and a
-/// value of the wrong shape is a field error, not a failed parse.
-pub fn request_from_json(v: &Value) -> Result<LeadRequest, RuleErrors> {
+/// value of the wrong shape is a field error (returned beside what could be read), not a failed
+/// parse.
+pub fn request_from_json(v: &Value) -> (LeadRequest, RuleErrors) {
     let mut errors = RuleErrors::new();
     let Some(obj) = v.as_object() else {
         errors.insert("body".into(), vec!["Send a JSON object.".into()]);
-        return Err(errors);
+        return (LeadRequest::default(), errors);
     };
     fn text(o: &serde_json::Map<String, Value>, key: &str, path: &str, errors: &mut RuleErrors) -> Option<String> {
         match o.get(key) {
@@ -94,11 +95,7 @@ pub fn request_from_json(v: &Value) -> Result<LeadRequest, RuleErrors> {
                 .push("Give the consent as an object.".into());
         }
     }
-    if errors.is_empty() {
-        Ok(req)
-    } else {
-        Err(errors)
-    }
+    (req, errors)
 }
 
 /// The answer and its status for a lead taken in.
@@ -151,7 +148,18 @@ pub async fn create(
     let value: Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?;
     let today = now().date();
-    let parsed = request_from_json(&value).and_then(|r| rules::validate_lead(&r, "api", today, chrono::Utc::now()));
+    // Every problem at once: the shapes that could not be read, and the rules on the rest.
+    let (request, mut shape_errors) = request_from_json(&value);
+    let parsed = match rules::validate_lead(&request, "api", today, chrono::Utc::now()) {
+        Ok(lead) if shape_errors.is_empty() => Ok(lead),
+        Ok(_) => Err(shape_errors),
+        Err(rule_errors) => {
+            for (field, messages) in rule_errors {
+                shape_errors.entry(field).or_default().extend(messages);
+            }
+            Err(shape_errors)
+        }
+    };
     let lead = match parsed {
         Ok(l) => l,
         Err(fields) => {
