@@ -299,6 +299,20 @@ fn seed_roster(
             agent_service::add_member(c, owner, who, t, *agent)?;
         }
     }
+    // Leads: about 2,000 over six months, for the agents licensed where the people live.
+    let mut roster = Vec::new();
+    for (agent, _, _) in &people {
+        let (row, user) = agents::find_agent(c, *agent)?;
+        let states: Vec<String> = agents::licences_of(c, *agent)?
+            .into_iter()
+            .filter(|l| l.expires_on >= today)
+            .map(|l| l.state)
+            .collect();
+        if user.active && user.role == "agent" && !states.is_empty() {
+            roster.push((row.id, user.id, user.name, states));
+        }
+    }
+    crate::leads::demo::seed(c, 2000, &roster)?;
     // Leaders: the first member of each team.
     for t in [south, north] {
         if let Some((leader, _)) = agents::team_members(c, t)?.first() {

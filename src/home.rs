@@ -28,6 +28,9 @@ struct HomePage {
     leads_team: Option<String>,
     /// For staff: what expires across the agency in the next 30 days.
     expiring_soon: i64,
+    /// For agents: their open leads by status, and follow-ups due by the end of today.
+    lead_counts: Vec<(String, i64)>,
+    due_tasks: i64,
 }
 
 impl HomePage {
@@ -35,6 +38,14 @@ impl HomePage {
         self.role_counts
             .iter()
             .find(|(r, _)| r == role)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+
+    fn lead_count(&self, status: &str) -> i64 {
+        self.lead_counts
+            .iter()
+            .find(|(s, _)| s == status)
             .map(|(_, n)| *n)
             .unwrap_or(0)
     }
@@ -63,6 +74,8 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         agent: None,
         leads_team: None,
         expiring_soon: 0,
+        lead_counts: Vec::new(),
+        due_tasks: 0,
     };
     if user.role.is_staff() {
         let (roles, jobs, recent, expiring) = state
@@ -87,15 +100,31 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
             .db
             .write(move |c| crate::agents::service::ensure_profile(c, id, &name))
             .await?;
-        let (view, team) = state
+        let end_of_day = crate::db::now() + chrono::Duration::hours(24);
+        let uid = user.id;
+        let (view, team, counts, due) = state
             .db
             .read(move |c| {
                 let v = crate::agents::view::one(c, agent_id, today, &rule)?;
-                Ok((v, crate::agents::model::team_led_by(c, agent_id)?.map(|t| t.name)))
+                let open: Vec<&str> = crate::leads::rules::LeadStatus::ALL
+                    .iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.as_str())
+                    .collect();
+                let counts = crate::leads::model::open_counts(c, &[agent_id], &open)?;
+                let due = crate::leads::model::open_task_count(c, uid, end_of_day)?;
+                Ok((
+                    v,
+                    crate::agents::model::team_led_by(c, agent_id)?.map(|t| t.name),
+                    counts,
+                    due,
+                ))
             })
             .await?;
         page.agent = Some(view);
         page.leads_team = team;
+        page.lead_counts = counts;
+        page.due_tasks = due;
     }
     render(&page)
 }

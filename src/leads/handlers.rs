@@ -301,6 +301,7 @@ struct LeadPage {
     errors: FieldErrors,
     note: String,
     age: Option<u32>,
+    products: [ProductLine; 11],
 }
 
 impl LeadPage {
@@ -342,6 +343,19 @@ pub fn describe(e: &EventRow) -> String {
             s("to").replace('_', " ")
         ),
         "assigned" => format!("Assigned to {}.", s("agent")),
+        "updated" => {
+            let fields: Vec<String> = v
+                .get("fields")
+                .and_then(|f| f.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .map(|x| x.replace('_', " "))
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("Details corrected: {}.", fields.join(", "))
+        }
         "note_added" => format!("Note: {}", e.details),
         "task_added" => format!("Follow-up planned: {}", e.details),
         "task_done" => format!("Follow-up done: {}", e.details),
@@ -396,6 +410,7 @@ async fn lead_page(
             errors,
             note,
             age,
+            products: ProductLine::ALL,
         },
     )
 }
@@ -486,6 +501,68 @@ pub async fn change_status(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+pub struct DetailsForm {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    birth_date: Option<String>,
+    zip: Option<String>,
+    product_line: Option<String>,
+}
+
+pub async fn update_details(
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<DetailsForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let f = form.into_inner();
+    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let request = super::rules::LeadRequest {
+        first_name: f.first_name,
+        last_name: f.last_name,
+        email: blank(f.email),
+        phone: blank(f.phone),
+        birth_date: blank(f.birth_date),
+        zip: blank(f.zip),
+        product_line: f.product_line,
+        ..Default::default()
+    };
+    let now = chrono::Utc::now();
+    let lead = match super::rules::validate_lead(&request, "edit", now.date_naive(), now) {
+        Ok(l) => l,
+        Err(fields) => {
+            return lead_page(
+                ctx,
+                &state,
+                &user,
+                id,
+                FieldErrors(fields),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let v = viewer(&state, &user).await?;
+    let changed = state
+        .db
+        .write(move |c| service::update_details(c, &v, id, &lead))
+        .await?;
+    state.jobs_wakeup.notify_one();
+    let msg = if changed.is_empty() {
+        "Nothing changed.".to_string()
+    } else {
+        format!("Saved: {}.", changed.join(", ").replace('_', " "))
+    };
+    Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
 pub struct NoteForm {
     body: Option<String>,
 }
@@ -526,6 +603,7 @@ pub async fn add_note(
                 errors: FieldErrors::new(),
                 note: String::new(),
                 age: None,
+                products: ProductLine::ALL,
             };
             let out = render(&page.as_timeline());
             out

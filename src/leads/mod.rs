@@ -3,6 +3,7 @@
 //! webhooks.
 
 pub mod api;
+pub mod demo;
 pub mod export;
 pub mod handlers;
 pub mod import;
@@ -33,6 +34,11 @@ pub fn routes(r: &mut Routes) {
         .post("/leads/bulk", Access::Roles(STAFF), handlers::bulk)
         .get("/leads/{id}", Access::Roles(LEAD_USERS), handlers::show)
         .post("/leads/{id}/status", Access::Roles(LEAD_USERS), handlers::change_status)
+        .post(
+            "/leads/{id}/details",
+            Access::Roles(LEAD_USERS),
+            handlers::update_details,
+        )
         .post("/leads/{id}/notes", Access::Roles(LEAD_USERS), handlers::add_note)
         .post("/leads/{id}/tasks", Access::Roles(LEAD_USERS), handlers::add_task)
         .post("/leads/{id}/assignment", Access::Roles(STAFF), handlers::assign)

@@ -320,6 +320,19 @@ pub fn add_event(
     kind: &str,
     details: &str,
 ) -> QueryResult<()> {
+    add_event_at(conn, lead_id, actor_id, actor_label, kind, details, now())
+}
+
+/// An event at a given time (the demo data's back-dated history).
+pub fn add_event_at(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    actor_id: Option<i64>,
+    actor_label: &str,
+    kind: &str,
+    details: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(lead_events::table)
         .values((
             lead_events::lead_id.eq(lead_id),
@@ -327,7 +340,7 @@ pub fn add_event(
             lead_events::actor_label.eq(actor_label),
             lead_events::kind.eq(kind),
             lead_events::details.eq(details),
-            lead_events::created_at.eq(now()),
+            lead_events::created_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())
@@ -892,4 +905,69 @@ pub fn deliveries_of(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<V
         .limit(100)
         .select(DeliveryRow::as_select())
         .load(conn)
+}
+
+/// Overwrites the person's details (an agent corrected them).
+pub fn update_contact(conn: &mut DbConnection, id: i64, c: &NewContact) -> QueryResult<usize> {
+    diesel::update(contacts::table.find(id))
+        .set((
+            contacts::first_name.eq(c.first_name),
+            contacts::last_name.eq(c.last_name),
+            contacts::email.eq(c.email),
+            contacts::phone.eq(c.phone),
+            contacts::birth_date.eq(c.birth_date),
+            contacts::zip.eq(c.zip),
+            contacts::state.eq(c.state),
+            contacts::city.eq(c.city),
+            contacts::lat.eq(c.lat),
+            contacts::lon.eq(c.lon),
+            contacts::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+pub fn set_product(conn: &mut DbConnection, lead_id: i64, product_line: &str) -> QueryResult<usize> {
+    diesel::update(leads::table.find(lead_id))
+        .set((leads::product_line.eq(product_line), leads::updated_at.eq(now())))
+        .execute(conn)
+}
+
+/// Open leads per status for these agents (the agent's home page).
+pub fn open_counts(conn: &mut DbConnection, agent_ids: &[i64], open: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+    leads::table
+        .filter(leads::assigned_agent_id.eq_any(agent_ids))
+        .filter(leads::status.eq_any(open))
+        .group_by(leads::status)
+        .select((leads::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn open_task_count(conn: &mut DbConnection, user_id: i64, until: NaiveDateTime) -> QueryResult<i64> {
+    lead_tasks::table
+        .filter(lead_tasks::assignee_id.eq(user_id))
+        .filter(lead_tasks::done_at.is_null())
+        .filter(lead_tasks::due_at.lt(until))
+        .count()
+        .get_result(conn)
+}
+
+/// Back-dates a lead's steps (the demo data).
+pub fn set_lead_times(
+    conn: &mut DbConnection,
+    id: i64,
+    created: NaiveDateTime,
+    updated: NaiveDateTime,
+    steps: [Option<NaiveDateTime>; 5],
+) -> QueryResult<usize> {
+    diesel::update(leads::table.find(id))
+        .set((
+            leads::created_at.eq(created),
+            leads::updated_at.eq(updated),
+            leads::assigned_at.eq(steps[0]),
+            leads::contacted_at.eq(steps[1]),
+            leads::qualified_at.eq(steps[2]),
+            leads::quoted_at.eq(steps[3]),
+            leads::closed_at.eq(steps[4]),
+        ))
+        .execute(conn)
 }

@@ -240,6 +240,66 @@ pub fn revoke_consent(conn: &mut DbConnection, viewer: &Viewer, lead_id: i64) ->
     }
 }
 
+/// Corrects the person's details and the product; the history names the fields that changed.
+pub fn update_details(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    lead_id: i64,
+    lead: &ValidLead,
+) -> Result<Vec<&'static str>, AppError> {
+    let (row, contact) = visible_lead(conn, viewer, lead_id)?;
+    let place = lead.zip.as_deref().and_then(geo::lookup);
+    let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
+    let mut changed = Vec::new();
+    let checks: [(&'static str, bool); 8] = [
+        ("first_name", contact.first_name != lead.first_name),
+        ("last_name", contact.last_name != lead.last_name),
+        ("email", contact.email != lead.email),
+        ("phone", contact.phone != lead.phone),
+        ("birth_date", contact.birth_date != lead.birth_date),
+        ("zip", contact.zip != lead.zip),
+        ("state", contact.state != state),
+        ("product_line", row.product_line != lead.product_line.as_str()),
+    ];
+    for (field, differs) in checks {
+        if differs {
+            changed.push(field);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let new_contact = NewContact {
+        first_name: &lead.first_name,
+        last_name: &lead.last_name,
+        email: lead.email.as_deref(),
+        phone: lead.phone.as_deref(),
+        birth_date: lead.birth_date,
+        zip: lead.zip.as_deref(),
+        state: state.as_deref(),
+        city: place.map(|p| p.city).or(if lead.zip == contact.zip {
+            contact.city.as_deref()
+        } else {
+            None
+        }),
+        lat: place.map(|p| p.lat),
+        lon: place.map(|p| p.lon),
+    };
+    model::update_contact(conn, contact.id, &new_contact)?;
+    model::set_product(conn, lead_id, lead.product_line.as_str())?;
+    let details = serde_json::json!({ "fields": changed });
+    model::add_event(
+        conn,
+        lead_id,
+        Some(viewer.user_id),
+        &viewer.label,
+        "updated",
+        &details.to_string(),
+    )?;
+    webhooks::emit(conn, "lead.updated", lead_id)?;
+    Ok(changed)
+}
+
 pub fn add_note(conn: &mut DbConnection, viewer: &Viewer, lead_id: i64, body: &str) -> Result<(), AppError> {
     visible_lead(conn, viewer, lead_id)?;
     let body = body.trim();

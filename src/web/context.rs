@@ -156,6 +156,9 @@ impl PageCtx {
             None => {}
             Some(role) => {
                 items.push(("/", "Home"));
+                if !matches!(role, Role::Broker) {
+                    items.push(("/leads", "Leads"));
+                }
                 if role.is_staff() {
                     items.push(("/admin/agents", "Agents"));
                     items.push(("/admin/teams", "Teams"));
@@ -163,6 +166,7 @@ impl PageCtx {
                     items.push(("/admin/jobs", "Jobs"));
                     items.push(("/admin/audit", "Audit log"));
                     items.push(("/admin/api-tokens", "API tokens"));
+                    items.push(("/admin/webhooks", "Webhooks"));
                 }
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));

@@ -607,7 +607,10 @@ async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failur
         assert_eq!(req.headers["x-ae-event"], "lead.created");
     }
     let (_, html) = app.page(&format!("/admin/webhooks/{}", endpoint.id)).await;
-    assert!(html.contains("badge-delivered") && html.contains("<td data-label=\"Attempts\">2</td>"), "the log shows the retry");
+    assert!(
+        html.contains("badge-delivered") && html.contains("<td data-label=\"Attempts\">2</td>"),
+        "the log shows the retry"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -964,4 +967,58 @@ async fn a_100000_row_file_imports_in_the_background() {
         (100_000, 100_000, 0)
     );
     assert_eq!(app.count("leads"), 100_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrected_details_are_saved_and_the_history_names_the_fields() {
+    let app = spawn_app().await;
+    let t = token(&app);
+    let (_, b) = post_lead(&app, &t, &lead_json("Ana", "ana@example.com", "(305) 555-0142"), None).await;
+    let id = b["id"].as_i64().unwrap();
+    app.login_as(Role::Owner).await;
+    let r = app
+        .post_form(
+            &format!("/leads/{id}/details"),
+            &[
+                ("first_name", "Ana"),
+                ("last_name", "Garcia"),
+                ("email", "not an email"),
+                ("phone", ""),
+                ("zip", "10001"),
+                ("product_line", "life"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &format!("/leads/{id}/details"),
+            &[
+                ("first_name", "Ana"),
+                ("last_name", "Garcia-Lopez"),
+                ("email", "ana@example.com"),
+                ("phone", "(305) 555-0142"),
+                ("birth_date", "1958-04-02"),
+                ("zip", "10001"),
+                ("product_line", "life"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (lead, contact) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+    assert_eq!(
+        (
+            contact.last_name.as_str(),
+            contact.zip.as_deref(),
+            contact.state.as_deref(),
+            lead.product_line.as_str()
+        ),
+        ("Garcia-Lopez", Some("10001"), Some("NY"), "life")
+    );
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(
+        html.contains("Details corrected: last name, zip, state, product line."),
+        "{}",
+        &html[html.find("timeline").unwrap()..][..600]
+    );
 }
