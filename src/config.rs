@@ -112,7 +112,7 @@ impl Settings {
             worker_poll: Duration::from_millis(num("AE_WORKER_POLL_MS", 1000)?),
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
             db_pool_size: num("AE_DB_POOL_SIZE", 8)?.max(1) as u32,
-            agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "Our agency".into()),
+            agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "the agency".into()),
             quote_min_seconds: num("AE_QUOTE_MIN_SECONDS", 3)?,
             form_rate_per_minute: num("AE_FORM_RATE_PER_MINUTE", 5)? as u32,
             plan_year_rule: match env("AE_AEP_START") {

@@ -69,6 +69,16 @@ pub fn parse_phone(raw: &str) -> Result<String, String> {
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// A stored E.164 number as people read it: US numbers as `(305) 555-0142`, others in the
+/// international format. Anything unparsable is shown as stored.
+pub fn display_phone(e164: &str) -> String {
+    match phonenumber::parse(None, e164) {
+        Ok(n) if n.code().value() == 1 => n.format().mode(phonenumber::Mode::National).to_string(),
+        Ok(n) => n.format().mode(phonenumber::Mode::International).to_string(),
+        Err(_) => e164.to_string(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // E-mail
 // ---------------------------------------------------------------------------------------------
@@ -823,6 +833,13 @@ mod tests {
     use super::*;
 
     // --- NPN ---
+
+    #[test]
+    fn stored_numbers_display_as_people_read_them() {
+        assert_eq!(display_phone("+13055550142"), "(305) 555-0142");
+        assert_eq!(display_phone("+442079460958"), "+44 20 7946 0958");
+        assert_eq!(display_phone("garbage"), "garbage");
+    }
 
     #[test]
     fn npn_with_spaces_and_dashes_is_normalised() {

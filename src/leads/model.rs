@@ -33,6 +33,13 @@ impl ContactRow {
     pub fn name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
+
+    pub fn phone_display(&self) -> String {
+        self.phone
+            .as_deref()
+            .map(crate::agents::fields::display_phone)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -81,6 +88,14 @@ pub struct ConsentRow {
     pub page_url: Option<String>,
     pub sellers: String,
     pub created_at: NaiveDateTime,
+}
+
+impl ConsentRow {
+    pub fn sellers_list(&self) -> String {
+        serde_json::from_str::<Vec<String>>(&self.sellers)
+            .map(|v| v.join(", "))
+            .unwrap_or_else(|_| self.sellers.clone())
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

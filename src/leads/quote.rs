@@ -68,7 +68,6 @@ struct QuotePage {
     consent: String,
     products: Vec<(&'static str, &'static str)>,
     started: String,
-    agency: String,
 }
 
 impl QuotePage {
@@ -91,7 +90,6 @@ fn page(ctx: PageCtx, state: &AppState, form: QuoteForm, errors: FieldErrors) ->
         consent: consent_text(&agency),
         products: products(),
         started,
-        agency,
     }
 }
 
