@@ -415,6 +415,26 @@ async fn lead_page(
     )
 }
 
+/// After an action on a lead: back to its page with the message, or the page again showing what
+/// was wrong (422) with the note as typed.
+async fn after_action(
+    ctx: PageCtx,
+    state: &AppState,
+    user: &CurrentUser,
+    session: &Session,
+    id: i64,
+    result: AppResult<String>,
+    note: String,
+) -> AppResult<HttpResponse> {
+    match result {
+        Ok(msg) => Ok(redirect_with(session, &format!("/leads/{id}"), "success", msg)),
+        Err(AppError::Validation(errors)) => {
+            lead_page(ctx, state, user, id, errors, note, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn show(
     ctx: PageCtx,
     user: CurrentUser,
@@ -482,22 +502,7 @@ pub async fn change_status(
         crate::web::context::flash(&session, "success", msg);
         return render(&RowFragment { ctx, r: item, staff });
     }
-    match result {
-        Ok(msg) => Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg)),
-        Err(AppError::Validation(errors)) => {
-            lead_page(
-                ctx,
-                &state,
-                &user,
-                id,
-                errors,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    after_action(ctx, &state, &user, &session, id, result, String::new()).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -657,27 +662,17 @@ pub async fn add_task(
         .await;
     };
     let v = viewer(&state, &user).await?;
-    match state.db.write(move |c| service::add_task(c, &v, id, &title, due)).await {
-        Ok(_) => Ok(redirect_with(
-            &session,
-            &format!("/leads/{id}"),
-            "success",
-            "The follow-up is planned.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            lead_page(
-                ctx,
-                &state,
-                &user,
-                id,
-                errors,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = state.db.write(move |c| service::add_task(c, &v, id, &title, due)).await;
+    after_action(
+        ctx,
+        &state,
+        &user,
+        &session,
+        id,
+        result.map(|_| "The follow-up is planned.".to_string()),
+        String::new(),
+    )
+    .await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

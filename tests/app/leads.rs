@@ -39,6 +39,18 @@ fn lead_json(first: &str, email: &str, phone: &str) -> Value {
     })
 }
 
+/// Waits for a background import to finish and returns it.
+async fn finished_import(app: &TestApp, import_id: i64, seconds: u64) -> model::ImportRow {
+    eventually(seconds, || {
+        app.db
+            .read_blocking(move |c| Ok(model::find_import(c, import_id)?))
+            .ok()
+            .filter(|i| i.status == "done")
+    })
+    .await
+    .expect("the import finishes")
+}
+
 fn events(app: &TestApp, lead: i64) -> Vec<String> {
     app.db
         .read_blocking(move |c| Ok(model::events_of(c, lead)?.into_iter().map(|e| e.kind).collect()))
@@ -871,14 +883,7 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = r.headers()["location"].to_str().unwrap().to_string();
     let import_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
-    let done = eventually(30, || {
-        app.db
-            .read_blocking(move |c| Ok(model::find_import(c, import_id)?))
-            .ok()
-            .filter(|i| i.status == "done")
-    })
-    .await
-    .expect("import finished");
+    let done = finished_import(&app, import_id, 30).await;
     assert_eq!(
         (done.created_count, done.attached_count, done.rejected_count),
         (2, 1, 2)
@@ -954,14 +959,7 @@ async fn a_100000_row_file_imports_in_the_background() {
         .unwrap()
         .parse()
         .unwrap();
-    let done = eventually(600, || {
-        app.db
-            .read_blocking(move |c| Ok(model::find_import(c, import_id)?))
-            .ok()
-            .filter(|i| i.status == "done")
-    })
-    .await
-    .expect("the import finishes");
+    let done = finished_import(&app, import_id, 600).await;
     assert_eq!(
         (done.processed_rows, done.created_count, done.rejected_count),
         (100_000, 100_000, 0)
