@@ -86,6 +86,9 @@ enum Command {
     },
     /// Fill the database with a realistic demo agency (skipped when the demo is already there).
     SeedDemo,
+    /// Train a lead-scoring model on the agency's won and lost leads and report its held-out AUC
+    /// beside the rule set's. The model is stored but scores new leads only once the owner chooses it.
+    TrainScoring,
 }
 
 pub fn main() -> ExitCode {
@@ -147,6 +150,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             eprintln!("API token {id} \"{name}\" created. It is shown only now; keep it secret:");
             println!("{token}");
+            Ok(())
+        }
+        Command::TrainScoring => {
+            let db = connect(&settings)?;
+            let o = db
+                .write_blocking(|c| Ok(crate::leads::qualify::train(c)))
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "Trained {}: {} leads for training, {} held out.\nHeld-out AUC: learned model {:.3}, rule set {:.3}, constant {:.3}.\nChoose it on the Lead scoring page to use it.",
+                o.version, o.train_size, o.holdout_size, o.auc, o.rules_auc, o.constant_auc
+            );
             Ok(())
         }
         Command::SeedDemo => {

@@ -15,6 +15,8 @@ pub mod home;
 pub mod jobs;
 pub mod leads;
 pub mod ops;
+pub mod routing;
+pub mod scoring;
 pub mod startup;
 pub mod users;
 pub mod web;

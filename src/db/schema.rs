@@ -185,6 +185,27 @@ diesel::table! {
         qualified_at -> Nullable<Timestamp>,
         quoted_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        score -> Nullable<Integer>,
+        score_factors -> Text,
+        intent -> Nullable<Text>,
+        urgency -> Nullable<Text>,
+        scored_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    scoring_models (id) {
+        id -> BigInt,
+        version -> Text,
+        kind -> Text,
+        params -> Text,
+        auc -> Nullable<Double>,
+        rules_auc -> Nullable<Double>,
+        calibration -> Text,
+        train_size -> Integer,
+        holdout_size -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
     }
 }
 
@@ -331,4 +352,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     app_settings,
+    scoring_models,
 );

@@ -98,23 +98,6 @@ pub fn request_from_json(v: &Value) -> (LeadRequest, RuleErrors) {
     (req, errors)
 }
 
-/// The answer and its status for a lead taken in.
-fn intake_answer(state: &AppState, outcome: IntakeOutcome, status: &str) -> (StatusCode, Value) {
-    let id = outcome.id();
-    let body = json!({
-        "id": id,
-        "status": status,
-        "url": format!("{}/api/v1/leads/{id}", state.settings.base_url),
-        "attached": matches!(outcome, IntakeOutcome::Attached(_)),
-    });
-    let code = if matches!(outcome, IntakeOutcome::Created(_)) {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    (code, body)
-}
-
 pub async fn create(
     req: HttpRequest,
     client: ApiClient,
@@ -192,6 +175,9 @@ pub async fn create(
             let body = json!({
                 "id": id, "status": lead_row.status, "url": format!("{base}/api/v1/leads/{id}"),
                 "attached": matches!(outcome, IntakeOutcome::Attached(_)),
+                "product_line": lead_row.product_line, "score": lead_row.score,
+                "score_factors": serde_json::from_str::<Value>(&lead_row.score_factors).unwrap_or(Value::Null),
+                "intent": lead_row.intent, "urgency": lead_row.urgency,
             });
             let code = if matches!(outcome, IntakeOutcome::Created(_)) {
                 201
@@ -201,10 +187,10 @@ pub async fn create(
             if let Some(k) = k2 {
                 model::store_answer(c, token, &k, &h2, code, &body.to_string())?;
             }
-            Ok((outcome, lead_row.status))
+            Ok((outcome, body))
         })
         .await;
-    let (outcome, status) = match result {
+    let (outcome, body) = match result {
         Ok(r) => r,
         // Two requests with the same key at once: the loser answers what the winner stored.
         Err(AppError::Conflict(_)) if key.is_some() => {
@@ -221,7 +207,11 @@ pub async fn create(
         Err(e) => return Err(e),
     };
     state.jobs_wakeup.notify_one();
-    let (code, body) = intake_answer(&state, outcome, &status);
+    let code = if matches!(outcome, IntakeOutcome::Created(_)) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let mut res = json_response(code, &body);
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(body["url"].as_str().unwrap_or_default()) {
         res.headers_mut().insert(actix_web::http::header::LOCATION, v);
@@ -244,6 +234,8 @@ pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Pat
             "id": lead.id, "status": lead.status, "source": lead.source, "product_line": lead.product_line,
             "message": lead.message, "external_id": lead.external_id, "assigned_agent_id": lead.assigned_agent_id,
             "has_consent": lead.has_consent, "tags": lead.tags.split(',').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+            "score": lead.score, "score_factors": serde_json::from_str::<Value>(&lead.score_factors).unwrap_or(Value::Null),
+            "intent": lead.intent, "urgency": lead.urgency, "scored_by": lead.scored_by,
             "created_at": lead.created_at.and_utc().to_rfc3339(), "updated_at": lead.updated_at.and_utc().to_rfc3339(),
             "events": events,
             "contact": {
@@ -298,7 +290,12 @@ pub fn openapi_document() -> Value {
                     "type": "object", "required": ["id", "status", "url"],
                     "properties": {
                         "id": { "type": "integer" }, "status": { "type": "string" }, "url": { "type": "string" },
-                        "attached": { "type": "boolean", "description": "True when the request was attached to the person's open lead." }
+                        "attached": { "type": "boolean", "description": "True when the request was attached to the person's open lead." },
+                        "product_line": { "type": "string", "description": "As given, or read from the message when none was given." },
+                        "score": { "type": "integer", "minimum": 0, "maximum": 100 },
+                        "score_factors": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "label": { "type": "string" }, "points": { "type": "number" } } } },
+                        "intent": { "type": "string", "enum": ["quote", "question", "complaint", "service"] },
+                        "urgency": { "type": "string", "enum": ["low", "normal", "high"] }
                     }
                 },
                 "Lead": { "type": "object", "properties": { "id": { "type": "integer" }, "status": { "type": "string" }, "contact": { "type": "object" } } },

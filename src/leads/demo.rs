@@ -152,9 +152,10 @@ impl Rng {
 }
 
 /// The pipeline a lead of this age has gone through.
-fn path_for(rng: &mut Rng, age_days: i64) -> Vec<LeadStatus> {
+fn path_for(rng: &mut Rng, age_days: i64, quality: u64) -> Vec<LeadStatus> {
     use LeadStatus::*;
-    let roll = rng.below(100);
+    // Better leads (a phone, consent, a Medicare-age person) get further, as in life.
+    let roll = (rng.below(100) + quality).min(99);
     let mut path = vec![New];
     if age_days < 2 && roll < 70 {
         return path;
@@ -178,7 +179,7 @@ fn path_for(rng: &mut Rng, age_days: i64) -> Vec<LeadStatus> {
     if age_days < 7 || roll < 55 {
         return path;
     }
-    path.push(if roll < 80 { Won } else { Lost });
+    path.push(if rng.below(100) < 35 + quality { Won } else { Lost });
     path
 }
 
@@ -296,7 +297,15 @@ pub fn seed(
                 &serde_json::json!({ "agent_id": agent_id, "agent": label, "by": "demo" }).to_string(),
                 t,
             )?;
-            for next in path_for(&mut rng, age_days).into_iter().skip(1) {
+            let senior = birth.is_some_and(|b| crate::leads::rules::age_on(b, t0.date()) >= 65);
+            let quality = if with_phone { 15 } else { 0 }
+                + if consent { 10 } else { 0 }
+                + if senior && product.starts_with("medicare") {
+                    12
+                } else {
+                    0
+                };
+            for next in path_for(&mut rng, age_days, quality).into_iter().skip(1) {
                 let gap = Duration::minutes(30 + rng.below(3 * 24 * 60) as i64);
                 if t + gap >= t0 {
                     break;

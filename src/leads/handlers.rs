@@ -309,6 +309,37 @@ impl LeadPage {
         describe(e)
     }
 
+    /// The factors behind the score, as stored with the lead.
+    fn factors(&self) -> Vec<(String, f64)> {
+        let v: serde_json::Value = serde_json::from_str(&self.item.lead.score_factors).unwrap_or_default();
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| {
+                        (
+                            f["label"].as_str().unwrap_or("").to_string(),
+                            f["points"].as_f64().unwrap_or(0.0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn points(&self, p: &f64) -> String {
+        if self
+            .item
+            .lead
+            .scored_by
+            .as_deref()
+            .is_some_and(|m| m.starts_with("logistic"))
+        {
+            format!("{p:+.2}")
+        } else {
+            format!("{p:+.0}")
+        }
+    }
+
     fn is_assigned_to(&self, agent_id: &i64) -> bool {
         self.item.lead.assigned_agent_id == Some(*agent_id)
     }

@@ -9,8 +9,10 @@ pub mod handlers;
 pub mod import;
 pub mod lead_csv;
 pub mod model;
+pub mod qualify;
 pub mod quote;
 pub mod rules;
+pub mod scoring_pages;
 pub mod service;
 pub mod webhooks;
 
@@ -19,6 +21,9 @@ use crate::web::routes::{Access, Routes};
 
 /// Who works leads: owners and admins see all of them, agents and trainees their own.
 pub const LEAD_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Agent, Role::Trainee];
+
+/// Choices about the whole agency's scoring are the owner's.
+pub const OWNERS: &[Role] = &[Role::Owner];
 
 /// POSTs to these share the public-form rate limit per address.
 pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
@@ -59,6 +64,9 @@ pub fn routes(r: &mut Routes) {
         .get("/api/v1/openapi.json", Access::Public, api::openapi)
         .post("/api/v1/leads", Access::ApiToken, api::create)
         .get("/api/v1/leads/{id}", Access::ApiToken, api::show)
+        .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
+        .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
+        .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)
         .get("/admin/webhooks", Access::Roles(STAFF), webhooks::index)
         .post("/admin/webhooks", Access::Roles(STAFF), webhooks::create)
         .get("/admin/webhooks/{id}", Access::Roles(STAFF), webhooks::show)

@@ -62,6 +62,11 @@ pub struct LeadRow {
     pub qualified_at: Option<NaiveDateTime>,
     pub quoted_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub score: Option<i32>,
+    pub score_factors: String,
+    pub intent: Option<String>,
+    pub urgency: Option<String>,
+    pub scored_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -173,7 +173,12 @@ pub fn intake(conn: &mut DbConnection, lead: &ValidLead, who: &EventActor) -> Re
             has_consent: false,
         },
     )?;
-    let details = serde_json::json!({ "source": lead.source, "product_line": lead.product_line.as_str() });
+    // Qualified at once: score with its factors, product read from the message, intent, urgency.
+    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty())?;
+    super::qualify::store(conn, id, &q)?;
+    let details = serde_json::json!({
+        "source": lead.source, "product_line": q.product_line.as_str(), "score": q.score, "model": q.model,
+    });
     model::add_event(conn, id, who.id, &who.label, "created", &details.to_string())?;
     record_consent(conn, id, lead)?;
     webhooks::emit(conn, "lead.created", id)?;

@@ -167,6 +167,7 @@ impl PageCtx {
                     items.push(("/admin/audit", "Audit log"));
                     items.push(("/admin/api-tokens", "API tokens"));
                     items.push(("/admin/webhooks", "Webhooks"));
+                    items.push(("/admin/scoring", "Scoring"));
                 }
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));

@@ -1020,3 +1020,130 @@ async fn corrected_details_are_saved_and_the_history_names_the_fields() {
         &html[html.find("timeline").unwrap()..][..600]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_new_lead_is_qualified_and_the_page_says_why() {
+    let app = spawn_app().await;
+    let t = token(&app);
+    let body = json!({ "first_name": "Rosa", "last_name": "Diaz", "phone": "(305) 555-0142", "zip": "33101", "birth_date": "1960-01-15",
+                       "message": "Looking for a medigap plan, my coverage ends this month", "source": "website" });
+    let (status, answer) = post_lead(&app, &t, &body, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        answer["product_line"], "medicare_supplement",
+        "read from the message: {answer}"
+    );
+    assert_eq!(answer["urgency"], "high");
+    assert_eq!(answer["intent"], "quote");
+    let score = answer["score"].as_i64().unwrap();
+    assert!((0..=100).contains(&score));
+    let factors = answer["score_factors"].as_array().unwrap();
+    assert!(factors.iter().any(|f| f["key"] == "phone"), "{factors:?}");
+    let sum: f64 = factors.iter().map(|f| f["points"].as_f64().unwrap()).sum();
+    let base = agency_engine::scoring::Weights::default().base;
+    assert!(
+        ((base + sum).round().clamp(0.0, 100.0) as i64 - score).abs() <= 1,
+        "the factors add up to the score"
+    );
+    let id = answer["id"].as_i64().unwrap();
+    let lead: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/leads/{id}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lead["score"], score);
+    assert_eq!(lead["scored_by"], "rules-v1");
+    app.login_as(Role::Owner).await;
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(
+        html.contains(&format!("Score {score}"))
+            && html.contains("why this score")
+            && html.contains("Urgency: <strong>high</strong>")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_trained_on_the_agencys_outcomes_beats_a_constant_and_can_be_chosen() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let t = token(&app);
+    // 400 closed leads whose outcome follows what they gave: a phone and a Medicare-age person win more.
+    let mut rng: u64 = 7;
+    for i in 0..400 {
+        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let good = i % 2 == 0;
+        let mut body = json!({ "first_name": format!("P{i}"), "last_name": "Test", "email": format!("p{i}@example.com"), "zip": "33101", "product_line": "medicare_advantage" });
+        if good {
+            body["phone"] = json!(format!("+1305555{:04}", 1000 + i));
+            body["birth_date"] = json!("1955-05-05");
+        }
+        let (_, answer) = post_lead(&app, &t, &body, None).await;
+        let id = answer["id"].as_i64().unwrap();
+        let won = (rng >> 33) % 100 < if good { 70 } else { 25 };
+        app.db
+            .write_blocking(move |c| Ok(model::set_status(c, id, if won { "won" } else { "lost" })?))
+            .unwrap();
+    }
+    let admin = app.new_client();
+    admin.login_as(Role::Admin).await;
+    assert_eq!(
+        admin.post_form("/admin/scoring/training", &[]).await.status(),
+        StatusCode::FORBIDDEN,
+        "the owner's choice"
+    );
+    app.login_as(Role::Owner).await;
+    let r = app.post_form("/admin/scoring/training", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let models = app
+        .db
+        .read_blocking(|c| Ok(agency_engine::leads::qualify::models(c)?))
+        .unwrap();
+    assert_eq!(models.len(), 1);
+    let auc = models[0].auc.unwrap();
+    assert!(auc > 0.6, "held-out AUC {auc} beats a constant score (0.5)");
+    let (_, html) = app.page("/admin/scoring").await;
+    assert!(html.contains(&models[0].version) && html.contains("Held-out AUC"));
+
+    // Until chosen, the rule set scores; once chosen, the learned model does.
+    let (_, before) = post_lead(
+        &app,
+        &t,
+        &json!({ "first_name": "New", "last_name": "One", "email": "new1@example.com" }),
+        None,
+    )
+    .await;
+    let first = before["id"].as_i64().unwrap();
+    let r = app
+        .post_form("/admin/scoring/choice", &[("model_id", &models[0].id.to_string())])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, after) = post_lead(
+        &app,
+        &t,
+        &json!({ "first_name": "New", "last_name": "Two", "email": "new2@example.com" }),
+        None,
+    )
+    .await;
+    let second = after["id"].as_i64().unwrap();
+    let scored_by = |id: i64| {
+        app.db
+            .read_blocking(move |c| Ok(model::find_lead(c, id)?.0.scored_by))
+            .unwrap()
+    };
+    assert_eq!(scored_by(first).as_deref(), Some("rules-v1"));
+    assert_eq!(
+        scored_by(second).as_deref(),
+        Some(models[0].version.as_str()),
+        "each lead keeps the version that scored it"
+    );
+    assert_eq!(
+        app.post_form("/admin/scoring/choice", &[("model_id", "9999")])
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
