@@ -51,6 +51,8 @@ pub struct Settings {
     pub worker_poll: Duration,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// How long an agent has to accept an offered lead.
+    pub offer_minutes: u64,
     /// The agency's name, as the public quote form and its consent text say it.
     pub agency_name: String,
     /// A quote form sent sooner than this after it was shown is taken for a bot.
@@ -112,6 +114,7 @@ impl Settings {
             worker_poll: Duration::from_millis(num("AE_WORKER_POLL_MS", 1000)?),
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
             db_pool_size: num("AE_DB_POOL_SIZE", 8)?.max(1) as u32,
+            offer_minutes: num("AE_OFFER_MINUTES", 5)?.max(1),
             agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "the agency".into()),
             quote_min_seconds: num("AE_QUOTE_MIN_SECONDS", 3)?,
             form_rate_per_minute: num("AE_FORM_RATE_PER_MINUTE", 5)? as u32,
@@ -148,6 +151,7 @@ impl Settings {
             worker_poll: Duration::from_millis(50),
             workers: 2,
             db_pool_size: 4,
+            offer_minutes: 5,
             agency_name: "Sunbelt Insurance Group".into(),
             quote_min_seconds: 0,
             form_rate_per_minute: 1000,

@@ -190,6 +190,32 @@ diesel::table! {
         intent -> Nullable<Text>,
         urgency -> Nullable<Text>,
         scored_by -> Nullable<Text>,
+        unassigned_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> BigInt,
+        definition -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        agent_id -> BigInt,
+        rule_id -> Nullable<BigInt>,
+        status -> Text,
+        deadline -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        explanation -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -324,6 +350,7 @@ diesel::joinable!(agents -> teams (team_id));
 diesel::joinable!(agent_licenses -> agents (agent_id));
 diesel::joinable!(certifications -> agents (agent_id));
 diesel::joinable!(leads -> contacts (contact_id));
+diesel::joinable!(offers -> leads (lead_id));
 diesel::joinable!(leads -> agents (assigned_agent_id));
 diesel::joinable!(lead_events -> leads (lead_id));
 diesel::joinable!(lead_consents -> leads (lead_id));
@@ -353,4 +380,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     app_settings,
     scoring_models,
+    routing_rules,
+    offers,
 );

@@ -170,6 +170,20 @@ impl Worker {
                 crate::leads::webhooks::deliver(&self.db, &self.http, d.delivery_id, job.attempts >= job.max_attempts)
                     .await
             }
+            crate::leads::offers::KIND_TIMEOUT => {
+                #[derive(serde::Deserialize)]
+                struct Timeout {
+                    offer_id: i64,
+                }
+                let t: Timeout = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                let settings = self.settings.clone();
+                self.db
+                    .write(move |c| crate::leads::offers::expire(c, t.offer_id, &settings))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.wakeup.notify_one();
+                Ok(())
+            }
             crate::leads::import::KIND => {
                 #[derive(serde::Deserialize)]
                 struct Import {

@@ -24,6 +24,18 @@ fn validation(fields: RuleErrors) -> AppError {
     AppError::Validation(FieldErrors(fields))
 }
 
+/// Where routing has the lead: an open offer, the assigned agent, or why it waits.
+fn routing_state(conn: &mut crate::db::DbConnection, lead: &model::LeadRow) -> diesel::QueryResult<Value> {
+    let offer = super::offers::offers_of_lead(conn, lead.id)?
+        .into_iter()
+        .find(|o| o.status == "pending");
+    Ok(json!({
+        "assigned_agent": lead.assigned_agent_id,
+        "offer": offer.map(|o| json!({ "agent_id": o.agent_id, "deadline": o.deadline.and_utc().to_rfc3339() })),
+        "unassigned_reason": lead.unassigned_reason,
+    }))
+}
+
 /// Reads the JSON body leniently: numbers are taken for strings (a ZIP sent as 33101), and a
 /// value of the wrong shape is a field error (returned beside what could be read), not a failed
 /// parse.
@@ -166,13 +178,16 @@ pub async fn create(
     };
     let (token, k2, h2) = (client.token_id, key.clone(), hash.clone());
     let base = state.settings.base_url.clone();
+    let settings = state.settings.clone();
     let result = state
         .db
         .write(move |c| {
-            let outcome = service::intake(c, &lead, &who)?;
+            let outcome = service::intake(c, &lead, &who, &settings)?;
             let (lead_row, _) = model::find_lead(c, outcome.id())?;
             let id = outcome.id();
+            let routing = routing_state(c, &lead_row)?;
             let body = json!({
+                "routing": routing,
                 "id": id, "status": lead_row.status, "url": format!("{base}/api/v1/leads/{id}"),
                 "attached": matches!(outcome, IntakeOutcome::Attached(_)),
                 "product_line": lead_row.product_line, "score": lead_row.score,
@@ -221,11 +236,12 @@ pub async fn create(
 
 pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (lead, contact, events) = state
+    let (lead, contact, events, routing) = state
         .db
         .read(move |c| {
             let (l, ct) = model::find_lead(c, id)?;
-            Ok((l, ct, model::events_of(c, id)?.len()))
+            let routing = routing_state(c, &l)?;
+            Ok((l, ct, model::events_of(c, id)?.len(), routing))
         })
         .await?;
     Ok(json_response(
@@ -238,6 +254,7 @@ pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Pat
             "intent": lead.intent, "urgency": lead.urgency, "scored_by": lead.scored_by,
             "created_at": lead.created_at.and_utc().to_rfc3339(), "updated_at": lead.updated_at.and_utc().to_rfc3339(),
             "events": events,
+            "routing": routing,
             "contact": {
                 "first_name": contact.first_name, "last_name": contact.last_name, "email": contact.email,
                 "phone": contact.phone, "zip": contact.zip, "state": contact.state, "city": contact.city,
@@ -295,7 +312,8 @@ pub fn openapi_document() -> Value {
                         "score": { "type": "integer", "minimum": 0, "maximum": 100 },
                         "score_factors": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "label": { "type": "string" }, "points": { "type": "number" } } } },
                         "intent": { "type": "string", "enum": ["quote", "question", "complaint", "service"] },
-                        "urgency": { "type": "string", "enum": ["low", "normal", "high"] }
+                        "urgency": { "type": "string", "enum": ["low", "normal", "high"] },
+                        "routing": { "type": "object", "description": "assigned_agent, or offer {agent_id, deadline}, or unassigned_reason" }
                     }
                 },
                 "Lead": { "type": "object", "properties": { "id": { "type": "integer" }, "status": { "type": "string" }, "contact": { "type": "object" } } },

@@ -220,6 +220,7 @@ struct LeadsPage {
     agents: Vec<(i64, String)>,
     filtered: bool,
     radii: [&'static str; 4],
+    offers: Vec<(super::offers::OfferRow, LeadRow, ContactRow)>,
 }
 
 impl LeadsPage {
@@ -249,9 +250,14 @@ pub async fn index(
     let parsed = parse_query(&q, user.time_zone, staff);
     let (filter, sort, after) = (parsed.filter.clone(), parsed.sort, parsed.after);
     let scope = v.scope.clone();
-    let (rows, more, sources, agents) = state
+    let uid = user.id;
+    let (rows, more, sources, agents, offers) = state
         .db
         .read(move |c| {
+            let offers = match crate::agents::model::find_agent_by_user(c, uid)? {
+                Some(a) if !staff => super::offers::pending_for(c, a.id)?,
+                _ => Vec::new(),
+            };
             let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
             let rows = items(c, rows)?;
             let (sources, agents) = if staff {
@@ -259,7 +265,7 @@ pub async fn index(
             } else {
                 (Vec::new(), Vec::new())
             };
-            Ok((rows, more, sources, agents))
+            Ok((rows, more, sources, agents, offers))
         })
         .await?;
     let next_url = more.then(|| url_with("/leads", &parsed.echo, rows.last().map(|r| r.lead.id)));
@@ -279,6 +285,7 @@ pub async fn index(
         sources,
         agents,
         radii: ["10", "25", "50", "100"],
+        offers,
     };
     if is_partial(&req) {
         return render(&page.as_results());
@@ -302,6 +309,7 @@ struct LeadPage {
     note: String,
     age: Option<u32>,
     products: [ProductLine; 11],
+    offers: Vec<super::offers::OfferRow>,
 }
 
 impl LeadPage {
@@ -392,6 +400,30 @@ pub fn describe(e: &EventRow) -> String {
         "task_done" => format!("Follow-up done: {}", e.details),
         "consent_revoked" => format!("Consent revoked ({}); do not call.", e.details),
         "exported" => "Exported to CSV.".into(),
+        "offered" => {
+            let chosen = v.get("chosen").and_then(|c| c.as_i64());
+            let rule = v
+                .get("rule")
+                .and_then(|r| r.get(1))
+                .and_then(|n| n.as_str())
+                .unwrap_or("");
+            let name = v
+                .get("ranking")
+                .and_then(|r| r.as_array())
+                .and_then(|r| r.iter().find(|x| x.get(0).and_then(|i| i.as_i64()) == chosen))
+                .and_then(|x| x.get(1))
+                .and_then(|n| n.as_str())
+                .unwrap_or("an agent");
+            format!("Offered to {name} by the rule “{rule}”.")
+        }
+        "unrouted" => format!(
+            "Not offered: {}",
+            v.get("unassigned_reason")
+                .and_then(|r| r.as_str())
+                .unwrap_or("no eligible agent")
+        ),
+        "declined" => format!("Offer declined: {}", e.details),
+        "offer_expired" => "The offer ran out of time; it goes to the next agent.".into(),
         other => format!("{other}: {}", e.details),
     }
 }
@@ -407,7 +439,7 @@ async fn lead_page(
 ) -> AppResult<HttpResponse> {
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
-    let (item, consents, events, tasks, agents) = state
+    let (item, consents, events, tasks, agents, offers) = state
         .db
         .read(move |c| {
             let row = service::visible_lead(c, &v, id)?;
@@ -423,6 +455,11 @@ async fn lead_page(
                 model::events_of(c, id)?,
                 model::tasks_of(c, id)?,
                 agents,
+                if staff {
+                    super::offers::offers_of_lead(c, id)?
+                } else {
+                    Vec::new()
+                },
             ))
         })
         .await?;
@@ -442,6 +479,7 @@ async fn lead_page(
             note,
             age,
             products: ProductLine::ALL,
+            offers,
         },
     )
 }
@@ -640,6 +678,7 @@ pub async fn add_note(
                 note: String::new(),
                 age: None,
                 products: ProductLine::ALL,
+                offers: Vec::new(),
             };
             let out = render(&page.as_timeline());
             out

@@ -9,6 +9,8 @@ pub mod handlers;
 pub mod import;
 pub mod lead_csv;
 pub mod model;
+pub mod offer_pages;
+pub mod offers;
 pub mod qualify;
 pub mod quote;
 pub mod rules;
@@ -51,6 +53,16 @@ pub fn routes(r: &mut Routes) {
             "/leads/{id}/consent-revocation",
             Access::Roles(LEAD_USERS),
             handlers::revoke_consent,
+        )
+        .post(
+            "/offers/{id}/acceptance",
+            Access::Roles(crate::agents::AGENTS),
+            offer_pages::accept,
+        )
+        .post(
+            "/offers/{id}/decline",
+            Access::Roles(crate::agents::AGENTS),
+            offer_pages::decline,
         )
         .get("/tasks", Access::Roles(LEAD_USERS), handlers::tasks)
         .post(

@@ -67,6 +67,7 @@ pub struct LeadRow {
     pub intent: Option<String>,
     pub urgency: Option<String>,
     pub scored_by: Option<String>,
+    pub unassigned_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

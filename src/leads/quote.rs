@@ -162,7 +162,11 @@ pub async fn submit(
         id: None,
         label: "quote form".into(),
     };
-    state.db.write(move |c| service::intake(c, &lead, &who)).await?;
+    let settings = state.settings.clone();
+    state
+        .db
+        .write(move |c| service::intake(c, &lead, &who, &settings))
+        .await?;
     state.jobs_wakeup.notify_one();
     Ok(see_other("/quote/thanks"))
 }

@@ -122,7 +122,12 @@ fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead) -> Re
 
 /// Takes in a lead: attaches it to the person's open lead when there is one (same e-mail or
 /// phone), else creates the contact (placed on the map by ZIP) and the lead.
-pub fn intake(conn: &mut DbConnection, lead: &ValidLead, who: &EventActor) -> Result<IntakeOutcome, AppError> {
+pub fn intake(
+    conn: &mut DbConnection,
+    lead: &ValidLead,
+    who: &EventActor,
+    settings: &crate::config::Settings,
+) -> Result<IntakeOutcome, AppError> {
     let place = lead.zip.as_deref().and_then(geo::lookup);
     let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
     let new_contact = NewContact {
@@ -182,6 +187,8 @@ pub fn intake(conn: &mut DbConnection, lead: &ValidLead, who: &EventActor) -> Re
     model::add_event(conn, id, who.id, &who.label, "created", &details.to_string())?;
     record_consent(conn, id, lead)?;
     webhooks::emit(conn, "lead.created", id)?;
+    // Offered at once to the agent the rules choose, or queued unassigned with the reason.
+    super::offers::route_lead(conn, id, settings)?;
     Ok(IntakeOutcome::Created(id))
 }
 

@@ -137,7 +137,13 @@ async fn the_users_list_filters_and_pages_in_place() {
             .await?
             .click()
             .await?;
-        web.find(By::Css("h1")).await?;
+        // Wait for the home page after signing in (the click starts a navigation).
+        for _ in 0..200 {
+            if web.current_url().await?.path() == "/" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         web.goto(app.url("/admin/users")).await?;
         let count = web.find(By::Css(".result-count")).await?;
         assert!(count.text().await?.contains("of 32 users"));

@@ -133,7 +133,14 @@ async fn the_api_names_every_bad_field_and_takes_a_good_lead() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(events(&app, id), vec!["created".to_string()]);
+    // Created, then routed (nobody here may sell it, so it waits unassigned, with the reason).
+    assert_eq!(events(&app, id), vec!["unrouted".to_string(), "created".to_string()]);
+    assert!(
+        lead["routing"]["unassigned_reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{lead}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +165,7 @@ async fn the_same_person_is_attached_and_a_retried_request_creates_nothing() {
     .await;
     assert_eq!((s2, &b2), (StatusCode::CREATED, &b1));
     assert_eq!(app.count("leads"), 1);
-    assert_eq!(app.count("lead_events"), 1);
+    assert_eq!(app.count("lead_events"), 2, "created and routed, once");
     // The same key with another body is refused.
     let (s3, b3) = post_lead(&app, &t, &lead_json("Other", "other@example.com", ""), Some("req-1")).await;
     assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
@@ -176,7 +183,10 @@ async fn the_same_person_is_attached_and_a_retried_request_creates_nothing() {
     assert_eq!(b4["id"], b1["id"]);
     assert_eq!(app.count("leads"), 1);
     let id = b1["id"].as_i64().unwrap();
-    assert_eq!(events(&app, id), vec!["attached".to_string(), "created".to_string()]);
+    assert_eq!(
+        events(&app, id),
+        vec!["attached".to_string(), "unrouted".to_string(), "created".to_string()]
+    );
     // Once that lead is closed, the person's next request is a new lead of the same contact.
     app.db
         .write_blocking(move |c| Ok(model::set_status(c, id, "lost")?))

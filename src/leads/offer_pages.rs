@@ -1,0 +1,86 @@
+//! An agent answers an offer: accept (the lead is theirs) or decline with a reason.
+
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+
+use super::offers;
+use crate::web::context::CurrentUser;
+use crate::web::errors::{AppError, AppResult};
+use crate::web::{redirect_with, AppState};
+
+async fn my_agent(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
+    let (uid, name) = (user.id, user.name.clone());
+    state
+        .db
+        .write(move |c| crate::agents::service::ensure_profile(c, uid, &name))
+        .await
+}
+
+pub async fn accept(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let offer_id = path.into_inner();
+    let agent = my_agent(&state, &user).await?;
+    let (uid, label) = (user.id, user.email.clone());
+    match state
+        .db
+        .write(move |c| offers::accept(c, agent, (uid, &label), offer_id))
+        .await
+    {
+        Ok(lead_id) => {
+            state.jobs_wakeup.notify_one();
+            Ok(redirect_with(
+                &session,
+                &format!("/leads/{lead_id}"),
+                "success",
+                "The lead is yours. Call them while it is fresh.",
+            ))
+        }
+        Err(AppError::Conflict(msg)) => Ok(redirect_with(&session, "/leads", "error", msg)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DeclineForm {
+    reason: Option<String>,
+}
+
+pub async fn decline(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<DeclineForm>,
+) -> AppResult<HttpResponse> {
+    let offer_id = path.into_inner();
+    let agent = my_agent(&state, &user).await?;
+    let reason = form.reason.clone().unwrap_or_default();
+    let (uid, label, settings) = (user.id, user.email.clone(), state.settings.clone());
+    match state
+        .db
+        .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings))
+        .await
+    {
+        Ok(_) => {
+            state.jobs_wakeup.notify_one();
+            Ok(redirect_with(
+                &session,
+                "/leads",
+                "success",
+                "Passed on; the lead goes to the next agent.",
+            ))
+        }
+        Err(AppError::Validation(f)) => Ok(redirect_with(
+            &session,
+            "/leads",
+            "error",
+            f.get("reason").unwrap_or_default(),
+        )),
+        Err(AppError::Conflict(msg)) => Ok(redirect_with(&session, "/leads", "error", msg)),
+        Err(e) => Err(e),
+    }
+}

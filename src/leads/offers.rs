@@ -1,0 +1,394 @@
+//! Routing a lead to an agent: the first matching rule, the eligible agents (through
+//! `readiness::may_sell`), the rule's strategy, and an offer with a deadline that the agent accepts
+//! or declines. A decline or a time-out offers the lead to the next eligible agent, never the same
+//! agent twice; with nobody eligible the lead waits unassigned, with the reason.
+//!
+//! Routing decisions are serialised (the single SQLite writer; an advisory lock on PostgreSQL),
+//! so round-robin turns and caps stay exact under concurrent intakes and several servers.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::model::{self, ContactRow, LeadRow};
+use crate::agents::fields::WorkingHours;
+use crate::agents::model as agents_model;
+use crate::config::Settings;
+use crate::db::schema::{agents, leads, offers, routing_rules, users};
+use crate::db::{now, Backend, DbConnection};
+use crate::jobs::{self, EmailJob};
+use crate::routing::{self, Candidate, Conditions, Explanation, LeadToRoute, Pool, RoutingState, Rule, Strategy};
+use crate::web::errors::AppError;
+
+pub const KIND_TIMEOUT: &str = "offer.timeout";
+const STATE_KEY: &str = "routing_state";
+const ROUTING_LOCK: i64 = 0x4145_726f_7574; // "AErout"
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = offers)]
+pub struct OfferRow {
+    pub id: i64,
+    pub lead_id: i64,
+    pub agent_id: i64,
+    pub rule_id: Option<i64>,
+    pub status: String,
+    pub deadline: NaiveDateTime,
+    pub responded_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<String>,
+    pub explanation: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl OfferRow {
+    pub fn explanation(&self) -> Explanation {
+        serde_json::from_str(&self.explanation).unwrap_or_default()
+    }
+}
+
+/// The rule used while the agency has defined none: everyone, in turn, within working hours.
+pub fn default_rule() -> Rule {
+    Rule {
+        id: 0,
+        name: "Everyone in turn (default)".into(),
+        priority: i32::MAX,
+        conditions: Conditions::default(),
+        pool: Pool::Everyone,
+        strategy: Strategy::RoundRobin,
+        daily_cap: None,
+        ignore_hours: false,
+    }
+}
+
+pub fn rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
+    let defs: Vec<(i64, String)> = routing_rules::table
+        .filter(routing_rules::active.eq(true))
+        .select((routing_rules::id, routing_rules::definition))
+        .load(conn)?;
+    let mut out: Vec<Rule> = defs
+        .into_iter()
+        .filter_map(|(id, d)| {
+            serde_json::from_str::<Rule>(&d).ok().map(|mut r| {
+                r.id = id;
+                r
+            })
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(default_rule());
+    }
+    Ok(out)
+}
+
+/// Saves a rule (its id is given by the database).
+pub fn insert_rule(conn: &mut DbConnection, rule: &Rule) -> QueryResult<i64> {
+    let t = now();
+    diesel::insert_into(routing_rules::table)
+        .values((
+            routing_rules::definition.eq(serde_json::to_string(rule).unwrap_or_default()),
+            routing_rules::active.eq(true),
+            routing_rules::created_at.eq(t),
+            routing_rules::updated_at.eq(t),
+        ))
+        .returning(routing_rules::id)
+        .get_result(conn)
+}
+
+/// Every active agent or trainee, as routing sees them now.
+pub fn candidates(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryResult<Vec<Candidate>> {
+    let rows: Vec<(agents_model::AgentRow, crate::auth::model::UserRow)> = agents::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .select((
+            agents_model::AgentRow::as_select(),
+            crate::auth::model::UserRow::as_select(),
+        ))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(a, _)| a.id).collect();
+    let open: Vec<&str> = super::rules::LeadStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let open_counts: HashMap<i64, i64> = leads::table
+        .filter(leads::assigned_agent_id.eq_any(&ids))
+        .filter(leads::status.eq_any(open))
+        .group_by(leads::assigned_agent_id)
+        .select((leads::assigned_agent_id, diesel::dsl::count_star()))
+        .load::<(Option<i64>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(a, n)| a.map(|a| (a, n)))
+        .collect();
+    // Today's load counts every offer made today that is pending or was accepted.
+    let today_counts: HashMap<i64, i64> = offers::table
+        .filter(offers::created_at.ge(today_start))
+        .filter(offers::status.eq_any(["pending", "accepted"]))
+        .group_by(offers::agent_id)
+        .select((offers::agent_id, diesel::dsl::count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut lic: HashMap<i64, Vec<agents_model::LicenceRow>> = HashMap::new();
+    for l in agents_model::licences_of_many(conn, &ids)? {
+        lic.entry(l.agent_id).or_default().push(l);
+    }
+    let mut cert: HashMap<i64, Vec<agents_model::CertificationRow>> = HashMap::new();
+    for c in agents_model::certifications_of_many(conn, &ids)? {
+        cert.entry(c.agent_id).or_default().push(c);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(a, u)| {
+            let facts = agents_model::facts(
+                &u,
+                lic.get(&a.id).map(Vec::as_slice).unwrap_or(&[]),
+                cert.get(&a.id).map(Vec::as_slice).unwrap_or(&[]),
+            );
+            Candidate {
+                agent_id: a.id,
+                name: u.name.clone(),
+                active: u.active,
+                accepting_leads: a.accepting_leads,
+                time_zone: u.tz(),
+                hours: WorkingHours::from_storage(&a.working_hours),
+                leads_today: *today_counts.get(&a.id).unwrap_or(&0) as u32,
+                leads_per_day: a.leads_per_day.max(0) as u32,
+                open_leads: *open_counts.get(&a.id).unwrap_or(&0) as u32,
+                max_open_leads: a.max_open_leads.max(0) as u32,
+                languages: a.language_codes().iter().map(|s| s.to_string()).collect(),
+                facts,
+                team_id: a.team_id,
+                lat: None,
+                lon: None,
+                conversion: None,
+            }
+        })
+        .collect())
+}
+
+fn lead_to_route(lead: &LeadRow, contact: &ContactRow) -> LeadToRoute {
+    LeadToRoute {
+        lead_id: lead.id,
+        product: lead
+            .product_line
+            .parse()
+            .unwrap_or(crate::agents::readiness::ProductLine::Other),
+        state: contact.state.clone(),
+        source: lead.source.clone(),
+        score: lead.score.unwrap_or(0).clamp(0, 100) as u8,
+        tags: lead
+            .tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        language: None,
+        lat: contact.lat,
+        lon: contact.lon,
+        callable: lead.has_consent && !contact.do_not_call,
+    }
+}
+
+/// Routes a lead now: an offer to the chosen agent, or the reason it waits unassigned.
+pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) -> Result<Option<i64>, AppError> {
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
+    }
+    let (lead, contact) = model::find_lead(conn, lead_id)?;
+    let t = chrono::Utc::now();
+    let today_start = t.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
+    let rules = rules(conn)?;
+    let candidates = candidates(conn, today_start)?;
+    let offered: Vec<i64> = offers::table
+        .filter(offers::lead_id.eq(lead_id))
+        .select(offers::agent_id)
+        .load(conn)?;
+    let rule_counts: HashMap<(i64, i64), u32> = offers::table
+        .filter(offers::created_at.ge(today_start))
+        .filter(offers::status.eq_any(["pending", "accepted"]))
+        .filter(offers::rule_id.is_not_null())
+        .group_by((offers::rule_id, offers::agent_id))
+        .select((offers::rule_id, offers::agent_id, diesel::dsl::count_star()))
+        .load::<(Option<i64>, i64, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(r, a, n)| r.map(|r| ((r, a), n as u32)))
+        .collect();
+    let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let explanation = routing::route(
+        &rules,
+        &candidates,
+        &lead_to_route(&lead, &contact),
+        t,
+        &rule_counts,
+        &offered,
+        &mut state,
+        &settings.plan_year_rule,
+    );
+    model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
+    let details = serde_json::to_string(&explanation).unwrap_or_default();
+    let Some(agent_id) = explanation.chosen else {
+        let reason = explanation
+            .unassigned_reason
+            .clone()
+            .unwrap_or_else(|| "No eligible agent.".into());
+        diesel::update(leads::table.find(lead_id))
+            .set(leads::unassigned_reason.eq(Some(&reason)))
+            .execute(conn)?;
+        model::add_event(conn, lead_id, None, "routing", "unrouted", &details)?;
+        return Ok(None);
+    };
+    let deadline = now() + chrono::Duration::minutes(settings.offer_minutes as i64);
+    let offer_id = diesel::insert_into(offers::table)
+        .values((
+            offers::lead_id.eq(lead_id),
+            offers::agent_id.eq(agent_id),
+            offers::rule_id.eq(explanation.rule.as_ref().map(|(id, _)| *id).filter(|id| *id > 0)),
+            offers::status.eq("pending"),
+            offers::deadline.eq(deadline),
+            offers::explanation.eq(&details),
+            offers::created_at.eq(now()),
+        ))
+        .returning(offers::id)
+        .get_result::<i64>(conn)?;
+    diesel::update(leads::table.find(lead_id))
+        .set(leads::unassigned_reason.eq(None::<String>))
+        .execute(conn)?;
+    model::add_event(conn, lead_id, None, "routing", "offered", &details)?;
+    jobs::model::insert(
+        conn,
+        KIND_TIMEOUT,
+        &serde_json::json!({ "offer_id": offer_id }).to_string(),
+        deadline,
+        3,
+    )?;
+    let (_, agent_user) = agents_model::find_agent(conn, agent_id)?;
+    let body = format!(
+        "Hello {},\n\nA new {} lead is offered to you: {} {}{}.\nAccept it within {} minutes, or it goes to the next agent:\n{}/leads\n",
+        agent_user.name,
+        lead.product_line.replace('_', " "),
+        contact.first_name,
+        contact.last_name,
+        contact.state.as_deref().map(|s| format!(" in {s}")).unwrap_or_default(),
+        settings.offer_minutes,
+        settings.base_url
+    );
+    jobs::enqueue_email(
+        conn,
+        &EmailJob {
+            to: agent_user.email,
+            subject: "A new lead is offered to you".into(),
+            body,
+        },
+    )?;
+    Ok(Some(offer_id))
+}
+
+pub fn find_offer(conn: &mut DbConnection, id: i64) -> QueryResult<OfferRow> {
+    offers::table.find(id).select(OfferRow::as_select()).first(conn)
+}
+
+pub fn offers_of_lead(conn: &mut DbConnection, lead_id: i64) -> QueryResult<Vec<OfferRow>> {
+    offers::table
+        .filter(offers::lead_id.eq(lead_id))
+        .order(offers::id.desc())
+        .select(OfferRow::as_select())
+        .load(conn)
+}
+
+/// Pending offers to an agent, with their leads.
+pub fn pending_for(conn: &mut DbConnection, agent_id: i64) -> QueryResult<Vec<(OfferRow, LeadRow, ContactRow)>> {
+    offers::table
+        .inner_join(leads::table.inner_join(crate::db::schema::contacts::table))
+        .filter(offers::agent_id.eq(agent_id))
+        .filter(offers::status.eq("pending"))
+        .order(offers::deadline.asc())
+        .select((OfferRow::as_select(), LeadRow::as_select(), ContactRow::as_select()))
+        .load(conn)
+}
+
+fn close_offer(conn: &mut DbConnection, id: i64, status: &str, reason: Option<&str>) -> QueryResult<bool> {
+    let n = diesel::update(offers::table.find(id).filter(offers::status.eq("pending")))
+        .set((
+            offers::status.eq(status),
+            offers::responded_at.eq(Some(now())),
+            offers::decline_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The agent takes the lead: it is assigned to them.
+pub fn accept(conn: &mut DbConnection, agent_id: i64, user: (i64, &str), offer_id: i64) -> Result<i64, AppError> {
+    let offer = find_offer(conn, offer_id)?;
+    if offer.agent_id != agent_id {
+        return Err(AppError::NotFound);
+    }
+    if offer.status != "pending" || offer.deadline < now() {
+        return Err(AppError::Conflict(
+            "This offer is no longer open; the lead may have gone to another agent.".into(),
+        ));
+    }
+    close_offer(conn, offer_id, "accepted", None)?;
+    model::assign(conn, offer.lead_id, Some(agent_id))?;
+    let details = serde_json::json!({ "agent_id": agent_id, "agent": user.1, "by": "offer" });
+    model::add_event(
+        conn,
+        offer.lead_id,
+        Some(user.0),
+        user.1,
+        "assigned",
+        &details.to_string(),
+    )?;
+    super::webhooks::emit(conn, "lead.assigned", offer.lead_id)?;
+    Ok(offer.lead_id)
+}
+
+/// The agent passes, with a reason; the lead goes to the next eligible agent.
+pub fn decline(
+    conn: &mut DbConnection,
+    agent_id: i64,
+    user: (i64, &str),
+    offer_id: i64,
+    reason: &str,
+    settings: &Settings,
+) -> Result<i64, AppError> {
+    let offer = find_offer(conn, offer_id)?;
+    if offer.agent_id != agent_id {
+        return Err(AppError::NotFound);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 300 {
+        return Err(AppError::field(
+            "reason",
+            "Say in a few words why you pass on this lead.",
+        ));
+    }
+    if !close_offer(conn, offer_id, "declined", Some(reason))? {
+        return Err(AppError::Conflict("This offer is no longer open.".into()));
+    }
+    model::add_event(conn, offer.lead_id, Some(user.0), user.1, "declined", reason)?;
+    route_lead(conn, offer.lead_id, settings)?;
+    Ok(offer.lead_id)
+}
+
+/// The deadline passed without an answer: the next eligible agent gets the lead.
+pub fn expire(conn: &mut DbConnection, offer_id: i64, settings: &Settings) -> Result<bool, AppError> {
+    let offer = find_offer(conn, offer_id)?;
+    if offer.status != "pending" {
+        return Ok(false);
+    }
+    close_offer(conn, offer_id, "expired", None)?;
+    model::add_event(
+        conn,
+        offer.lead_id,
+        None,
+        "routing",
+        "offer_expired",
+        &format!("agent {}", offer.agent_id),
+    )?;
+    route_lead(conn, offer.lead_id, settings)?;
+    Ok(true)
+}
