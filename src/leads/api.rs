@@ -182,7 +182,7 @@ pub async fn create(
     let result = state
         .db
         .write(move |c| {
-            let outcome = service::intake(c, &lead, &who, &settings)?;
+            let outcome = service::intake(c, &lead, &who, &settings, service::Routing::Now)?;
             let (lead_row, _) = model::find_lead(c, outcome.id())?;
             let id = outcome.id();
             let routing = routing_state(c, &lead_row)?;

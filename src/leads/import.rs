@@ -431,7 +431,13 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
                 .write_blocking(move |conn| {
                     let (mut c, mut a) = (0, 0);
                     for lead in &leads {
-                        match service::intake(conn, lead, &who2, settings)? {
+                        match service::intake(
+                            conn,
+                            lead,
+                            &who2,
+                            settings,
+                            service::Routing::Queue("Imported from a file: assign it by hand or in bulk."),
+                        )? {
                             IntakeOutcome::Created(_) => c += 1,
                             IntakeOutcome::Attached(_) => a += 1,
                         }

@@ -992,3 +992,10 @@ pub fn set_lead_times(
         ))
         .execute(conn)
 }
+
+pub fn set_unassigned_reason(conn: &mut DbConnection, id: i64, reason: &str) -> QueryResult<()> {
+    diesel::update(leads::table.find(id))
+        .set(leads::unassigned_reason.eq(Some(reason)))
+        .execute(conn)?;
+    Ok(())
+}

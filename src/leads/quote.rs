@@ -165,7 +165,7 @@ pub async fn submit(
     let settings = state.settings.clone();
     state
         .db
-        .write(move |c| service::intake(c, &lead, &who, &settings))
+        .write(move |c| service::intake(c, &lead, &who, &settings, service::Routing::Now))
         .await?;
     state.jobs_wakeup.notify_one();
     Ok(see_other("/quote/thanks"))

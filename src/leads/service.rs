@@ -122,11 +122,22 @@ fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead) -> Re
 
 /// Takes in a lead: attaches it to the person's open lead when there is one (same e-mail or
 /// phone), else creates the contact (placed on the map by ZIP) and the lead.
+/// How a new lead reaches an agent after intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// Offered at once to the agent the rules choose (API, web forms).
+    Now,
+    /// Left in the unassigned queue with this reason (file imports: a bulk file would flood
+    /// agents with offers far past their caps; owners assign imported leads by hand or in bulk).
+    Queue(&'static str),
+}
+
 pub fn intake(
     conn: &mut DbConnection,
     lead: &ValidLead,
     who: &EventActor,
     settings: &crate::config::Settings,
+    routing: Routing,
 ) -> Result<IntakeOutcome, AppError> {
     let place = lead.zip.as_deref().and_then(geo::lookup);
     let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
@@ -188,7 +199,12 @@ pub fn intake(
     record_consent(conn, id, lead)?;
     webhooks::emit(conn, "lead.created", id)?;
     // Offered at once to the agent the rules choose, or queued unassigned with the reason.
-    super::offers::route_lead(conn, id, settings)?;
+    match routing {
+        Routing::Now => {
+            super::offers::route_lead(conn, id, settings)?;
+        }
+        Routing::Queue(reason) => model::set_unassigned_reason(conn, id, reason)?,
+    }
     Ok(IntakeOutcome::Created(id))
 }
 

@@ -12,5 +12,6 @@ mod leads;
 mod ops;
 mod protection;
 mod receiver;
+mod routing;
 mod smtp;
 mod users;

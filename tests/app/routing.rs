@@ -1,0 +1,321 @@
+//! Routing: offers to eligible agents, accept, decline, time-out, the unassigned queue, the
+//! explanation, and exact round-robin and caps under concurrent intake.
+
+use agency_engine::agents::readiness::ProductLine;
+use agency_engine::agents::service as agents;
+use agency_engine::audit::AuditActor;
+use agency_engine::auth::roles::{Actor, Role};
+use agency_engine::leads::{model, offers};
+use agency_engine::routing::{Conditions, Pool, Rule, Strategy};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::harness::{eventually, spawn_with, TestApp, TestUser};
+
+fn token(app: &TestApp) -> String {
+    let who = AuditActor::system("test");
+    app.db
+        .write_blocking(|c| agency_engine::auth::service::create_api_token(c, &who, "Vendor"))
+        .unwrap()
+        .1
+}
+
+/// An agent who may sell Medicare in FL today and is accepting leads.
+fn ready_agent(app: &TestApp, name: &str) -> (TestUser, i64) {
+    let user = app.create_user(Role::Agent, name);
+    let agent = app.agent_id(&user);
+    let today = agency_engine::db::now().date();
+    let year = agency_engine::agents::readiness::plan_year(today, &Default::default());
+    let owner = Actor {
+        id: 0,
+        role: Role::Owner,
+    };
+    let who = AuditActor::system("test");
+    app.db
+        .write_blocking(move |c| {
+            agents::set_accepting(c, owner, &who, agent, true)?;
+            let licence = agents::ParsedLicence {
+                state: "FL",
+                number: format!("FL{agent}"),
+                resident: true,
+                lines: vec![agency_engine::agents::readiness::LineOfAuthority::Health],
+                issued_on: today - chrono::Duration::days(400),
+                expires_on: today + chrono::Duration::days(400),
+            };
+            agents::add_licence(c, owner, &who, agent, &licence)?;
+            let ahip = agents::ParsedCertification {
+                kind: "AHIP".into(),
+                plan_year: year,
+                earned_on: today - chrono::Duration::days(10),
+                expires_on: today + chrono::Duration::days(300),
+            };
+            agents::add_certification(c, owner, &who, agent, &ahip, "manual")?;
+            Ok(())
+        })
+        .unwrap();
+    (user, agent)
+}
+
+/// Everyone in turn, whatever the hour (so the tests do not depend on the clock).
+fn round_robin(app: &TestApp, cap: Option<u32>) {
+    let rule = Rule {
+        id: 0,
+        name: "Medicare in turn".into(),
+        priority: 1,
+        conditions: Conditions {
+            products: vec![ProductLine::MedicareAdvantage],
+            ..Default::default()
+        },
+        pool: Pool::Everyone,
+        strategy: Strategy::RoundRobin,
+        daily_cap: cap,
+        ignore_hours: true,
+    };
+    app.db
+        .write_blocking(move |c| Ok(offers::insert_rule(c, &rule)?))
+        .unwrap();
+}
+
+fn lead(i: usize, state_zip: &str) -> Value {
+    json!({
+        "first_name": format!("Lead{i}"), "last_name": "Routing", "email": format!("r{i}@example.com"), "zip": state_zip,
+        "product_line": "medicare_advantage", "consent": { "text": "I agree to be contacted." }
+    })
+}
+
+async fn post(app: &TestApp, t: &str, body: &Value) -> Value {
+    app.client
+        .post(app.url("/api/v1/leads"))
+        .bearer_auth(t)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn offers_of(app: &TestApp, lead: i64) -> Vec<offers::OfferRow> {
+    app.db
+        .read_blocking(move |c| Ok(offers::offers_of_lead(c, lead)?))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, ann_id) = ready_agent(&app, "Ann Able");
+    let (ben, ben_id) = ready_agent(&app, "Ben Best");
+    let t = token(&app);
+    let answer = post(&app, &t, &lead(1, "33101")).await;
+    let id = answer["id"].as_i64().unwrap();
+    assert_eq!(answer["routing"]["offer"]["agent_id"], ann_id, "{answer}");
+    let first = offers_of(&app, id).remove(0);
+    assert!(first.deadline > agency_engine::db::now() + chrono::Duration::minutes(4));
+    assert_eq!(
+        app.count(&format!("jobs WHERE kind = 'email' AND payload LIKE '%{}%'", ann.email)),
+        1,
+        "an e-mail on each offer"
+    );
+
+    let ann_browser = app.new_client();
+    ann_browser.login(&ann.email, &ann.password).await;
+    let ben_browser = app.new_client();
+    ben_browser.login(&ben.email, &ben.password).await;
+    let (_, html) = ann_browser.page("/leads").await;
+    assert!(html.contains("Offered to you") && html.contains("Lead1 Routing"));
+    assert_eq!(
+        ann_browser.get(&format!("/leads/{id}")).await.status(),
+        StatusCode::NOT_FOUND,
+        "not theirs until accepted"
+    );
+    // Ben cannot answer Ann's offer.
+    assert_eq!(
+        ben_browser
+            .post_form(&format!("/offers/{}/acceptance", first.id), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Ann passes, with a reason: the lead goes to Ben, never back to Ann.
+    let r = ann_browser
+        .post_form(&format!("/offers/{}/decline", first.id), &[("reason", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(offers_of(&app, id).len(), 1, "a reason is needed");
+    ann_browser
+        .post_form(
+            &format!("/offers/{}/decline", first.id),
+            &[("reason", "Already full this week")],
+        )
+        .await;
+    let all = offers_of(&app, id);
+    assert_eq!((all[0].agent_id, all[0].status.as_str()), (ben_id, "pending"));
+    assert_eq!(
+        (all[1].status.as_str(), all[1].decline_reason.as_deref()),
+        ("declined", Some("Already full this week"))
+    );
+    let r = ben_browser
+        .post_form(&format!("/offers/{}/acceptance", all[0].id), &[])
+        .await;
+    assert_eq!(r.headers()["location"], format!("/leads/{id}").as_str());
+    assert_eq!(ben_browser.get(&format!("/leads/{id}")).await.status(), StatusCode::OK);
+    let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+    assert_eq!(l.assigned_agent_id, Some(ben_id));
+    let got: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/leads/{id}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["routing"]["assigned_agent"], ben_id);
+    // Accepting twice does nothing more.
+    let r = ben_browser
+        .post_form(&format!("/offers/{}/acceptance", all[0].id), &[])
+        .await;
+    assert_eq!(r.headers()["location"], "/leads");
+    // The owner sees why: the rule, the ranking, the decline.
+    app.login_as(Role::Owner).await;
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(
+        html.contains("Rule: Medicare in turn.")
+            && html.contains("Already full this week")
+            && html.contains("Offer declined")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_offer_times_out_to_the_next_agent_and_then_the_queue() {
+    let app = spawn_with(|s| s.offer_minutes = 5).await;
+    round_robin(&app, None);
+    let (_, ann_id) = ready_agent(&app, "Ann Able");
+    let (_, ben_id) = ready_agent(&app, "Ben Best");
+    let t = token(&app);
+    let id = post(&app, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    for expected in [ann_id, ben_id] {
+        let pending = offers_of(&app, id)
+            .into_iter()
+            .find(|o| o.status == "pending")
+            .expect("an open offer");
+        assert_eq!(pending.agent_id, expected);
+        // The deadline passes.
+        let job = format!(
+            "jobs WHERE kind = 'offer.timeout' AND payload LIKE '%:{}}}%' AND status = 'pending'",
+            pending.id
+        );
+        assert_eq!(app.count(&job), 1);
+        app.db
+            .write_blocking(move |c| {
+                Ok(diesel::RunQueryDsl::execute(
+                    diesel::sql_query(format!(
+                        "UPDATE jobs SET run_at = created_at WHERE kind = 'offer.timeout' AND payload LIKE '%:{}}}%'",
+                        pending.id
+                    )),
+                    c,
+                )?)
+            })
+            .unwrap();
+        app.state.jobs_wakeup.notify_one();
+        eventually(10, || {
+            offers_of(&app, id)
+                .iter()
+                .any(|o| o.id == pending.id && o.status == "expired")
+                .then_some(())
+        })
+        .await
+        .expect("expired");
+    }
+    // Both agents had their turn: nobody is offered it twice, so it waits, with the reason.
+    let (l, _) = eventually(10, || {
+        let (l, c) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+        l.unassigned_reason.is_some().then_some((l, c))
+    })
+    .await
+    .expect("queued");
+    assert!(l.unassigned_reason.unwrap().contains("No eligible agent"));
+    assert_eq!(offers_of(&app, id).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_nobody_eligible_the_lead_waits_unassigned_and_the_page_says_why() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (_, paused) = ready_agent(&app, "Paula Paused");
+    let owner = Actor {
+        id: 0,
+        role: Role::Owner,
+    };
+    let who = AuditActor::system("test");
+    app.db
+        .write_blocking(move |c| agents::set_accepting(c, owner, &who, paused, false))
+        .unwrap();
+    ready_agent(&app, "Fred Florida");
+    let t = token(&app);
+    // A Texas lead: nobody is licensed there.
+    let answer = post(&app, &t, &lead(1, "75201")).await;
+    let reason = answer["routing"]["unassigned_reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("No eligible agent"), "{reason}");
+    let id = answer["id"].as_i64().unwrap();
+    app.login_as(Role::Admin).await;
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(html.contains("Waiting unassigned"));
+    let (_, list) = app.page("/leads?agent=none").await;
+    assert!(list.contains("Lead1 Routing"));
+    // A Florida lead: Fred gets it, and Paula is listed as not accepting.
+    let answer = post(&app, &t, &lead(2, "33101")).await;
+    let id = answer["id"].as_i64().unwrap();
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(
+        html.contains("Fred Florida") && html.contains("Paula Paused:"),
+        "the explanation names who was left out and why"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_robin_and_caps_stay_exact_under_concurrent_intake() {
+    let app = spawn_with(|s| {
+        s.run_worker = false;
+        s.api_rate_per_second = 10_000;
+    })
+    .await;
+    round_robin(&app, Some(8));
+    let mut agents = Vec::new();
+    for n in ["A", "B", "C", "D"] {
+        agents.push(ready_agent(&app, &format!("Agent {n}")).1);
+    }
+    let t = token(&app);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (client, url, t) = (app.client.clone(), app.url("/api/v1/leads"), t.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(t)
+                .json(&lead(i, "33101"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::CREATED);
+    }
+    let per_agent: Vec<i64> = agents
+        .iter()
+        .map(|a| app.count(&format!("offers WHERE agent_id = {a}")))
+        .collect();
+    assert_eq!(
+        per_agent,
+        vec![8, 8, 8, 8],
+        "the cap of 8 a day holds and the turns are even"
+    );
+    assert_eq!(app.count("leads WHERE unassigned_reason IS NOT NULL"), 8);
+    assert_eq!(app.count("offers"), 32, "no lead offered twice at once");
+}
