@@ -40,6 +40,7 @@ Settings (environment variables):
   AE_AGENCY_NAME    The agency's name on the public quote form and in its consent text.
   AE_QUOTE_MIN_SECONDS      A quote form sent sooner than this after it was shown is spam. Default 3.
   AE_FORM_RATE_PER_MINUTE   Public form submissions per minute from one address. Default 5.
+  AE_OFFER_MINUTES  How long an agent has to accept an offered lead. Default 5.
   AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
