@@ -993,9 +993,10 @@ pub fn set_lead_times(
         .execute(conn)
 }
 
-pub fn set_unassigned_reason(conn: &mut DbConnection, id: i64, reason: &str) -> QueryResult<()> {
+/// Why a lead waits unassigned (None once it is offered).
+pub fn set_unassigned_reason(conn: &mut DbConnection, id: i64, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(leads::table.find(id))
-        .set(leads::unassigned_reason.eq(Some(reason)))
+        .set(leads::unassigned_reason.eq(reason))
         .execute(conn)?;
     Ok(())
 }

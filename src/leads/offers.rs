@@ -234,9 +234,7 @@ pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) ->
             .unassigned_reason
             .clone()
             .unwrap_or_else(|| "No eligible agent.".into());
-        diesel::update(leads::table.find(lead_id))
-            .set(leads::unassigned_reason.eq(Some(&reason)))
-            .execute(conn)?;
+        model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
         model::add_event(conn, lead_id, None, "routing", "unrouted", &details)?;
         return Ok(None);
     };
@@ -253,9 +251,7 @@ pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) ->
         ))
         .returning(offers::id)
         .get_result::<i64>(conn)?;
-    diesel::update(leads::table.find(lead_id))
-        .set(leads::unassigned_reason.eq(None::<String>))
-        .execute(conn)?;
+    model::set_unassigned_reason(conn, lead_id, None)?;
     model::add_event(conn, lead_id, None, "routing", "offered", &details)?;
     jobs::model::insert(
         conn,

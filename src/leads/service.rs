@@ -203,7 +203,7 @@ pub fn intake(
         Routing::Now => {
             super::offers::route_lead(conn, id, settings)?;
         }
-        Routing::Queue(reason) => model::set_unassigned_reason(conn, id, reason)?,
+        Routing::Queue(reason) => model::set_unassigned_reason(conn, id, Some(reason))?,
     }
     Ok(IntakeOutcome::Created(id))
 }
