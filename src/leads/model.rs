@@ -266,43 +266,32 @@ pub fn find_lead(conn: &mut DbConnection, id: i64) -> QueryResult<(LeadRow, Cont
         .first(conn)
 }
 
+/// A status change: the new status and, for a step of the pipeline, the time of that step
+/// (`None` fields are left as they are).
+#[derive(AsChangeset)]
+#[diesel(table_name = leads)]
+struct StatusChange<'a> {
+    status: &'a str,
+    updated_at: NaiveDateTime,
+    contacted_at: Option<NaiveDateTime>,
+    qualified_at: Option<NaiveDateTime>,
+    quoted_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+}
+
 /// Sets a new status and the time of that step.
 pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
     let t = now();
-    let target = leads::table.find(id);
-    match status {
-        "contacted" => diesel::update(target)
-            .set((
-                leads::status.eq(status),
-                leads::updated_at.eq(t),
-                leads::contacted_at.eq(Some(t)),
-            ))
-            .execute(conn),
-        "qualified" => diesel::update(target)
-            .set((
-                leads::status.eq(status),
-                leads::updated_at.eq(t),
-                leads::qualified_at.eq(Some(t)),
-            ))
-            .execute(conn),
-        "quoted" => diesel::update(target)
-            .set((
-                leads::status.eq(status),
-                leads::updated_at.eq(t),
-                leads::quoted_at.eq(Some(t)),
-            ))
-            .execute(conn),
-        "won" | "lost" | "do_not_contact" => diesel::update(target)
-            .set((
-                leads::status.eq(status),
-                leads::updated_at.eq(t),
-                leads::closed_at.eq(Some(t)),
-            ))
-            .execute(conn),
-        _ => diesel::update(target)
-            .set((leads::status.eq(status), leads::updated_at.eq(t)))
-            .execute(conn),
-    }
+    let at = |steps: &[&str]| steps.contains(&status).then_some(t);
+    let change = StatusChange {
+        status,
+        updated_at: t,
+        contacted_at: at(&["contacted"]),
+        qualified_at: at(&["qualified"]),
+        quoted_at: at(&["quoted"]),
+        closed_at: at(&["won", "lost", "do_not_contact"]),
+    };
+    diesel::update(leads::table.find(id)).set(&change).execute(conn)
 }
 
 pub fn assign(conn: &mut DbConnection, id: i64, agent_id: Option<i64>) -> QueryResult<usize> {
