@@ -41,6 +41,8 @@ Settings (environment variables):
   AE_QUOTE_MIN_SECONDS      A quote form sent sooner than this after it was shown is spam. Default 3.
   AE_FORM_RATE_PER_MINUTE   Public form submissions per minute from one address. Default 5.
   AE_OFFER_MINUTES  How long an agent has to accept an offered lead. Default 5.
+  AE_FIRST_CONTACT_HOURS  Escalate an accepted lead nobody contacted after this many hours. Default 24.
+  AE_EVENTS_POLL_MS  How often each server checks for notifications to push live. Default 500.
   AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.

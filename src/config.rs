@@ -53,6 +53,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How long an agent has to accept an offered lead.
     pub offer_minutes: u64,
+    /// An accepted lead with no first contact after this many hours is escalated to the owners.
+    pub first_contact_hours: u64,
+    /// How often each server looks for new notifications for its live event streams.
+    pub events_poll: Duration,
     /// The agency's name, as the public quote form and its consent text say it.
     pub agency_name: String,
     /// A quote form sent sooner than this after it was shown is taken for a bot.
@@ -115,6 +119,8 @@ impl Settings {
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
             db_pool_size: num("AE_DB_POOL_SIZE", 8)?.max(1) as u32,
             offer_minutes: num("AE_OFFER_MINUTES", 5)?.max(1),
+            first_contact_hours: num("AE_FIRST_CONTACT_HOURS", 24)?.max(1),
+            events_poll: Duration::from_millis(num("AE_EVENTS_POLL_MS", 500)?.max(50)),
             agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "the agency".into()),
             quote_min_seconds: num("AE_QUOTE_MIN_SECONDS", 3)?,
             form_rate_per_minute: num("AE_FORM_RATE_PER_MINUTE", 5)? as u32,
@@ -152,6 +158,8 @@ impl Settings {
             workers: 2,
             db_pool_size: 4,
             offer_minutes: 5,
+            first_contact_hours: 24,
+            events_poll: Duration::from_millis(100),
             agency_name: "Sunbelt Insurance Group".into(),
             quote_min_seconds: 0,
             form_rate_per_minute: 1000,

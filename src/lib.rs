@@ -14,6 +14,7 @@ pub mod geo;
 pub mod home;
 pub mod jobs;
 pub mod leads;
+pub mod notifications;
 pub mod ops;
 pub mod routing;
 pub mod scoring;

@@ -31,6 +31,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::users::routes(r);
     crate::agents::routes(r);
     crate::leads::routes(r);
+    crate::notifications::routes(r);
     crate::jobs::routes(r);
     crate::audit::routes(r);
     crate::ops::routes(r);
@@ -82,6 +83,8 @@ impl Application {
         let settings = Arc::new(settings);
         let specs = route_specs();
         let wakeup = Arc::new(Notify::new());
+        let events = crate::notifications::hub::Hub::new();
+        events.spawn_poller(db.clone(), settings.events_poll);
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings: settings.clone(),
@@ -89,6 +92,7 @@ impl Application {
             metrics: Metrics::new(),
             limits: Limits::new(&settings),
             jobs_wakeup: wakeup.clone(),
+            events: events.clone(),
         });
         let key = Key::from(settings.secret_key.expose());
         let secure = settings.secure_cookies();

@@ -27,6 +27,8 @@ pub struct AgentRow {
     pub team_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// ZIP of the office the agent works from; closest-agent routing measures from it.
+    pub office_zip: Option<String>,
 }
 
 impl AgentRow {

@@ -82,9 +82,17 @@ pub async fn session_user(db: &Db, session: &Session) -> Result<Option<CurrentUs
     else {
         return Ok(None);
     };
-    let row = db.read(move |c| Ok(model::session_user(c, id, version)?)).await?;
+    let row = db
+        .read(move |c| {
+            Ok(match model::session_user(c, id, version)? {
+                Some(u) => Some((u, crate::notifications::model::unread_count(c, id)?)),
+                None => None,
+            })
+        })
+        .await?;
     match row {
-        Some(u) => Ok(Some(CurrentUser {
+        Some((u, unread)) => Ok(Some(CurrentUser {
+            unread,
             id: u.id,
             role: u.role(),
             time_zone: u.tz(),

@@ -106,6 +106,7 @@ diesel::table! {
         team_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        office_zip -> Nullable<Text>,
     }
 }
 
@@ -191,6 +192,7 @@ diesel::table! {
         urgency -> Nullable<Text>,
         scored_by -> Nullable<Text>,
         unassigned_reason -> Nullable<Text>,
+        escalated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -344,6 +346,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        body -> Text,
+        link -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
 diesel::joinable!(agents -> teams (team_id));
@@ -382,4 +397,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     scoring_models,
     routing_rules,
     offers,
+    notifications,
 );

@@ -184,6 +184,24 @@ impl Worker {
                 self.wakeup.notify_one();
                 Ok(())
             }
+            crate::leads::offers::KIND_ESCALATE => {
+                #[derive(serde::Deserialize)]
+                struct Check {
+                    lead_id: i64,
+                    agent_id: i64,
+                }
+                let t: Check = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+                let settings = self.settings.clone();
+                let escalated = self
+                    .db
+                    .write(move |c| crate::leads::offers::escalate(c, t.lead_id, t.agent_id, &settings))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if escalated {
+                    self.wakeup.notify_one();
+                }
+                Ok(())
+            }
             crate::leads::import::KIND => {
                 #[derive(serde::Deserialize)]
                 struct Import {

@@ -46,6 +46,10 @@ impl LeadItem {
             .unwrap_or("Other")
     }
 
+    pub fn is_open(&self) -> bool {
+        self.lead.status.parse::<LeadStatus>().is_ok_and(LeadStatus::is_open)
+    }
+
     pub fn callable(&self) -> bool {
         !self.contact.do_not_call && self.lead.has_consent && self.contact.phone.is_some()
     }
@@ -221,6 +225,7 @@ struct LeadsPage {
     filtered: bool,
     radii: [&'static str; 4],
     offers: Vec<(super::offers::OfferRow, LeadRow, ContactRow)>,
+    escalated: Vec<LeadItem>,
 }
 
 impl LeadsPage {
@@ -251,7 +256,7 @@ pub async fn index(
     let (filter, sort, after) = (parsed.filter.clone(), parsed.sort, parsed.after);
     let scope = v.scope.clone();
     let uid = user.id;
-    let (rows, more, sources, agents, offers) = state
+    let (rows, more, sources, agents, offers, escalated) = state
         .db
         .read(move |c| {
             let offers = match crate::agents::model::find_agent_by_user(c, uid)? {
@@ -260,12 +265,17 @@ pub async fn index(
             };
             let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
             let rows = items(c, rows)?;
-            let (sources, agents) = if staff {
-                (model::distinct_sources(c)?, model::assignable_agents(c)?)
+            let (sources, agents, escalated) = if staff {
+                let escalated = model::escalated(c, 10)?;
+                (
+                    model::distinct_sources(c)?,
+                    model::assignable_agents(c)?,
+                    items(c, escalated)?,
+                )
             } else {
-                (Vec::new(), Vec::new())
+                (Vec::new(), Vec::new(), Vec::new())
             };
-            Ok((rows, more, sources, agents, offers))
+            Ok((rows, more, sources, agents, offers, escalated))
         })
         .await?;
     let next_url = more.then(|| url_with("/leads", &parsed.echo, rows.last().map(|r| r.lead.id)));
@@ -286,6 +296,7 @@ pub async fn index(
         agents,
         radii: ["10", "25", "50", "100"],
         offers,
+        escalated,
     };
     if is_partial(&req) {
         return render(&page.as_results());
@@ -424,6 +435,12 @@ pub fn describe(e: &EventRow) -> String {
         ),
         "declined" => format!("Offer declined: {}", e.details),
         "offer_expired" => "The offer ran out of time; it goes to the next agent.".into(),
+        "escalated" => format!(
+            "Escalated to the owners: {} accepted it and had not contacted it after {} hours.",
+            s("agent"),
+            v.get("hours").and_then(|h| h.as_u64()).unwrap_or_default()
+        ),
+        "rerouted" => "Taken back from its agent and routed again.".into(),
         other => format!("{other}: {}", e.details),
     }
 }
@@ -792,6 +809,26 @@ pub async fn assign(
     let msg = state.db.write(move |c| service::assign(c, &v, id, agent)).await?;
     state.jobs_wakeup.notify_one();
     Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+}
+
+/// One click from an escalation: the lead goes to the next eligible agent.
+pub async fn reroute(
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = viewer(&state, &user).await?;
+    let settings = state.settings.clone();
+    match state.db.write(move |c| service::reroute(c, &v, id, &settings)).await {
+        Ok(msg) => {
+            state.jobs_wakeup.notify_one();
+            Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+        }
+        Err(AppError::Conflict(msg)) => Ok(redirect_with(&session, &format!("/leads/{id}"), "error", msg)),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn revoke_consent(

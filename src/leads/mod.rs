@@ -32,6 +32,7 @@ pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
 
 pub fn routes(r: &mut Routes) {
     r.get("/leads", Access::Roles(LEAD_USERS), handlers::index)
+        .get("/leads/offers", Access::Roles(LEAD_USERS), offer_pages::panel)
         .get("/leads/export", Access::Roles(STAFF), export::export)
         .get("/leads/imports", Access::Roles(STAFF), import::index)
         .post("/leads/imports", Access::Roles(STAFF), import::upload)
@@ -49,6 +50,7 @@ pub fn routes(r: &mut Routes) {
         .post("/leads/{id}/notes", Access::Roles(LEAD_USERS), handlers::add_note)
         .post("/leads/{id}/tasks", Access::Roles(LEAD_USERS), handlers::add_task)
         .post("/leads/{id}/assignment", Access::Roles(STAFF), handlers::assign)
+        .post("/leads/{id}/rerouting", Access::Roles(STAFF), handlers::reroute)
         .post(
             "/leads/{id}/consent-revocation",
             Access::Roles(LEAD_USERS),

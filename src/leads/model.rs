@@ -68,6 +68,8 @@ pub struct LeadRow {
     pub urgency: Option<String>,
     pub scored_by: Option<String>,
     pub unassigned_reason: Option<String>,
+    /// Set when an accepted lead went without first contact for too long; cleared on reassignment.
+    pub escalated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -300,9 +302,28 @@ pub fn assign(conn: &mut DbConnection, id: i64, agent_id: Option<i64>) -> QueryR
         .set((
             leads::assigned_agent_id.eq(agent_id),
             leads::assigned_at.eq(agent_id.map(|_| t)),
+            leads::escalated_at.eq(None::<NaiveDateTime>),
             leads::updated_at.eq(t),
         ))
         .execute(conn)
+}
+
+/// Marks an accepted lead as escalated (no first contact in time).
+pub fn set_escalated(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(leads::table.find(id).filter(leads::escalated_at.is_null()))
+        .set(leads::escalated_at.eq(Some(now())))
+        .execute(conn)
+}
+
+/// Escalated leads still waiting for a first contact, oldest escalation first.
+pub fn escalated(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(LeadRow, ContactRow)>> {
+    leads::table
+        .inner_join(contacts::table)
+        .filter(leads::escalated_at.is_not_null())
+        .order(leads::escalated_at.asc())
+        .limit(limit)
+        .select((LeadRow::as_select(), ContactRow::as_select()))
+        .load(conn)
 }
 
 pub fn touch(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {

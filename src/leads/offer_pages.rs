@@ -2,11 +2,34 @@
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
+use askama::Template;
 
-use super::offers;
-use crate::web::context::CurrentUser;
+use super::model::{ContactRow, LeadRow};
+use super::offers::{self, OfferRow};
+use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
-use crate::web::{redirect_with, AppState};
+use crate::web::{redirect_with, render, AppState};
+
+#[derive(Template)]
+#[template(path = "leads/_offers.html")]
+struct OffersPanel {
+    ctx: PageCtx,
+    offers: Vec<(OfferRow, LeadRow, ContactRow)>,
+}
+
+/// The "offered to you" panel alone: the lead list reloads it when the event stream says an offer
+/// arrived or was withdrawn.
+pub async fn panel(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let uid = user.id;
+    let offers = state
+        .db
+        .read(move |c| match crate::agents::model::find_agent_by_user(c, uid)? {
+            Some(a) => Ok(offers::pending_for(c, a.id)?),
+            None => Ok(Vec::new()),
+        })
+        .await?;
+    render(&OffersPanel { ctx, offers })
+}
 
 async fn my_agent(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
     let (uid, name) = (user.id, user.name.clone());
@@ -24,10 +47,10 @@ pub async fn accept(
 ) -> AppResult<HttpResponse> {
     let offer_id = path.into_inner();
     let agent = my_agent(&state, &user).await?;
-    let (uid, label) = (user.id, user.email.clone());
+    let (uid, label, settings) = (user.id, user.email.clone(), state.settings.clone());
     match state
         .db
-        .write(move |c| offers::accept(c, agent, (uid, &label), offer_id))
+        .write(move |c| offers::accept(c, agent, (uid, &label), offer_id, &settings))
         .await
     {
         Ok(lead_id) => {

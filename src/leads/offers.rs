@@ -19,10 +19,13 @@ use crate::config::Settings;
 use crate::db::schema::{agents, leads, offers, routing_rules, users};
 use crate::db::{now, Backend, DbConnection};
 use crate::jobs::{self, EmailJob};
+use crate::notifications::model as notifications;
 use crate::routing::{self, Candidate, Conditions, Explanation, LeadToRoute, Pool, RoutingState, Rule, Strategy};
 use crate::web::errors::AppError;
 
 pub const KIND_TIMEOUT: &str = "offer.timeout";
+/// Checks, a while after an agent accepted a lead, that they contacted it.
+pub const KIND_ESCALATE: &str = "lead.escalate";
 const STATE_KEY: &str = "routing_state";
 const ROUTING_LOCK: i64 = 0x4145_726f_7574; // "AErout"
 
@@ -44,6 +47,16 @@ pub struct OfferRow {
 impl OfferRow {
     pub fn explanation(&self) -> Explanation {
         serde_json::from_str(&self.explanation).unwrap_or_default()
+    }
+
+    /// The agent's name as routing ranked them.
+    pub fn agent_name(&self) -> String {
+        self.explanation()
+            .ranking
+            .into_iter()
+            .find(|(id, _, _)| *id == self.agent_id)
+            .map(|(_, name, _)| name)
+            .unwrap_or_else(|| format!("agent {}", self.agent_id))
     }
 }
 
@@ -192,6 +205,16 @@ fn lead_to_route(lead: &LeadRow, contact: &ContactRow) -> LeadToRoute {
 
 /// Routes a lead now: an offer to the chosen agent, or the reason it waits unassigned.
 pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) -> Result<Option<i64>, AppError> {
+    route_lead_excluding(conn, lead_id, &[], settings)
+}
+
+/// [`route_lead`], also passing over these agents (the one a stale lead is taken from).
+pub fn route_lead_excluding(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    exclude: &[i64],
+    settings: &Settings,
+) -> Result<Option<i64>, AppError> {
     if conn.backend() == Backend::Postgres {
         conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
     }
@@ -200,10 +223,11 @@ pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) ->
     let today_start = t.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
     let rules = rules(conn)?;
     let candidates = candidates(conn, today_start)?;
-    let offered: Vec<i64> = offers::table
+    let mut offered: Vec<i64> = offers::table
         .filter(offers::lead_id.eq(lead_id))
         .select(offers::agent_id)
         .load(conn)?;
+    offered.extend_from_slice(exclude);
     let rule_counts: HashMap<(i64, i64), u32> = offers::table
         .filter(offers::created_at.ge(today_start))
         .filter(offers::status.eq_any(["pending", "accepted"]))
@@ -261,6 +285,19 @@ pub fn route_lead(conn: &mut DbConnection, lead_id: i64, settings: &Settings) ->
         3,
     )?;
     let (_, agent_user) = agents_model::find_agent(conn, agent_id)?;
+    notifications::notify(
+        conn,
+        agent_user.id,
+        "offer",
+        &format!(
+            "New {} lead offered to you: {} {}. Answer within {} minutes.",
+            lead.product_line.replace('_', " "),
+            contact.first_name,
+            contact.last_name,
+            settings.offer_minutes
+        ),
+        "/leads",
+    )?;
     let body = format!(
         "Hello {},\n\nA new {} lead is offered to you: {} {}{}.\nAccept it within {} minutes, or it goes to the next agent:\n{}/leads\n",
         agent_user.name,
@@ -317,7 +354,13 @@ fn close_offer(conn: &mut DbConnection, id: i64, status: &str, reason: Option<&s
 }
 
 /// The agent takes the lead: it is assigned to them.
-pub fn accept(conn: &mut DbConnection, agent_id: i64, user: (i64, &str), offer_id: i64) -> Result<i64, AppError> {
+pub fn accept(
+    conn: &mut DbConnection,
+    agent_id: i64,
+    user: (i64, &str),
+    offer_id: i64,
+    settings: &Settings,
+) -> Result<i64, AppError> {
     let offer = find_offer(conn, offer_id)?;
     if offer.agent_id != agent_id {
         return Err(AppError::NotFound);
@@ -339,6 +382,13 @@ pub fn accept(conn: &mut DbConnection, agent_id: i64, user: (i64, &str), offer_i
         &details.to_string(),
     )?;
     super::webhooks::emit(conn, "lead.assigned", offer.lead_id)?;
+    jobs::model::insert(
+        conn,
+        KIND_ESCALATE,
+        &serde_json::json!({ "lead_id": offer.lead_id, "agent_id": agent_id }).to_string(),
+        now() + chrono::Duration::hours(settings.first_contact_hours as i64),
+        3,
+    )?;
     Ok(offer.lead_id)
 }
 
@@ -385,6 +435,99 @@ pub fn expire(conn: &mut DbConnection, offer_id: i64, settings: &Settings) -> Re
         "offer_expired",
         &format!("agent {}", offer.agent_id),
     )?;
+    tell_withdrawn(conn, offer.agent_id, offer.lead_id, "ran out of time")?;
     route_lead(conn, offer.lead_id, settings)?;
     Ok(true)
+}
+
+/// Tells an agent an offer they could still see is gone.
+fn tell_withdrawn(conn: &mut DbConnection, agent_id: i64, lead_id: i64, why: &str) -> Result<(), AppError> {
+    let (_, agent_user) = agents_model::find_agent(conn, agent_id)?;
+    let (_, contact) = model::find_lead(conn, lead_id)?;
+    notifications::notify(
+        conn,
+        agent_user.id,
+        "offer_withdrawn",
+        &format!(
+            "The offer of {} {} {why}; it is no longer yours to accept.",
+            contact.first_name, contact.last_name
+        ),
+        "/leads",
+    )?;
+    Ok(())
+}
+
+/// Withdraws the lead's open offers (the lead was assigned another way); the agents are told.
+pub fn withdraw_pending(conn: &mut DbConnection, lead_id: i64) -> Result<(), AppError> {
+    let pending: Vec<(i64, i64)> = offers::table
+        .filter(offers::lead_id.eq(lead_id))
+        .filter(offers::status.eq("pending"))
+        .select((offers::id, offers::agent_id))
+        .load(conn)?;
+    for (id, agent_id) in pending {
+        if close_offer(conn, id, "withdrawn", None)? {
+            tell_withdrawn(conn, agent_id, lead_id, "was withdrawn by the office")?;
+        }
+    }
+    Ok(())
+}
+
+/// Is this accepted lead stale: still with `agent_id`, still new (nobody contacted it)?
+pub fn is_stale(lead: &LeadRow, agent_id: i64) -> bool {
+    lead.assigned_agent_id == Some(agent_id)
+        && lead.status == super::rules::LeadStatus::New.as_str()
+        && lead.contacted_at.is_none()
+        && lead.escalated_at.is_none()
+}
+
+/// The escalation check queued when an agent accepted: if the lead is still untouched, the owners
+/// and admins are told (in the app and by e-mail) and the lead is marked, so it can be reassigned
+/// in one click. Returns whether it escalated.
+pub fn escalate(conn: &mut DbConnection, lead_id: i64, agent_id: i64, settings: &Settings) -> Result<bool, AppError> {
+    let (lead, contact) = model::find_lead(conn, lead_id)?;
+    if !is_stale(&lead, agent_id) {
+        return Ok(false);
+    }
+    model::set_escalated(conn, lead_id)?;
+    let (_, agent_user) = agents_model::find_agent(conn, agent_id)?;
+    let hours = settings.first_contact_hours;
+    let details = serde_json::json!({ "agent_id": agent_id, "agent": agent_user.name, "hours": hours });
+    model::add_event(conn, lead_id, None, "routing", "escalated", &details.to_string())?;
+    let text = format!(
+        "{} {} was accepted by {} {hours} hours ago and has not been contacted.",
+        contact.first_name, contact.last_name, agent_user.name
+    );
+    let link = format!("/leads/{lead_id}");
+    for (uid, email, name) in notifications::staff_recipients(conn)? {
+        notifications::notify(conn, uid, "escalated", &text, &link)?;
+        jobs::enqueue_email(
+            conn,
+            &EmailJob {
+                to: email,
+                subject: format!("Lead not contacted: {} {}", contact.first_name, contact.last_name),
+                body: format!(
+                    "Hello {name},\n\n{text}\nReassign it in one click:\n{}{link}\n",
+                    settings.base_url
+                ),
+            },
+        )?;
+    }
+    Ok(true)
+}
+
+/// Takes a lead from its agent and routes it again, passing over that agent (owners and admins:
+/// the one-click answer to an escalation). The new offer, or the reason it waits, is returned.
+pub fn reroute(
+    conn: &mut DbConnection,
+    user: (i64, &str),
+    lead_id: i64,
+    settings: &Settings,
+) -> Result<Option<i64>, AppError> {
+    let (lead, _) = model::find_lead(conn, lead_id)?;
+    let from = lead.assigned_agent_id;
+    withdraw_pending(conn, lead_id)?;
+    model::assign(conn, lead_id, None)?;
+    let details = serde_json::json!({ "from_agent_id": from, "by": user.1 });
+    model::add_event(conn, lead_id, Some(user.0), user.1, "rerouted", &details.to_string())?;
+    route_lead_excluding(conn, lead_id, from.as_slice(), settings)
 }

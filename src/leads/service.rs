@@ -413,7 +413,18 @@ pub fn assign(
         }
         None => "nobody".to_string(),
     };
+    super::offers::withdraw_pending(conn, lead_id)?;
     model::assign(conn, lead_id, agent_id)?;
+    if let Some(a) = agent_id {
+        let (_, agent_user) = crate::agents::model::find_agent(conn, a)?;
+        crate::notifications::model::notify(
+            conn,
+            agent_user.id,
+            "assigned",
+            &format!("{} was assigned to you by {}.", contact.name(), viewer.label),
+            &format!("/leads/{lead_id}"),
+        )?;
+    }
     let details = serde_json::json!({ "agent_id": agent_id, "agent": name, "by": "hand" });
     model::add_event(
         conn,
@@ -425,6 +436,31 @@ pub fn assign(
     )?;
     webhooks::emit(conn, "lead.assigned", lead_id)?;
     Ok(format!("{} is assigned to {name}.", contact.name()))
+}
+
+/// Takes a stale lead from its agent and offers it to the next one (owners and admins).
+pub fn reroute(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    lead_id: i64,
+    settings: &crate::config::Settings,
+) -> Result<String, AppError> {
+    if !viewer.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let (lead, contact) = visible_lead(conn, viewer, lead_id)?;
+    if !lead.status.parse::<LeadStatus>().is_ok_and(LeadStatus::is_open) {
+        return Err(AppError::Conflict(format!(
+            "{} is closed; reopen it before routing it again.",
+            contact.name()
+        )));
+    }
+    Ok(
+        match super::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings)? {
+            Some(_) => format!("{} is offered to the next agent.", contact.name()),
+            None => format!("{} waits unassigned: no other agent can take it now.", contact.name()),
+        },
+    )
 }
 
 /// Records that these leads were exported (one event each).

@@ -27,6 +27,8 @@ pub struct CurrentUser {
     pub name: String,
     pub role: Role,
     pub time_zone: Tz,
+    /// Unread notifications, for the badge in the header.
+    pub unread: i64,
 }
 
 impl CurrentUser {

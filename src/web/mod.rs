@@ -32,6 +32,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Wakes the job worker when this process enqueues a job.
     pub jobs_wakeup: Arc<Notify>,
+    /// New notifications, for the live event streams of this server.
+    pub events: crate::notifications::hub::Hub,
 }
 
 pub struct Limits {

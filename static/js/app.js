@@ -4,7 +4,9 @@
  *   data-get="/url" | data-post="/url"   on a link, button or form
  *   data-target="#id"                    element to update (default: the element itself)
  *   data-swap="outerHTML|innerHTML|beforeend|afterbegin"   (default outerHTML)
- *   data-trigger="click|change|input|submit|load|every 30s"  (default: submit for forms, click otherwise)
+ *   data-trigger="click|change|input|submit|load|every 30s|notice|notice:offer"
+ *                                        (default: submit for forms, click otherwise; "notice" fires when
+ *                                        the server's event stream, /events, reports a notification)
  *   data-confirm="Question?"             ask first (also on ordinary forms)
  *   data-push-url                        put a GET's address in the history, so back and reload work
  *
@@ -179,14 +181,35 @@
     });
   }
 
+  // Live updates: the server's event stream says when a notification arrives for this person; the
+  // badge shows the new count and elements with data-trigger="notice:<kind>" (or "notice") reload.
+  function listen() {
+    var el = document.querySelector("[data-events]");
+    if (!el || !window.EventSource) return;
+    var source = new EventSource(el.getAttribute("data-events"));
+    source.addEventListener("notice", function (e) {
+      var data = {};
+      try { data = JSON.parse(e.data); } catch (_) { /* a refresh with no details */ }
+      if (typeof data.unread === "number") {
+        document.querySelectorAll("[data-unread]").forEach(function (n) { n.textContent = String(data.unread); });
+        document.querySelectorAll("[data-unread-box]").forEach(function (b) { b.hidden = data.unread === 0; });
+      }
+      document.querySelectorAll("[data-trigger]").forEach(function (t) {
+        if (!isPartial(t)) return;
+        if (hasTrigger(t, "notice") || hasTrigger(t, "notice:" + data.kind) || data.kind === "refresh" && triggersOf(t).some(function (x) { return x.indexOf("notice") === 0; })) request(t);
+      });
+    });
+  }
+
   window.addEventListener("popstate", function (e) {
     if (e.state && e.state.partial) window.location.reload();
   });
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { activate(document.body); });
+    document.addEventListener("DOMContentLoaded", function () { activate(document.body); listen(); });
   } else {
     activate(document.body);
+    listen();
   }
   window.history.replaceState({ partial: true }, "", window.location.href);
 })();

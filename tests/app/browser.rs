@@ -7,7 +7,8 @@ use std::time::Duration;
 use agency_engine::auth::roles::Role;
 use thirtyfour::prelude::*;
 
-use crate::harness::{in_ci, spawn_app, PASSWORD};
+use crate::harness::{in_ci, spawn_app, spawn_with, TestApp, PASSWORD};
+use crate::routing::{lead, post, ready_agent, round_robin, token};
 
 struct Driver(Child);
 
@@ -117,6 +118,85 @@ async fn wait_for_results(web: &WebDriver, want: &str) -> WebDriverResult<String
     panic!("#user-results never showed {want:?}; last: {last}");
 }
 
+async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
+    web.goto(app.url("/login")).await?;
+    web.find(By::Id("email")).await?.send_keys(email).await?;
+    web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
+    web.find(By::Css("form[action='/login'] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    // Wait for the home page after signing in (the click starts a navigation).
+    for _ in 0..200 {
+        if web.current_url().await?.path() == "/" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// The text of `selector` once it satisfies `want`.
+async fn wait_for_text(web: &WebDriver, selector: &str, want: impl Fn(&str) -> bool) -> WebDriverResult<String> {
+    let mut last = String::new();
+    for _ in 0..300 {
+        if let Ok(el) = web.find(By::Css(selector)).await {
+            if let Ok(t) = el.text().await {
+                if want(&t) {
+                    return Ok(t);
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{selector} never showed what was wanted; last: {last:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_appears_in_the_open_lead_list_without_a_reload() {
+    let Some((driver_path, chrome)) = browser_tools() else {
+        return;
+    };
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, _) = ready_agent(&app, "Ann Able");
+    let t = token(&app);
+    let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
+    let result = async {
+        sign_in(&web, &app, &ann.email).await?;
+        web.goto(app.url("/leads")).await?;
+        assert!(!web
+            .find(By::Css("#offers-panel"))
+            .await?
+            .text()
+            .await?
+            .contains("Offered to you"));
+        web.execute("window.__pageMark = 'still-here';", vec![]).await?;
+        // Give the page's event stream a moment to connect, then a lead arrives by the API.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        post(&app, &t, &lead(1, "33101")).await;
+        let panel = wait_for_text(&web, "#offers-panel", |t| t.contains("Lead1 Routing")).await?;
+        assert!(panel.contains("Offered to you") && panel.contains("Accept"), "{panel}");
+        wait_for_text(&web, "[data-unread]", |t| t == "1").await?;
+        let mark = web.execute("return window.__pageMark || null;", vec![]).await?;
+        assert_eq!(mark.json(), &serde_json::json!("still-here"), "no full page load");
+        // Accepting from the list works as an ordinary form.
+        web.find(By::Css("#offers-panel button.button")).await?.click().await?;
+        for _ in 0..200 {
+            if web.current_url().await?.path().starts_with("/leads/") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(web.find(By::Css("h1")).await?.text().await?.contains("Lead1 Routing"));
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.expect("browser steps");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_list_filters_and_pages_in_place() {
     let Some((driver_path, chrome)) = browser_tools() else {
@@ -130,20 +210,7 @@ async fn the_users_list_filters_and_pages_in_place() {
     app.create_user(Role::Broker, "Angela Russo");
     let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
     let result = async {
-        web.goto(app.url("/login")).await?;
-        web.find(By::Id("email")).await?.send_keys(&owner.email).await?;
-        web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
-        web.find(By::Css("form[action='/login'] button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        // Wait for the home page after signing in (the click starts a navigation).
-        for _ in 0..200 {
-            if web.current_url().await?.path() == "/" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        sign_in(&web, &app, &owner.email).await?;
         web.goto(app.url("/admin/users")).await?;
         let count = web.find(By::Css(".result-count")).await?;
         assert!(count.text().await?.contains("of 32 users"));

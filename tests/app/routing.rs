@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::harness::{eventually, spawn_with, TestApp, TestUser};
 
-fn token(app: &TestApp) -> String {
+pub(crate) fn token(app: &TestApp) -> String {
     let who = AuditActor::system("test");
     app.db
         .write_blocking(|c| agency_engine::auth::service::create_api_token(c, &who, "Vendor"))
@@ -21,7 +21,7 @@ fn token(app: &TestApp) -> String {
 }
 
 /// An agent who may sell Medicare in FL today and is accepting leads.
-fn ready_agent(app: &TestApp, name: &str) -> (TestUser, i64) {
+pub(crate) fn ready_agent(app: &TestApp, name: &str) -> (TestUser, i64) {
     let user = app.create_user(Role::Agent, name);
     let agent = app.agent_id(&user);
     let today = agency_engine::db::now().date();
@@ -57,7 +57,7 @@ fn ready_agent(app: &TestApp, name: &str) -> (TestUser, i64) {
 }
 
 /// Everyone in turn, whatever the hour (so the tests do not depend on the clock).
-fn round_robin(app: &TestApp, cap: Option<u32>) {
+pub(crate) fn round_robin(app: &TestApp, cap: Option<u32>) {
     let rule = Rule {
         id: 0,
         name: "Medicare in turn".into(),
@@ -76,14 +76,14 @@ fn round_robin(app: &TestApp, cap: Option<u32>) {
         .unwrap();
 }
 
-fn lead(i: usize, state_zip: &str) -> Value {
+pub(crate) fn lead(i: usize, state_zip: &str) -> Value {
     json!({
         "first_name": format!("Lead{i}"), "last_name": "Routing", "email": format!("r{i}@example.com"), "zip": state_zip,
         "product_line": "medicare_advantage", "consent": { "text": "I agree to be contacted." }
     })
 }
 
-async fn post(app: &TestApp, t: &str, body: &Value) -> Value {
+pub(crate) async fn post(app: &TestApp, t: &str, body: &Value) -> Value {
     app.client
         .post(app.url("/api/v1/leads"))
         .bearer_auth(t)
@@ -318,4 +318,213 @@ async fn round_robin_and_caps_stay_exact_under_concurrent_intake() {
     );
     assert_eq!(app.count("leads WHERE unassigned_reason IS NOT NULL"), 8);
     assert_eq!(app.count("offers"), 32, "no lead offered twice at once");
+}
+
+fn run_due(app: &TestApp, kind: &str) {
+    let sql = format!("UPDATE jobs SET run_at = created_at WHERE kind = '{kind}' AND status = 'pending'");
+    app.db
+        .write_blocking(move |c| Ok(diesel::RunQueryDsl::execute(diesel::sql_query(sql), c)?))
+        .unwrap();
+    app.state.jobs_wakeup.notify_one();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_lead_nobody_contacts_escalates_and_is_reassigned_in_one_click() {
+    let app = spawn_with(|s| s.first_contact_hours = 24).await;
+    round_robin(&app, None);
+    let (ann, ann_id) = ready_agent(&app, "Ann Able");
+    let (ben, ben_id) = ready_agent(&app, "Ben Best");
+    let owner = app.login_as(Role::Owner).await;
+    let t = token(&app);
+    let id = post(&app, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    let offer = offers_of(&app, id).remove(0);
+    assert_eq!(offer.agent_id, ann_id);
+
+    let ann_browser = app.new_client();
+    ann_browser.login(&ann.email, &ann.password).await;
+    let r = ann_browser
+        .post_form(&format!("/offers/{}/acceptance", offer.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The check is queued for 24 hours later; nothing is escalated before then.
+    let check = "jobs WHERE kind = 'lead.escalate' AND status = 'pending'";
+    assert_eq!(app.count(check), 1);
+    let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+    assert!(l.escalated_at.is_none());
+    let (_, html) = app.page("/leads").await;
+    assert!(!html.contains("Needs attention"));
+
+    // A day passes without a first contact.
+    run_due(&app, "lead.escalate");
+    eventually(10, || {
+        let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+        l.escalated_at.map(|_| ())
+    })
+    .await
+    .expect("escalated");
+    // The owner is told in the app (the badge and the notifications page) and by e-mail.
+    assert_eq!(
+        app.count(&format!(
+            "notifications WHERE user_id = {} AND kind = 'escalated' AND read_at IS NULL",
+            owner.id
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "jobs WHERE kind = 'email' AND payload LIKE '%{}%' AND payload LIKE '%Lead not contacted%'",
+            owner.email
+        )),
+        1
+    );
+    let (_, html) = app.page("/leads").await;
+    assert!(
+        html.contains("Needs attention") && html.contains("Lead1 Routing"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-unread>1<"),
+        "the badge shows one unread notification"
+    );
+    let (_, html) = app.page(&format!("/leads/{id}")).await;
+    assert!(html.contains("Escalated") && html.contains("Reassign to the next agent"));
+    let (_, notes) = app.page("/notifications").await;
+    assert!(notes.contains("has not been contacted"));
+
+    // An agent may not take leads away; the owner does it in one click.
+    assert_eq!(
+        ann_browser
+            .post_form(&format!("/leads/{id}/rerouting"), &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post_form(&format!("/leads/{id}/rerouting"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+    assert_eq!(l.assigned_agent_id, None);
+    assert!(l.escalated_at.is_none(), "a reassignment clears the escalation");
+    let next = offers_of(&app, id)
+        .into_iter()
+        .find(|o| o.status == "pending")
+        .expect("offered again");
+    assert_eq!(next.agent_id, ben_id, "never back to the agent it was taken from");
+    assert_eq!(
+        ann_browser.get(&format!("/leads/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(app.count(&format!("lead_events WHERE lead_id = {id} AND kind = 'rerouted'")) == 1);
+
+    // Ben accepts and calls: the next check finds nothing to escalate.
+    let ben_browser = app.new_client();
+    ben_browser.login(&ben.email, &ben.password).await;
+    ben_browser
+        .post_form(&format!("/offers/{}/acceptance", next.id), &[])
+        .await;
+    let r = ben_browser
+        .post_form(&format!("/leads/{id}/status"), &[("status", "contacted")])
+        .await;
+    assert!(
+        r.status().is_success() || r.status() == StatusCode::SEE_OTHER,
+        "{}",
+        r.status()
+    );
+    run_due(&app, "lead.escalate");
+    eventually(10, || (app.count(check) == 0).then_some(()))
+        .await
+        .expect("the check ran");
+    let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
+    assert!(l.escalated_at.is_none());
+    assert_eq!(
+        app.count(&format!("lead_events WHERE lead_id = {id} AND kind = 'escalated'")),
+        1
+    );
+}
+
+/// Reads server-sent events until one named `notice` arrives; its data.
+async fn next_notice(stream: &mut reqwest::Response) -> Value {
+    let mut buffer = String::new();
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk())
+            .await
+            .expect("a notice within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if frame.starts_with("event: notice") {
+                let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_tells_only_the_offered_agent_the_moment_an_offer_arrives_or_goes() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, ann_id) = ready_agent(&app, "Ann Able");
+    let (ben, _) = ready_agent(&app, "Ben Best");
+    let ann_browser = app.new_client();
+    ann_browser.login(&ann.email, &ann.password).await;
+    let ben_browser = app.new_client();
+    ben_browser.login(&ben.email, &ben.password).await;
+    assert_eq!(
+        app.get("/events").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed-in people only"
+    );
+    let mut ann_stream = ann_browser.get("/events").await;
+    assert_eq!(ann_stream.status(), StatusCode::OK);
+    assert!(ann_stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut ben_stream = ben_browser.get("/events").await;
+    // Let both streams subscribe before the offer is made.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let t = token(&app);
+    let id = post(&app, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    let notice = next_notice(&mut ann_stream).await;
+    assert_eq!(notice["kind"], "offer");
+    assert_eq!(notice["unread"], 1);
+    // The panel the page reloads on that notice now lists the lead.
+    let (_, panel) = ann_browser.page("/leads/offers").await;
+    assert!(panel.contains("Lead1 Routing") && panel.contains("Accept"));
+    // Ben hears nothing about Ann's offer.
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(700), next_notice(&mut ben_stream)).await;
+    assert!(quiet.is_err(), "another agent's offer is not announced to Ben");
+
+    // The office assigns it by hand: Ann's offer is withdrawn and her stream says so.
+    let owner = app.new_client();
+    owner.login_as(Role::Owner).await;
+    let ben_agent = app.agent_id(&ben);
+    let r = owner
+        .post_form(
+            &format!("/leads/{id}/assignment"),
+            &[("agent_id", &ben_agent.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let notice = next_notice(&mut ann_stream).await;
+    assert_eq!(notice["kind"], "offer_withdrawn");
+    assert_eq!(notice["unread"], 2);
+    let (_, panel) = ann_browser.page("/leads/offers").await;
+    assert!(!panel.contains("Lead1 Routing"));
+    assert!(offers_of(&app, id)
+        .iter()
+        .all(|o| o.agent_id != ann_id || o.status == "withdrawn"));
+    let notice = next_notice(&mut ben_stream).await;
+    assert_eq!(notice["kind"], "assigned");
+
+    // Opening a notification marks it read; "mark all" clears the badge.
+    let (_, page) = ann_browser.page("/notifications").await;
+    assert!(page.contains("New medicare advantage lead offered to you") && page.contains("withdrawn"));
+    let r = ann_browser.post_form("/notifications/read", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = ann_browser.page("/leads").await;
+    assert!(page.contains("data-unread>0<"));
 }
