@@ -13,6 +13,8 @@ pub mod offer_pages;
 pub mod offers;
 pub mod qualify;
 pub mod quote;
+pub mod rule_form;
+pub mod rule_pages;
 pub mod rules;
 pub mod scoring_pages;
 pub mod service;
@@ -81,6 +83,18 @@ pub fn routes(r: &mut Routes) {
         .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
         .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
         .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)
+        .get("/admin/routing", Access::Roles(STAFF), rule_pages::index)
+        .post("/admin/routing", Access::Roles(STAFF), rule_pages::create)
+        .get("/admin/routing/new", Access::Roles(STAFF), rule_pages::new)
+        .post("/admin/routing/trial", Access::Roles(STAFF), rule_pages::trial)
+        .get("/admin/routing/{id}", Access::Roles(STAFF), rule_pages::edit)
+        .post("/admin/routing/{id}", Access::Roles(STAFF), rule_pages::update)
+        .post(
+            "/admin/routing/{id}/deactivation",
+            Access::Roles(STAFF),
+            rule_pages::deactivate,
+        )
+        .post("/admin/routing/{id}/move", Access::Roles(STAFF), rule_pages::move_rule)
         .get("/admin/webhooks", Access::Roles(STAFF), webhooks::index)
         .post("/admin/webhooks", Access::Roles(STAFF), webhooks::create)
         .get("/admin/webhooks/{id}", Access::Roles(STAFF), webhooks::show)

@@ -315,6 +315,15 @@ pub fn set_escalated(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Leads waiting in the unassigned queue because routing found nobody.
+pub fn count_waiting_unassigned(conn: &mut DbConnection) -> QueryResult<i64> {
+    leads::table
+        .filter(leads::unassigned_reason.is_not_null())
+        .filter(leads::assigned_agent_id.is_null())
+        .count()
+        .get_result(conn)
+}
+
 /// Escalated leads still waiting for a first contact, oldest escalation first.
 pub fn escalated(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(LeadRow, ContactRow)>> {
     leads::table

@@ -108,6 +108,108 @@ pub fn insert_rule(conn: &mut DbConnection, rule: &Rule) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// A saved rule and whether it is in use.
+pub fn find_rule(conn: &mut DbConnection, id: i64) -> Result<(Rule, bool), AppError> {
+    let (definition, active): (String, bool) = routing_rules::table
+        .find(id)
+        .select((routing_rules::definition, routing_rules::active))
+        .first(conn)?;
+    let mut rule: Rule = serde_json::from_str(&definition)
+        .map_err(|e| AppError::Internal(format!("routing rule {id} cannot be read: {e}")))?;
+    rule.id = id;
+    Ok((rule, active))
+}
+
+/// The agency's own active rules (not the built-in default), in the order they are tried.
+pub fn saved_rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
+    let mut all: Vec<Rule> = rules(conn)?.into_iter().filter(|r| r.id > 0).collect();
+    all.sort_by_key(|r| (r.priority, r.id));
+    Ok(all)
+}
+
+pub fn update_rule(conn: &mut DbConnection, id: i64, rule: &Rule) -> QueryResult<usize> {
+    diesel::update(routing_rules::table.find(id))
+        .set((
+            routing_rules::definition.eq(serde_json::to_string(rule).unwrap_or_default()),
+            routing_rules::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// Takes a rule out of use. Offers made under it keep pointing at it, so it is never deleted.
+pub fn deactivate_rule(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(routing_rules::table.find(id))
+        .set((routing_rules::active.eq(false), routing_rules::updated_at.eq(now())))
+        .execute(conn)
+}
+
+/// Moves a rule one place up (earlier) or down among the active rules; priorities are renumbered
+/// 10, 20, 30… in the new order. Returns whether it moved.
+pub fn move_rule(conn: &mut DbConnection, id: i64, up: bool) -> QueryResult<bool> {
+    let mut all = saved_rules(conn)?;
+    let Some(i) = all.iter().position(|r| r.id == id) else {
+        return Ok(false);
+    };
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        Some(i + 1).filter(|j| *j < all.len())
+    };
+    let Some(j) = j else {
+        return Ok(false);
+    };
+    all.swap(i, j);
+    for (n, rule) in all.iter_mut().enumerate() {
+        let priority = (n as i32 + 1) * 10;
+        if rule.priority != priority {
+            rule.priority = priority;
+            update_rule(conn, rule.id, rule)?;
+        }
+    }
+    Ok(true)
+}
+
+/// Who would get this lead under this rule right now, and why; nothing is saved and no turn is
+/// taken ("test this rule on a sample lead").
+pub fn try_rule(
+    conn: &mut DbConnection,
+    rule: &Rule,
+    lead: &LeadToRoute,
+    settings: &Settings,
+) -> QueryResult<Explanation> {
+    let t = chrono::Utc::now();
+    let today_start = t.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
+    let candidates = candidates(conn, today_start)?;
+    let rule_counts = rule_counts_today(conn, today_start)?;
+    let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    Ok(routing::route(
+        std::slice::from_ref(rule),
+        &candidates,
+        lead,
+        t,
+        &rule_counts,
+        &[],
+        &mut state,
+        &settings.plan_year_rule,
+    ))
+}
+
+/// Leads each rule gave each agent today (pending or accepted offers).
+fn rule_counts_today(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryResult<HashMap<(i64, i64), u32>> {
+    Ok(offers::table
+        .filter(offers::created_at.ge(today_start))
+        .filter(offers::status.eq_any(["pending", "accepted"]))
+        .filter(offers::rule_id.is_not_null())
+        .group_by((offers::rule_id, offers::agent_id))
+        .select((offers::rule_id, offers::agent_id, diesel::dsl::count_star()))
+        .load::<(Option<i64>, i64, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(r, a, n)| r.map(|r| ((r, a), n as u32)))
+        .collect())
+}
+
 /// Every active agent or trainee, as routing sees them now.
 pub fn candidates(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryResult<Vec<Candidate>> {
     let rows: Vec<(agents_model::AgentRow, crate::auth::model::UserRow)> = agents::table
@@ -228,16 +330,7 @@ pub fn route_lead_excluding(
         .select(offers::agent_id)
         .load(conn)?;
     offered.extend_from_slice(exclude);
-    let rule_counts: HashMap<(i64, i64), u32> = offers::table
-        .filter(offers::created_at.ge(today_start))
-        .filter(offers::status.eq_any(["pending", "accepted"]))
-        .filter(offers::rule_id.is_not_null())
-        .group_by((offers::rule_id, offers::agent_id))
-        .select((offers::rule_id, offers::agent_id, diesel::dsl::count_star()))
-        .load::<(Option<i64>, i64, i64)>(conn)?
-        .into_iter()
-        .filter_map(|(r, a, n)| r.map(|r| ((r, a), n as u32)))
-        .collect();
+    let rule_counts = rule_counts_today(conn, today_start)?;
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();

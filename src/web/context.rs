@@ -170,6 +170,7 @@ impl PageCtx {
                     items.push(("/admin/api-tokens", "API tokens"));
                     items.push(("/admin/webhooks", "Webhooks"));
                     items.push(("/admin/scoring", "Scoring"));
+                    items.push(("/admin/routing", "Routing"));
                 }
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));

@@ -84,6 +84,9 @@
       url = url.split("?")[0] + (q ? "?" + q : "");
     } else if (isForm) {
       body = el.enctype === "multipart/form-data" ? new FormData(el) : new URLSearchParams(new FormData(el));
+    } else if (method === "POST" && el.form) {
+      // A button with its own data-post sends its form's fields (e.g. "try this rule" beside "save").
+      body = el.form.enctype === "multipart/form-data" ? new FormData(el.form) : new URLSearchParams(new FormData(el.form));
     }
     var target = targetOf(el);
     var previous = inflight.get(target);

@@ -198,6 +198,38 @@ async fn an_offer_appears_in_the_open_lead_list_without_a_reload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_is_tried_on_a_sample_lead_in_place() {
+    let Some((driver_path, chrome)) = browser_tools() else {
+        return;
+    };
+    let app = spawn_with(|s| s.run_worker = false).await;
+    ready_agent(&app, "Ann Able");
+    let owner = app.create_user(Role::Owner, "Dana Whitfield");
+    let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
+    let result = async {
+        sign_in(&web, &app, &owner.email).await?;
+        web.goto(app.url("/admin/routing/new")).await?;
+        web.find(By::Id("name")).await?.send_keys("Florida first").await?;
+        web.find(By::Id("sample_zip")).await?.send_keys("33101").await?;
+        web.find(By::Css("input[name=ignore_hours]")).await?.click().await?;
+        web.execute("window.__pageMark = 'still-here';", vec![]).await?;
+        web.find(By::Css("button[data-post='/admin/routing/trial']"))
+            .await?
+            .click()
+            .await?;
+        let text = wait_for_text(&web, "#rule-trial", |t| t.contains("would be offered it")).await?;
+        assert!(text.contains("Ann Able"), "{text}");
+        let mark = web.execute("return window.__pageMark || null;", vec![]).await?;
+        assert_eq!(mark.json(), &serde_json::json!("still-here"), "no full page load");
+        assert_eq!(app.count("routing_rules"), 0, "trying saves nothing");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.expect("browser steps");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_list_filters_and_pages_in_place() {
     let Some((driver_path, chrome)) = browser_tools() else {
         return;

@@ -528,3 +528,146 @@ async fn the_event_stream_tells_only_the_offered_agent_the_moment_an_offer_arriv
     let (_, page) = ann_browser.page("/leads").await;
     assert!(page.contains("data-unread>0<"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_writes_a_rule_tries_it_on_a_sample_lead_and_new_leads_follow_it() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let (_, ann_id) = ready_agent(&app, "Ann Able");
+    let (_, ben_id) = ready_agent(&app, "Ben Best");
+    let (_, cy_id) = ready_agent(&app, "Cy Other");
+    app.login_as(Role::Owner).await;
+    let (status, html) = app.page("/admin/routing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No rules yet"));
+
+    let (ann_s, ben_s) = (ann_id.to_string(), ben_id.to_string());
+    let (share_ann, share_ben) = (format!("share_{ann_id}"), format!("share_{ben_id}"));
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("name", "Florida Medicare split"),
+        ("priority", "10"),
+        ("products", "medicare_advantage"),
+        ("states", "FL"),
+        ("pool", "agents"),
+        ("agents", &ann_s),
+        ("agents", &ben_s),
+        ("strategy", "weighted"),
+        (&share_ann, "70"),
+        (&share_ben, "20"),
+        ("ignore_hours", "on"),
+        ("sample_product", "medicare_advantage"),
+        ("sample_zip", "33101"),
+        ("sample_callable", "on"),
+    ];
+    // Shares that do not add up are refused, with what was typed kept.
+    let r = app.post_form("/admin/routing", &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("add up to 90%") && page.contains("Florida Medicare split"));
+    assert_eq!(app.count("routing_rules"), 0);
+
+    fields.retain(|(k, _)| *k != share_ben.as_str());
+    fields.push((&share_ben, "30"));
+    // Tried on a sample lead first: who would get it and why, with nothing saved.
+    let r = app.post_form("/admin/routing/trial", &fields).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("would be offered it") && page.contains("Ann Able"),
+        "{page}"
+    );
+    assert!(page.contains("Cy Other: The agent is not in this rule"), "{page}");
+    assert_eq!(app.count("routing_rules"), 0);
+    assert_eq!(app.count("offers"), 0);
+    // The same from the page's script: only the result block comes back.
+    let csrf = app.csrf().await;
+    let mut partial: Vec<(&str, &str)> = fields.clone();
+    partial.retain(|(k, _)| *k != "sample_zip");
+    partial.push(("sample_state", "TX"));
+    partial.push(("csrf_token", &csrf));
+    let r = app
+        .client
+        .post(app.url("/admin/routing/trial"))
+        .header("X-Partial", "1")
+        .form(&partial)
+        .send()
+        .await
+        .unwrap();
+    let block = r.text().await.unwrap();
+    assert!(block.trim_start().starts_with("<section id=\"rule-trial\""), "{block}");
+    assert!(
+        !block.contains("would be offered it"),
+        "the rule only takes Florida leads: {block}"
+    );
+
+    let r = app.post_form("/admin/routing", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("routing_rules WHERE active"), 1);
+    assert!(app.audit_actions().contains(&"routing_rule.created".to_string()));
+    let (_, list) = app.page("/admin/routing").await;
+    assert!(list.contains("Florida Medicare split") && list.contains("Weighted: Ann Able 70%, Ben Best 30%"));
+
+    // New Florida Medicare leads follow the rule: 7 of 10 to Ann, 3 to Ben, none to Cy.
+    let t = token(&app);
+    let mut got = std::collections::HashMap::new();
+    for i in 0..10 {
+        let answer = post(&app, &t, &lead(i, "33101")).await;
+        *got.entry(answer["routing"]["offer"]["agent_id"].as_i64().unwrap())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(got.get(&ann_id), Some(&7), "{got:?}");
+    assert_eq!(got.get(&ben_id), Some(&3), "{got:?}");
+    assert_eq!(got.get(&cy_id), None);
+
+    // A second rule, moved above the first, then taken out of use.
+    let r = app
+        .post_form(
+            "/admin/routing",
+            &[
+                ("name", "High scores to Cy"),
+                ("priority", "20"),
+                ("min_score", "0"),
+                ("pool", "agents"),
+                ("agents", &cy_id.to_string()),
+                ("strategy", "least_busy"),
+                ("ignore_hours", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rule_id = app
+        .db
+        .read_blocking(|c| Ok(offers::saved_rules(c)?.last().unwrap().id))
+        .unwrap();
+    let r = app
+        .post_form(&format!("/admin/routing/{rule_id}/move"), &[("direction", "up")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let order: Vec<String> = app
+        .db
+        .read_blocking(|c| Ok(offers::saved_rules(c)?.into_iter().map(|r| r.name).collect()))
+        .unwrap();
+    assert_eq!(order, vec!["High scores to Cy", "Florida Medicare split"]);
+    let answer = post(&app, &t, &lead(20, "33101")).await;
+    assert_eq!(
+        answer["routing"]["offer"]["agent_id"], cy_id,
+        "the first rule that fits wins"
+    );
+    let r = app
+        .post_form(&format!("/admin/routing/{rule_id}/deactivation"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/admin/routing/{rule_id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let answer = post(&app, &t, &lead(21, "33101")).await;
+    assert_ne!(answer["routing"]["offer"]["agent_id"], cy_id);
+    let actions = app.audit_actions();
+    assert!(actions.contains(&"routing_rule.moved_up".to_string()));
+    assert!(actions.contains(&"routing_rule.deactivated".to_string()));
+
+    // The edit form shows the saved rule as it was typed.
+    let first_id = app.db.read_blocking(|c| Ok(offers::saved_rules(c)?[0].id)).unwrap();
+    let (_, edit) = app.page(&format!("/admin/routing/{first_id}")).await;
+    assert!(edit.contains("value=\"FL\"") && edit.contains("value=\"70\""));
+}

@@ -13,6 +13,7 @@ CREATE INDEX notifications_user_unread_idx ON notifications (user_id, read_at);
 CREATE INDEX notifications_created_idx ON notifications (created_at);
 
 ALTER TABLE leads ADD COLUMN escalated_at TIMESTAMP;
-CREATE INDEX leads_escalated_idx ON leads (escalated_at);
+CREATE INDEX leads_escalated_idx ON leads (escalated_at) WHERE escalated_at IS NOT NULL;
+CREATE INDEX leads_waiting_idx ON leads (id) WHERE unassigned_reason IS NOT NULL;
 
 ALTER TABLE agents ADD COLUMN office_zip TEXT;

@@ -1,0 +1,459 @@
+//! Routing rules, for owners and admins: the list in the order rules are tried, a form to add or
+//! change one, moving a rule up or down, taking it out of use, and "who would get this lead and
+//! why" for a sample lead before the rule is saved.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::offers;
+use super::rule_form::{RuleForm, STRATEGIES};
+use crate::agents::readiness::ProductLine;
+use crate::audit::{self, AuditActor};
+use crate::db::DbConnection;
+use crate::routing::{Explanation, Pool, Rule, Strategy};
+use crate::web::context::{is_partial, CurrentUser, PageCtx};
+use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::{redirect_with, render, render_status, AppState};
+
+/// The one check for every change to routing rules: owners and admins only.
+pub fn may_manage_rules(user: &CurrentUser) -> Result<(), AppError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A rule as the list shows it.
+pub struct RuleLine {
+    pub rule: Rule,
+    pub when: String,
+    pub who: String,
+    pub how: String,
+}
+
+fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> RuleLine {
+    let c = &rule.conditions;
+    let mut when: Vec<String> = Vec::new();
+    if !c.products.is_empty() {
+        when.push(c.products.iter().map(|p| p.label()).collect::<Vec<_>>().join(" or "));
+    }
+    if !c.states.is_empty() {
+        when.push(format!("in {}", c.states.join(", ")));
+    }
+    if !c.sources.is_empty() {
+        when.push(format!("from {}", c.sources.join(", ")));
+    }
+    match (c.min_score, c.max_score) {
+        (Some(lo), Some(hi)) => when.push(format!("score {lo}–{hi}")),
+        (Some(lo), None) => when.push(format!("score {lo} or more")),
+        (None, Some(hi)) => when.push(format!("score up to {hi}")),
+        (None, None) => {}
+    }
+    if !c.tags.is_empty() {
+        when.push(format!("tagged {}", c.tags.join(" or ")));
+    }
+    let name_of = |id: &i64| {
+        agents
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| format!("agent {id}"))
+    };
+    let who = match &rule.pool {
+        Pool::Everyone => "Everyone".to_string(),
+        Pool::Team(t) => format!(
+            "Team {}",
+            teams
+                .iter()
+                .find(|(id, _)| id == t)
+                .map(|(_, n)| n.as_str())
+                .unwrap_or("?")
+        ),
+        Pool::Agents(ids) => ids.iter().map(name_of).collect::<Vec<_>>().join(", "),
+    };
+    let mut how = match &rule.strategy {
+        Strategy::RoundRobin => "Round-robin".to_string(),
+        Strategy::Weighted(shares) => format!(
+            "Weighted: {}",
+            shares
+                .iter()
+                .map(|(a, s)| format!("{} {s}%", name_of(a)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Strategy::LeastBusy => "Least busy".to_string(),
+        Strategy::BestPerformer { floor, min_closed } => format!(
+            "Best performer (floor {:.0}% under {min_closed} closed leads)",
+            floor * 100.0
+        ),
+        Strategy::Closest => "Closest".to_string(),
+    };
+    if let Some(cap) = rule.daily_cap {
+        how.push_str(&format!("; at most {cap} a day each"));
+    }
+    if rule.ignore_hours {
+        how.push_str("; any hour");
+    }
+    RuleLine {
+        rule: rule.clone(),
+        when: if when.is_empty() {
+            "Every lead".into()
+        } else {
+            when.join(", ")
+        },
+        who,
+        how,
+    }
+}
+
+type Choices = (Vec<(i64, String)>, Vec<(i64, String)>);
+
+fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
+    let agents = super::model::assignable_agents(c)?;
+    let teams = crate::agents::model::list_teams(c)?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok((agents, teams))
+}
+
+#[derive(Template)]
+#[template(path = "leads/rules.html")]
+struct RulesPage {
+    ctx: PageCtx,
+    rules: Vec<RuleLine>,
+    unassigned: i64,
+}
+
+pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let (rules, unassigned) = state
+        .db
+        .read(|c| {
+            let (agents, teams) = choices(c)?;
+            let rules = offers::saved_rules(c)?
+                .iter()
+                .map(|r| describe(r, &agents, &teams))
+                .collect();
+            Ok((rules, super::model::count_waiting_unassigned(c)?))
+        })
+        .await?;
+    render(&RulesPage { ctx, rules, unassigned })
+}
+
+#[derive(Template)]
+#[template(path = "leads/rule.html", blocks = ["trial"])]
+struct RulePage {
+    ctx: PageCtx,
+    /// `None` for a new rule.
+    id: Option<i64>,
+    form: RuleForm,
+    errors: FieldErrors,
+    agents: Vec<(i64, String)>,
+    teams: Vec<(i64, String)>,
+    products: [ProductLine; 11],
+    strategies: [(&'static str, &'static str); 5],
+    languages: &'static [(&'static str, &'static str)],
+    /// The sample lead's result, when the rule was tried.
+    trial: Option<Explanation>,
+}
+
+impl RulePage {
+    fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/admin/routing/{id}"),
+            None => "/admin/routing".into(),
+        }
+    }
+
+    /// The chosen agent's name and why, from the trial.
+    fn chosen_line(&self) -> Option<(String, String)> {
+        let x = self.trial.as_ref()?;
+        let chosen = x.chosen?;
+        x.ranking
+            .iter()
+            .find(|(id, _, _)| *id == chosen)
+            .map(|(_, name, why)| (name.clone(), why.clone()))
+    }
+
+    fn is(&self, value: &str, wanted: &str) -> bool {
+        value.trim() == wanted
+    }
+}
+
+async fn form_page(
+    ctx: PageCtx,
+    state: &AppState,
+    id: Option<i64>,
+    form: RuleForm,
+    errors: FieldErrors,
+    trial: Option<Explanation>,
+) -> AppResult<RulePage> {
+    let (agents, teams) = state.db.read(choices).await?;
+    Ok(RulePage {
+        ctx,
+        id,
+        form,
+        errors,
+        agents,
+        teams,
+        products: ProductLine::ALL,
+        strategies: STRATEGIES,
+        languages: crate::agents::fields::LANGUAGES,
+        trial,
+    })
+}
+
+pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let next = state
+        .db
+        .read(|c| {
+            Ok(offers::saved_rules(c)?
+                .last()
+                .map_or(10, |r| r.priority.saturating_add(10).min(9999)))
+        })
+        .await?;
+    render(&form_page(ctx, &state, None, RuleForm::blank(next), FieldErrors::new(), None).await?)
+}
+
+pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (rule, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    if !active {
+        return Err(AppError::NotFound);
+    }
+    render(
+        &form_page(
+            ctx,
+            &state,
+            Some(id),
+            RuleForm::from_rule(&rule),
+            FieldErrors::new(),
+            None,
+        )
+        .await?,
+    )
+}
+
+/// Parses the form against the agents and teams that exist.
+async fn parse(state: &AppState, form: &RuleForm) -> AppResult<Result<Rule, FieldErrors>> {
+    let (agents, teams) = state.db.read(choices).await?;
+    let agent_ids: Vec<i64> = agents.iter().map(|(id, _)| *id).collect();
+    let team_ids: Vec<i64> = teams.iter().map(|(id, _)| *id).collect();
+    Ok(form.parse(&agent_ids, &team_ids))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    pairs: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    may_manage_rules(&user)?;
+    save(req, ctx, user, session, state, None, RuleForm::from_pairs(&pairs)).await
+}
+
+pub async fn update(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    pairs: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    may_manage_rules(&user)?;
+    let id = path.into_inner();
+    let (_, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    if !active {
+        return Err(AppError::NotFound);
+    }
+    save(req, ctx, user, session, state, Some(id), RuleForm::from_pairs(&pairs)).await
+}
+
+async fn save(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    id: Option<i64>,
+    form: RuleForm,
+) -> AppResult<HttpResponse> {
+    let mut rule = match parse(&state, &form).await? {
+        Ok(rule) => rule,
+        Err(errors) => {
+            let page = form_page(ctx, &state, id, form, errors, None).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let who = AuditActor::user(&user, &req);
+    let name = rule.name.clone();
+    state
+        .db
+        .write(move |c| {
+            let (action, rule_id) = match id {
+                Some(id) => {
+                    rule.id = id;
+                    offers::update_rule(c, id, &rule)?;
+                    ("routing_rule.updated", id)
+                }
+                None => ("routing_rule.created", offers::insert_rule(c, &rule)?),
+            };
+            let details = serde_json::to_string(&rule).unwrap_or_default();
+            audit::record(c, &who, action, "routing_rule", Some(rule_id), &details)?;
+            Ok(())
+        })
+        .await?;
+    let verb = if id.is_some() { "saved" } else { "added" };
+    Ok(redirect_with(
+        &session,
+        "/admin/routing",
+        "success",
+        format!("The rule “{name}” is {verb}; new leads follow it now."),
+    ))
+}
+
+/// Tries the form's rule on its sample lead; nothing is saved and no agent's turn is used.
+pub async fn trial(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    pairs: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    may_manage_rules(&user)?;
+    let form = RuleForm::from_pairs(&pairs);
+    let id = pairs
+        .iter()
+        .find(|(k, _)| k == "rule_id")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let mut errors = FieldErrors::new();
+    let rule = match parse(&state, &form).await? {
+        Ok(rule) => Some(rule),
+        Err(e) => {
+            errors = e;
+            None
+        }
+    };
+    let lead = match form.parse_sample() {
+        Ok(lead) => Some(lead),
+        Err(e) => {
+            for (field, messages) in e.0 {
+                for m in messages {
+                    errors.add(&field, m);
+                }
+            }
+            None
+        }
+    };
+    let trial = match (rule, lead) {
+        (Some(mut rule), Some(lead)) => {
+            rule.id = id.unwrap_or(0);
+            let settings = state.settings.clone();
+            Some(
+                state
+                    .db
+                    .read(move |c| Ok(offers::try_rule(c, &rule, &lead, &settings)?))
+                    .await?,
+            )
+        }
+        _ => None,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = form_page(ctx, &state, id, form, errors, trial).await?;
+    if is_partial(&req) {
+        return render_status(status, &page.as_trial());
+    }
+    render_status(status, &page)
+}
+
+pub async fn deactivate(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    may_manage_rules(&user)?;
+    let id = path.into_inner();
+    let who = AuditActor::user(&user, &req);
+    let name = state
+        .db
+        .write(move |c| {
+            let (rule, _) = offers::find_rule(c, id)?;
+            offers::deactivate_rule(c, id)?;
+            audit::record(
+                c,
+                &who,
+                "routing_rule.deactivated",
+                "routing_rule",
+                Some(id),
+                &rule.name,
+            )?;
+            Ok(rule.name)
+        })
+        .await?;
+    Ok(redirect_with(
+        &session,
+        "/admin/routing",
+        "success",
+        format!("The rule “{name}” is no longer used. Past offers still show it."),
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct MoveForm {
+    direction: Option<String>,
+}
+
+pub async fn move_rule(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<MoveForm>,
+) -> AppResult<HttpResponse> {
+    may_manage_rules(&user)?;
+    let id = path.into_inner();
+    let up = match form.direction.as_deref() {
+        Some("up") => true,
+        Some("down") => false,
+        _ => return Err(AppError::field("direction", "Move the rule up or down.")),
+    };
+    let who = AuditActor::user(&user, &req);
+    let moved = state
+        .db
+        .write(move |c| {
+            let (rule, active) = offers::find_rule(c, id)?;
+            if !active {
+                return Err(AppError::NotFound);
+            }
+            let moved = offers::move_rule(c, id, up)?;
+            if moved {
+                let action = if up {
+                    "routing_rule.moved_up"
+                } else {
+                    "routing_rule.moved_down"
+                };
+                audit::record(c, &who, action, "routing_rule", Some(id), &rule.name)?;
+            }
+            Ok(moved)
+        })
+        .await?;
+    let message = if moved {
+        "The order is saved."
+    } else {
+        "The rule is already at that end of the list."
+    };
+    Ok(redirect_with(&session, "/admin/routing", "success", message))
+}
