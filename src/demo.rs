@@ -222,6 +222,23 @@ fn seed_roster(
         let changes = agents::ProfileChanges {
             npn: Some(npn),
             phone: crate::agents::fields::parse_phone(&phone).ok(),
+            // Offices spread over each state's cities, for closest-agent routing.
+            office_zip: {
+                let zips: &[&str] = match *state {
+                    "FL" => &["33101", "32801", "33602"],
+                    "TX" => &["77002", "78701", "75201"],
+                    "GA" => &["30303", "31401"],
+                    "NC" => &["27601", "28202"],
+                    "AZ" => &["85004"],
+                    "OH" => &["43215", "44113"],
+                    "PA" => &["19103", "15222"],
+                    "MI" => &["48226", "49503"],
+                    "TN" => &["37203"],
+                    "CA" => &["90012", "94103"],
+                    _ => &["80202"],
+                };
+                Some(zips[i as usize % zips.len()].to_string())
+            },
             bio: format!(
                 "Helping families in {state} choose Medicare and life coverage since {}.",
                 2008 + i % 15

@@ -712,6 +712,9 @@ pub struct Explanation {
     /// `(agent, name, reason)` for every agent that could not take the lead: pool members
     /// first, in the caller's order, then agents outside the pool.
     pub excluded: Vec<(i64, String, String)>,
+    /// Agents left out of `excluded` to keep the explanation short (an agency of thousands).
+    #[serde(default)]
+    pub excluded_more: usize,
     /// `(agent, name, why ranked here)` for every eligible agent, best first.
     pub ranking: Vec<(i64, String, String)>,
     /// The chosen agent.

@@ -69,6 +69,7 @@ pub fn create_rows(
         let changes = ProfileChanges {
             npn: row.npn.clone(),
             phone: row.phone.clone(),
+            office_zip: agent.office_zip,
             bio: agent.bio,
             languages: if row.languages.is_empty() {
                 agent.languages

@@ -204,6 +204,7 @@ pub fn agent_with_npn(conn: &mut DbConnection, npn: &str) -> QueryResult<Option<
 pub struct ProfileChanges {
     pub npn: Option<String>,
     pub phone: Option<String>,
+    pub office_zip: Option<String>,
     pub bio: String,
     pub languages: String,
     pub accepting_leads: bool,

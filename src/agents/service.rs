@@ -70,6 +70,7 @@ pub fn ensure_profile(conn: &mut DbConnection, user_id: i64, name: &str) -> Resu
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ProfileForm {
     pub npn: Option<String>,
+    pub office_zip: Option<String>,
     pub phone: Option<String>,
     pub bio: Option<String>,
     pub languages: Option<String>,
@@ -116,6 +117,7 @@ impl ProfileForm {
         let t = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
         let mut f = ProfileForm {
             npn: a.npn.clone(),
+            office_zip: a.office_zip.clone(),
             phone: a.phone.clone(),
             bio: Some(a.bio.clone()),
             languages: Some(
@@ -187,6 +189,16 @@ pub fn parse_profile(form: &ProfileForm, with_capacity: bool) -> Result<ParsedPr
         Some(raw) => fields::parse_phone(raw).map_err(|m| errors.add("phone", m)).ok(),
         None => None,
     };
+    let office_zip = match form.office_zip.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => match crate::geo::lookup(raw) {
+            Some(z) => Some(z.zip.to_string()),
+            None => {
+                errors.add("office_zip", "Enter the office's five-digit US ZIP code, like 33101.");
+                None
+            }
+        },
+        None => None,
+    };
     let bio = form.bio.clone().unwrap_or_default();
     if bio.chars().count() > 4000 {
         errors.add("bio", "Keep the bio under 4,000 characters.");
@@ -214,6 +226,7 @@ pub fn parse_profile(form: &ProfileForm, with_capacity: bool) -> Result<ParsedPr
         changes: ProfileChanges {
             npn,
             phone,
+            office_zip,
             bio,
             languages: if languages.is_empty() {
                 "en".into()
@@ -274,6 +287,7 @@ pub fn set_accepting(
     let changes = ProfileChanges {
         npn: agent.npn,
         phone: agent.phone,
+        office_zip: agent.office_zip,
         bio: agent.bio,
         languages: agent.languages,
         accepting_leads: accepting,
@@ -375,6 +389,7 @@ pub fn invite_agent(
         let changes = ProfileChanges {
             npn,
             phone,
+            office_zip: agent.office_zip,
             bio: agent.bio,
             languages: agent.languages,
             accepting_leads: agent.accepting_leads,

@@ -358,6 +358,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routing_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -398,4 +405,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_rules,
     offers,
     notifications,
+    routing_version,
 );

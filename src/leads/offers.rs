@@ -7,6 +7,7 @@
 //! so round-robin turns and caps stay exact under concurrent intakes and several servers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -177,50 +178,140 @@ pub fn try_rule(
     lead: &LeadToRoute,
     settings: &Settings,
 ) -> QueryResult<Explanation> {
-    let t = chrono::Utc::now();
-    let today_start = t.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
-    let candidates = candidates(conn, today_start)?;
-    let rule_counts = rule_counts_today(conn, today_start)?;
+    // The saved round-robin state is read, and the copy used here is thrown away.
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    Ok(routing::route(
+    decide(
+        conn,
         std::slice::from_ref(rule),
-        &candidates,
         lead,
-        t,
-        &rule_counts,
+        chrono::Utc::now(),
         &[],
         &mut state,
-        &settings.plan_year_rule,
-    ))
+        settings,
+    )
 }
 
-/// Leads each rule gave each agent today (pending or accepted offers).
-fn rule_counts_today(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryResult<HashMap<(i64, i64), u32>> {
-    Ok(offers::table
-        .filter(offers::created_at.ge(today_start))
-        .filter(offers::status.eq_any(["pending", "accepted"]))
-        .filter(offers::rule_id.is_not_null())
-        .group_by((offers::rule_id, offers::agent_id))
-        .select((offers::rule_id, offers::agent_id, diesel::dsl::count_star()))
-        .load::<(Option<i64>, i64, i64)>(conn)?
-        .into_iter()
-        .filter_map(|(r, a, n)| r.map(|r| ((r, a), n as u32)))
-        .collect())
+/// How many excluded agents an offer's explanation lists by name; the rest are counted.
+pub const EXPLAIN_AT_MOST: usize = 50;
+/// Best-performer rules rate agents on the leads they closed in this many days.
+pub const CONVERSION_WINDOW_DAYS: i64 = 90;
+
+/// Routing's picture of every active agent or trainee, without today's counts: what changes only
+/// when an agent, user, licence or certification changes. Each server keeps one per database in
+/// memory and reloads it when the `routing_version` counter (moved by triggers) says it is stale,
+/// so a lead costs no scan of the agents.
+pub struct Directory {
+    version: i64,
+    agents: Vec<Candidate>,
+    /// Agents holding any licence in a state (upper-case code): the only ones who can be ready
+    /// to sell there, since every product needs a licence in the lead's state.
+    licensed_in: HashMap<String, Vec<usize>>,
 }
 
-/// Every active agent or trainee, as routing sees them now.
-pub fn candidates(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryResult<Vec<Candidate>> {
+static DIRECTORIES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Directory>>>> = std::sync::OnceLock::new();
+
+fn routing_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    crate::db::schema::routing_version::table
+        .select(crate::db::schema::routing_version::version)
+        .first(conn)
+}
+
+/// The current directory: this server's copy when it is up to date, else loaded anew.
+pub fn directory(conn: &mut DbConnection, settings: &Settings) -> QueryResult<Arc<Directory>> {
+    let version = routing_version(conn)?;
+    let cache = DIRECTORIES.get_or_init(Default::default);
+    let key = settings.database_url.clone();
+    if let Some(d) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if d.version == version {
+            return Ok(d.clone());
+        }
+    }
+    let d = Arc::new(load_directory(conn, version)?);
+    cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, d.clone());
+    Ok(d)
+}
+
+fn load_directory(conn: &mut DbConnection, version: i64) -> QueryResult<Directory> {
     let rows: Vec<(agents_model::AgentRow, crate::auth::model::UserRow)> = agents::table
         .inner_join(users::table)
         .filter(users::active.eq(true))
+        .order(agents::id.asc())
         .select((
             agents_model::AgentRow::as_select(),
             crate::auth::model::UserRow::as_select(),
         ))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|(a, _)| a.id).collect();
+    let mut lic: HashMap<i64, Vec<agents_model::LicenceRow>> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        for l in agents_model::licences_of_many(conn, chunk)? {
+            lic.entry(l.agent_id).or_default().push(l);
+        }
+    }
+    let mut cert: HashMap<i64, Vec<agents_model::CertificationRow>> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        for c in agents_model::certifications_of_many(conn, chunk)? {
+            cert.entry(c.agent_id).or_default().push(c);
+        }
+    }
+    let mut licensed_in: HashMap<String, Vec<usize>> = HashMap::new();
+    let agents: Vec<Candidate> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (a, u))| {
+            let licences = lic.get(&a.id).map(Vec::as_slice).unwrap_or(&[]);
+            let mut states: Vec<String> = licences.iter().map(|l| l.state.trim().to_ascii_uppercase()).collect();
+            states.dedup();
+            for s in states {
+                let list = licensed_in.entry(s).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+            let facts = agents_model::facts(&u, licences, cert.get(&a.id).map(Vec::as_slice).unwrap_or(&[]));
+            let office = a.office_zip.as_deref().and_then(crate::geo::lookup);
+            Candidate {
+                agent_id: a.id,
+                name: u.name.clone(),
+                active: u.active,
+                accepting_leads: a.accepting_leads,
+                time_zone: u.tz(),
+                hours: WorkingHours::from_storage(&a.working_hours),
+                leads_today: 0,
+                leads_per_day: a.leads_per_day.max(0) as u32,
+                open_leads: 0,
+                max_open_leads: a.max_open_leads.max(0) as u32,
+                languages: a.language_codes().iter().map(|s| s.to_string()).collect(),
+                facts,
+                team_id: a.team_id,
+                lat: office.map(|z| z.lat),
+                lon: office.map(|z| z.lon),
+                conversion: None,
+            }
+        })
+        .collect();
+    Ok(Directory {
+        version,
+        agents,
+        licensed_in,
+    })
+}
+
+/// Today's load of these agents, their open leads, what `rule` gave them today and (for
+/// best-performer rules) their conversion, filled into the candidates.
+fn fill_counts(
+    conn: &mut DbConnection,
+    candidates: &mut [Candidate],
+    rule: Option<&Rule>,
+    today_start: NaiveDateTime,
+) -> QueryResult<HashMap<(i64, i64), u32>> {
+    let ids: Vec<i64> = candidates.iter().map(|c| c.agent_id).collect();
+    let mut rule_counts = HashMap::new();
+    if ids.is_empty() {
+        return Ok(rule_counts);
+    }
     let open: Vec<&str> = super::rules::LeadStatus::ALL
         .iter()
         .filter(|s| s.is_open())
@@ -236,50 +327,138 @@ pub fn candidates(conn: &mut DbConnection, today_start: NaiveDateTime) -> QueryR
         .filter_map(|(a, n)| a.map(|a| (a, n)))
         .collect();
     // Today's load counts every offer made today that is pending or was accepted.
-    let today_counts: HashMap<i64, i64> = offers::table
+    let today: Vec<(i64, Option<i64>, i64)> = offers::table
+        .filter(offers::agent_id.eq_any(&ids))
         .filter(offers::created_at.ge(today_start))
         .filter(offers::status.eq_any(["pending", "accepted"]))
-        .group_by(offers::agent_id)
-        .select((offers::agent_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let mut lic: HashMap<i64, Vec<agents_model::LicenceRow>> = HashMap::new();
-    for l in agents_model::licences_of_many(conn, &ids)? {
-        lic.entry(l.agent_id).or_default().push(l);
+        .group_by((offers::agent_id, offers::rule_id))
+        .select((offers::agent_id, offers::rule_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut today_counts: HashMap<i64, i64> = HashMap::new();
+    for (agent, rule_id, n) in today {
+        *today_counts.entry(agent).or_default() += n;
+        if let Some(r) = rule_id {
+            *rule_counts.entry((r, agent)).or_default() += n as u32;
+        }
     }
-    let mut cert: HashMap<i64, Vec<agents_model::CertificationRow>> = HashMap::new();
-    for c in agents_model::certifications_of_many(conn, &ids)? {
-        cert.entry(c.agent_id).or_default().push(c);
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(a, u)| {
-            let facts = agents_model::facts(
-                &u,
-                lic.get(&a.id).map(Vec::as_slice).unwrap_or(&[]),
-                cert.get(&a.id).map(Vec::as_slice).unwrap_or(&[]),
-            );
-            Candidate {
-                agent_id: a.id,
-                name: u.name.clone(),
-                active: u.active,
-                accepting_leads: a.accepting_leads,
-                time_zone: u.tz(),
-                hours: WorkingHours::from_storage(&a.working_hours),
-                leads_today: *today_counts.get(&a.id).unwrap_or(&0) as u32,
-                leads_per_day: a.leads_per_day.max(0) as u32,
-                open_leads: *open_counts.get(&a.id).unwrap_or(&0) as u32,
-                max_open_leads: a.max_open_leads.max(0) as u32,
-                languages: a.language_codes().iter().map(|s| s.to_string()).collect(),
-                facts,
-                team_id: a.team_id,
-                lat: None,
-                lon: None,
-                conversion: None,
+    let mut conversion: HashMap<i64, (u32, u32)> = HashMap::new();
+    if matches!(rule.map(|r| &r.strategy), Some(Strategy::BestPerformer { .. })) {
+        let since = now() - chrono::Duration::days(CONVERSION_WINDOW_DAYS);
+        let closed: Vec<(Option<i64>, String, i64)> = leads::table
+            .filter(leads::assigned_agent_id.eq_any(&ids))
+            .filter(leads::closed_at.ge(since))
+            .filter(leads::status.eq_any(["won", "lost"]))
+            .group_by((leads::assigned_agent_id, leads::status))
+            .select((leads::assigned_agent_id, leads::status, diesel::dsl::count_star()))
+            .load(conn)?;
+        for (agent, status, n) in closed {
+            if let Some(agent) = agent {
+                let e = conversion.entry(agent).or_default();
+                e.1 += n as u32;
+                if status == "won" {
+                    e.0 += n as u32;
+                }
             }
-        })
-        .collect())
+        }
+    }
+    for c in candidates.iter_mut() {
+        c.open_leads = *open_counts.get(&c.agent_id).unwrap_or(&0) as u32;
+        c.leads_today = *today_counts.get(&c.agent_id).unwrap_or(&0) as u32;
+        if rule.is_some_and(|r| matches!(r.strategy, Strategy::BestPerformer { .. })) {
+            c.conversion = Some(*conversion.get(&c.agent_id).unwrap_or(&(0, 0)));
+        }
+    }
+    Ok(rule_counts)
+}
+
+/// Routes with the directory: only agents licensed in the lead's state are looked at; of those,
+/// counts are read only for the ones that pass every check that needs no count. Returns the
+/// explanation (excluded agents beyond [`EXPLAIN_AT_MOST`] counted, not named).
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    conn: &mut DbConnection,
+    rules: &[Rule],
+    lead: &LeadToRoute,
+    now_utc: chrono::DateTime<chrono::Utc>,
+    offered: &[i64],
+    state: &mut RoutingState,
+    settings: &Settings,
+) -> QueryResult<Explanation> {
+    let today_start = now_utc.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
+    let dir = directory(conn, settings)?;
+    let rule = routing::first_matching(rules, lead);
+    let state_key = lead.state.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+    let nearby: &[usize] = dir.licensed_in.get(&state_key).map(Vec::as_slice).unwrap_or(&[]);
+    let mut considered: Vec<Candidate> = nearby.iter().map(|&i| dir.agents[i].clone()).collect();
+    let not_licensed = dir.agents.len() - considered.len();
+    if let Some(rule) = rule {
+        // Counts only for agents that pass everything else (zero counts pass capacity).
+        let uncapped = Rule {
+            daily_cap: None,
+            ..rule.clone()
+        };
+        let mut open: Vec<Candidate> = Vec::new();
+        let mut closed: Vec<Candidate> = Vec::new();
+        for c in considered.drain(..) {
+            if rule.pool.contains(&c)
+                && routing::eligibility(&c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule).is_ok()
+            {
+                open.push(c);
+            } else {
+                closed.push(c);
+            }
+        }
+        let rule_counts = fill_counts(conn, &mut open, Some(rule), today_start)?;
+        considered = open;
+        considered.extend(closed);
+        let mut x = routing::route(
+            rules,
+            &considered,
+            lead,
+            now_utc,
+            &rule_counts,
+            offered,
+            state,
+            &settings.plan_year_rule,
+        );
+        if not_licensed > 0 {
+            let in_pool = dir.agents.iter().filter(|c| rule.pool.contains(c)).count();
+            let pool_not_licensed = in_pool.saturating_sub(x.candidates);
+            x.candidates = in_pool;
+            if pool_not_licensed > 0 {
+                if let Some(reason) = x.unassigned_reason.take() {
+                    let place = if state_key.is_empty() {
+                        "the lead's state (it has none)".to_string()
+                    } else {
+                        state_key.clone()
+                    };
+                    let extra = format!("{pool_not_licensed} not licensed in {place}");
+                    x.unassigned_reason = Some(if reason.ends_with("no agent is in this rule's pool.") {
+                        format!("No eligible agent: {extra}.")
+                    } else {
+                        format!("{}, {extra}.", reason.trim_end_matches('.'))
+                    });
+                }
+                x.excluded_more += pool_not_licensed;
+            }
+        }
+        if x.excluded.len() > EXPLAIN_AT_MOST {
+            x.excluded_more += x.excluded.len() - EXPLAIN_AT_MOST;
+            x.excluded.truncate(EXPLAIN_AT_MOST);
+        }
+        Ok(x)
+    } else {
+        Ok(routing::route(
+            rules,
+            &[],
+            lead,
+            now_utc,
+            &HashMap::new(),
+            offered,
+            state,
+            &settings.plan_year_rule,
+        ))
+    }
 }
 
 fn lead_to_route(lead: &LeadRow, contact: &ContactRow) -> LeadToRoute {
@@ -322,28 +501,24 @@ pub fn route_lead_excluding(
     }
     let (lead, contact) = model::find_lead(conn, lead_id)?;
     let t = chrono::Utc::now();
-    let today_start = t.date_naive().and_hms_opt(0, 0, 0).expect("midnight");
     let rules = rules(conn)?;
-    let candidates = candidates(conn, today_start)?;
     let mut offered: Vec<i64> = offers::table
         .filter(offers::lead_id.eq(lead_id))
         .select(offers::agent_id)
         .load(conn)?;
     offered.extend_from_slice(exclude);
-    let rule_counts = rule_counts_today(conn, today_start)?;
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    let explanation = routing::route(
+    let explanation = decide(
+        conn,
         &rules,
-        &candidates,
         &lead_to_route(&lead, &contact),
         t,
-        &rule_counts,
         &offered,
         &mut state,
-        &settings.plan_year_rule,
-    );
+        settings,
+    )?;
     model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
     let details = serde_json::to_string(&explanation).unwrap_or_default();
     let Some(agent_id) = explanation.chosen else {

@@ -671,3 +671,128 @@ async fn an_owner_writes_a_rule_tries_it_on_a_sample_lead_and_new_leads_follow_i
     let (_, edit) = app.page(&format!("/admin/routing/{first_id}")).await;
     assert!(edit.contains("value=\"FL\"") && edit.contains("value=\"70\""));
 }
+
+fn rule(app: &TestApp, name: &str, strategy: Strategy) {
+    let rule = Rule {
+        id: 0,
+        name: name.into(),
+        priority: 1,
+        conditions: Conditions::default(),
+        pool: Pool::Everyone,
+        strategy,
+        daily_cap: None,
+        ignore_hours: true,
+    };
+    app.db
+        .write_blocking(move |c| Ok(offers::insert_rule(c, &rule)?))
+        .unwrap();
+}
+
+fn sql(app: &TestApp, q: String) {
+    app.db
+        .write_blocking(move |c| Ok(diesel::RunQueryDsl::execute(diesel::sql_query(q), c)?))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closest_uses_office_zips_and_an_agent_licensed_later_is_routed_to_at_once() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    rule(&app, "Nearest office", Strategy::Closest);
+    let (_, miami) = ready_agent(&app, "Mia Miami");
+    let (_, orlando) = ready_agent(&app, "Oli Orlando");
+    let tampa_user = app.create_user(Role::Agent, "Tam Tampa");
+    let tampa = app.agent_id(&tampa_user);
+    sql(
+        &app,
+        format!("UPDATE agents SET office_zip = '33101' WHERE id = {miami}"),
+    );
+    sql(
+        &app,
+        format!("UPDATE agents SET office_zip = '32801' WHERE id = {orlando}"),
+    );
+    sql(
+        &app,
+        format!("UPDATE agents SET office_zip = '33602', accepting_leads = TRUE WHERE id = {tampa}"),
+    );
+    let t = token(&app);
+    let to = |a: &Value| a["routing"]["offer"]["agent_id"].as_i64();
+    assert_eq!(to(&post(&app, &t, &lead(1, "32801")).await), Some(orlando));
+    assert_eq!(to(&post(&app, &t, &lead(2, "33101")).await), Some(miami));
+    // Tampa's agent is not licensed yet: the Tampa lead goes to the nearest licensed office.
+    let answer = post(&app, &t, &lead(3, "33602")).await;
+    assert_eq!(to(&answer), Some(orlando));
+    let offer = offers_of(&app, answer["id"].as_i64().unwrap()).remove(0);
+    let why = offer.explanation();
+    assert!(why.ranking[0].2.starts_with("Closest:"), "{why:?}");
+    assert!(
+        why.excluded_more >= 1,
+        "the unlicensed agent is counted, not scanned: {why:?}"
+    );
+    // Licensed and certified now: the very next Tampa lead is theirs (the routing directory of
+    // this server reloads when agents change).
+    let today = agency_engine::db::now().date();
+    sql(
+        &app,
+        format!(
+            "INSERT INTO agent_licenses (agent_id, state, number, resident, lines, issued_on, expires_on, created_at, updated_at) \
+             VALUES ({tampa}, 'FL', 'FL-T', TRUE, 'health', '{}', '{}', '{today} 00:00:00', '{today} 00:00:00')",
+            today - chrono::Duration::days(30),
+            today + chrono::Duration::days(300)
+        ),
+    );
+    let year = agency_engine::agents::readiness::plan_year(today, &Default::default());
+    sql(
+        &app,
+        format!(
+            "INSERT INTO certifications (agent_id, kind, plan_year, earned_on, expires_on, source, created_at, updated_at) \
+             VALUES ({tampa}, 'AHIP', {year}, '{}', '{}', 'manual', '{today} 00:00:00', '{today} 00:00:00')",
+            today - chrono::Duration::days(3),
+            today + chrono::Duration::days(300)
+        ),
+    );
+    assert_eq!(to(&post(&app, &t, &lead(4, "33602")).await), Some(tampa));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn best_performer_rates_agents_on_their_own_closed_leads() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    rule(
+        &app,
+        "Best closer",
+        Strategy::BestPerformer {
+            floor: 0.1,
+            min_closed: 4,
+        },
+    );
+    let (_, ann) = ready_agent(&app, "Ann Able");
+    let (_, ben) = ready_agent(&app, "Ben Best");
+    let t = token(&app);
+    // Eight earlier leads, closed: Ben won 3 of 4, Ann 1 of 4.
+    for i in 0..8 {
+        let id = post(&app, &t, &lead(100 + i, "33101")).await["id"].as_i64().unwrap();
+        let (agent, status) = match i {
+            0..=2 => (ben, "won"),
+            3 => (ben, "lost"),
+            4 => (ann, "won"),
+            _ => (ann, "lost"),
+        };
+        sql(
+            &app,
+            format!(
+                "UPDATE leads SET assigned_agent_id = {agent}, status = '{status}', closed_at = created_at WHERE id = {id}"
+            ),
+        );
+        sql(
+            &app,
+            format!("UPDATE offers SET status = 'withdrawn' WHERE lead_id = {id}"),
+        );
+    }
+    let answer = post(&app, &t, &lead(1, "33101")).await;
+    assert_eq!(answer["routing"]["offer"]["agent_id"], ben, "{answer}");
+    let offer = offers_of(&app, answer["id"].as_i64().unwrap()).remove(0);
+    assert!(
+        offer.explanation().ranking[0].2.contains("Converted 3 of 4"),
+        "{:?}",
+        offer.explanation()
+    );
+}

@@ -1,0 +1,15 @@
+DROP INDEX leads_agent_closed_idx;
+DROP INDEX offers_agent_created_idx;
+DROP TRIGGER agents_routing_version_insert;
+DROP TRIGGER agents_routing_version_update;
+DROP TRIGGER agents_routing_version_delete;
+DROP TRIGGER users_routing_version_insert;
+DROP TRIGGER users_routing_version_update;
+DROP TRIGGER users_routing_version_delete;
+DROP TRIGGER agent_licenses_routing_version_insert;
+DROP TRIGGER agent_licenses_routing_version_update;
+DROP TRIGGER agent_licenses_routing_version_delete;
+DROP TRIGGER certifications_routing_version_insert;
+DROP TRIGGER certifications_routing_version_update;
+DROP TRIGGER certifications_routing_version_delete;
+DROP TABLE routing_version;
