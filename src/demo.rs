@@ -127,6 +127,72 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Rules a Sunbelt-style agency would write: Medicare in the South to the Medicare team, hot leads
+/// to the best closers, the Great Lakes states to their team, and the rest to the nearest office.
+fn demo_rules(south: i64, north: i64) -> Vec<crate::routing::Rule> {
+    use crate::agents::readiness::ProductLine;
+    use crate::routing::{Conditions, Pool, Rule, Strategy};
+    vec![
+        Rule {
+            id: 0,
+            name: "Hot leads to the best closers".into(),
+            priority: 10,
+            conditions: Conditions {
+                min_score: Some(80),
+                ..Default::default()
+            },
+            pool: Pool::Everyone,
+            strategy: Strategy::BestPerformer {
+                floor: 0.15,
+                min_closed: 5,
+            },
+            daily_cap: Some(4),
+            ignore_hours: false,
+        },
+        Rule {
+            id: 0,
+            name: "Medicare in the South to Sunbelt Medicare".into(),
+            priority: 20,
+            conditions: Conditions {
+                products: vec![
+                    ProductLine::MedicareAdvantage,
+                    ProductLine::MedicareSupplement,
+                    ProductLine::PartD,
+                ],
+                states: vec!["FL".into(), "GA".into(), "TX".into()],
+                ..Default::default()
+            },
+            pool: Pool::Team(south),
+            strategy: Strategy::RoundRobin,
+            daily_cap: None,
+            ignore_hours: false,
+        },
+        Rule {
+            id: 0,
+            name: "Great Lakes to Great Lakes Life".into(),
+            priority: 30,
+            conditions: Conditions {
+                states: vec!["OH".into(), "MI".into(), "PA".into()],
+                ..Default::default()
+            },
+            pool: Pool::Team(north),
+            strategy: Strategy::LeastBusy,
+            daily_cap: None,
+            ignore_hours: false,
+        },
+        Rule {
+            id: 0,
+            name: "Everyone else to the nearest office".into(),
+            priority: 40,
+            conditions: Conditions::default(),
+            pool: Pool::Everyone,
+            strategy: Strategy::Closest,
+            daily_cap: None,
+            ignore_hours: false,
+        },
+    ]
+}
+
 /// More agents, so the roster has about 25 across 10 states.
 const MORE_AGENTS: &[(&str, &str, &str)] = &[
     ("Carmen Delgado", "FL", "en,es"),
@@ -296,6 +362,14 @@ fn seed_roster(
                 expires_on: if i == 4 { days(12) } else { days(120 + i) },
             };
             agent_service::add_certification(c, owner, who, *agent, &cert, "manual")?;
+            // Last plan year's too: the demo's older leads were routed when that one counted.
+            let last = agent_service::ParsedCertification {
+                kind: "AHIP".into(),
+                plan_year: year - 1,
+                earned_on: days(-420 - i),
+                expires_on: days(38),
+            };
+            agent_service::add_certification(c, owner, who, *agent, &last, "manual")?;
         }
         if i % 3 == 1 {
             let carrier = ["Humana", "UnitedHealthcare", "Aetna"][i as usize % 3];
@@ -329,7 +403,13 @@ fn seed_roster(
             roster.push((row.id, user.id, user.name, states));
         }
     }
-    crate::leads::demo::seed(c, 2000, &roster)?;
+    // The agency's routing rules, then six months of leads routed by them.
+    for rule in demo_rules(south, north) {
+        let id = crate::leads::offers::insert_rule(c, &rule)?;
+        let details = serde_json::to_string(&rule).unwrap_or_default();
+        crate::audit::record(c, who, "routing_rule.created", "routing_rule", Some(id), &details)?;
+    }
+    crate::leads::demo::seed(c, 2000, &roster, settings)?;
     // Leaders: the first member of each team.
     for t in [south, north] {
         if let Some((leader, _)) = agents::team_members(c, t)?.first() {

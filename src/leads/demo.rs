@@ -1,6 +1,8 @@
 //! About 2,000 demo leads over the last six months: sources, products and statuses in
-//! believable proportions, assigned to agents licensed in the lead's state, with notes,
-//! follow-ups and a history that reads like real work.
+//! believable proportions, with notes, follow-ups and a history that reads like real work. Each
+//! lead is scored by the rule set and routed by the real engine at the time it arrived: offered
+//! under the agency's rules, sometimes declined or left to time out and offered on, accepted, or
+//! left waiting with the reason.
 
 use chrono::{Duration, NaiveDateTime};
 
@@ -183,11 +185,39 @@ fn path_for(rng: &mut Rng, age_days: i64, quality: u64) -> Vec<LeadStatus> {
     path
 }
 
-/// Seeds `count` leads; `agents` are (agent id, user id, label, licensed states).
+const DECLINE_REASONS: &[&str] = &[
+    "Booked solid this afternoon.",
+    "Not appointed with the carriers they asked about.",
+    "Out of the office today.",
+    "Outside my usual area.",
+];
+
+/// A business-hours arrival time (weekdays, 14:00 to 20:30 UTC: the working day in both US
+/// Eastern and Pacific time for part of it) about `age_minutes` ago.
+fn business_hours(t0: NaiveDateTime, age_minutes: i64, rng: &mut Rng) -> NaiveDateTime {
+    use chrono::{Datelike, Weekday};
+    let mut day = (t0 - Duration::minutes(age_minutes)).date();
+    match day.weekday() {
+        Weekday::Sat => day -= Duration::days(1),
+        Weekday::Sun => day -= Duration::days(2),
+        _ => {}
+    }
+    let minute = 14 * 60 + rng.below(6 * 60 + 30) as i64;
+    let t = day.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(minute);
+    if t >= t0 {
+        t0 - Duration::minutes(1 + rng.below(240) as i64)
+    } else {
+        t
+    }
+}
+
+/// Seeds `count` leads; `agents` are (agent id, user id, label, licensed states). The agency's
+/// routing rules must be in place: the leads are routed by them.
 pub fn seed(
     conn: &mut DbConnection,
     count: usize,
     agents: &[(i64, i64, String, Vec<String>)],
+    settings: &crate::config::Settings,
 ) -> Result<usize, AppError> {
     let mut rng = Rng(0x5EED_1EAD);
     let states: Vec<&str> = agents
@@ -203,10 +233,18 @@ pub fn seed(
         return Ok(0);
     }
     let t0 = now();
-    for i in 0..count {
+    // Oldest first, so each routing decision sees the offers and leads that came before it.
+    let mut arrivals: Vec<NaiveDateTime> = (0..count)
+        .map(|_| {
+            let age = rng.below(180 * 24 * 60) as i64;
+            business_hours(t0, age, &mut rng)
+        })
+        .collect();
+    arrivals.sort();
+    let weights = super::qualify::weights(conn)?;
+    for (i, created) in arrivals.into_iter().enumerate() {
         let place = *rng.pick(&places);
-        let age_minutes = rng.below(180 * 24 * 60) as i64;
-        let created: NaiveDateTime = t0 - Duration::minutes(age_minutes);
+        let age_minutes = (t0 - created).num_minutes().max(0);
         let (first, last) = (*rng.pick(FIRST), *rng.pick(LAST));
         let email = format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i);
         let phone = format!(
@@ -274,27 +312,53 @@ pub fn seed(
                 },
             )?;
         }
-        // Nine in ten go to an agent licensed where the person lives.
-        let candidates: Vec<&(i64, i64, String, Vec<String>)> = agents
-            .iter()
-            .filter(|(_, _, _, s)| s.iter().any(|x| x == place.state))
-            .collect();
-        let agent = (!candidates.is_empty() && rng.below(10) < 9).then(|| *rng.pick(&candidates));
+        // Scored by the rule set as it arrived, then routed by the real engine at that moment.
+        let (lead_row, contact_row) = model::find_lead(conn, lead_id)?;
+        let mut facts = super::qualify::facts_of(&lead_row, &contact_row);
+        facts.received = created.and_utc();
+        let q = crate::scoring::qualify(&facts, &weights, created.date());
+        super::qualify::store(conn, lead_id, &q)?;
+        let mut t = created + Duration::seconds(1);
+        let mut agent: Option<(i64, i64, String)> = None;
+        for _ in 0..3 {
+            let Some((offer, agent_id, deadline)) =
+                super::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
+            else {
+                break;
+            };
+            let roll = rng.below(100);
+            if roll < 7 {
+                t += Duration::minutes(1 + rng.below(3) as i64);
+                let reason = *rng.pick(DECLINE_REASONS);
+                super::offers::close_offer_at(conn, offer, "declined", Some(reason), t)?;
+                let label = agent_label(conn, agents, agent_id)?.1;
+                model::add_event_at(conn, lead_id, None, &label, "declined", reason, t)?;
+            } else if roll < 12 {
+                t = deadline;
+                super::offers::close_offer_at(conn, offer, "expired", None, t)?;
+                let details = format!("agent {agent_id}");
+                model::add_event_at(conn, lead_id, None, "routing", "offer_expired", &details, t)?;
+            } else {
+                t += Duration::minutes(1 + rng.below(4) as i64);
+                super::offers::close_offer_at(conn, offer, "accepted", None, t)?;
+                let (user_id, label) = agent_label(conn, agents, agent_id)?;
+                agent = Some((agent_id, user_id, label));
+                break;
+            }
+        }
         let age_days = age_minutes / (24 * 60);
-        let mut t = created;
         let mut steps: [Option<NaiveDateTime>; 5] = [None; 5];
         let mut status = LeadStatus::New;
-        if let Some((agent_id, user_id, label, _)) = agent {
-            t += Duration::minutes(2 + rng.below(30) as i64);
+        if let Some((agent_id, user_id, label)) = &agent {
             model::assign(conn, lead_id, Some(*agent_id))?;
             steps[0] = Some(t);
             model::add_event_at(
                 conn,
                 lead_id,
-                None,
-                "routing",
+                Some(*user_id),
+                label,
                 "assigned",
-                &serde_json::json!({ "agent_id": agent_id, "agent": label, "by": "demo" }).to_string(),
+                &serde_json::json!({ "agent_id": agent_id, "agent": label, "by": "offer" }).to_string(),
                 t,
             )?;
             let senior = birth.is_some_and(|b| crate::leads::rules::age_on(b, t0.date()) >= 65);
@@ -360,4 +424,17 @@ pub fn seed(
         model::set_lead_times(conn, lead_id, created, t.max(created), steps)?;
     }
     Ok(count)
+}
+
+/// The user id and name of an agent, from the roster or the database.
+fn agent_label(
+    conn: &mut DbConnection,
+    agents: &[(i64, i64, String, Vec<String>)],
+    agent_id: i64,
+) -> Result<(i64, String), AppError> {
+    if let Some((_, user_id, label, _)) = agents.iter().find(|(a, _, _, _)| *a == agent_id) {
+        return Ok((*user_id, label.clone()));
+    }
+    let (_, user) = crate::agents::model::find_agent(conn, agent_id)?;
+    Ok((user.id, user.name))
 }

@@ -496,55 +496,11 @@ pub fn route_lead_excluding(
     exclude: &[i64],
     settings: &Settings,
 ) -> Result<Option<i64>, AppError> {
-    if conn.backend() == Backend::Postgres {
-        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
-    }
-    let (lead, contact) = model::find_lead(conn, lead_id)?;
-    let t = chrono::Utc::now();
-    let rules = rules(conn)?;
-    let mut offered: Vec<i64> = offers::table
-        .filter(offers::lead_id.eq(lead_id))
-        .select(offers::agent_id)
-        .load(conn)?;
-    offered.extend_from_slice(exclude);
-    let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
-    let explanation = decide(
-        conn,
-        &rules,
-        &lead_to_route(&lead, &contact),
-        t,
-        &offered,
-        &mut state,
-        settings,
-    )?;
-    model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
-    let details = serde_json::to_string(&explanation).unwrap_or_default();
-    let Some(agent_id) = explanation.chosen else {
-        let reason = explanation
-            .unassigned_reason
-            .clone()
-            .unwrap_or_else(|| "No eligible agent.".into());
-        model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
-        model::add_event(conn, lead_id, None, "routing", "unrouted", &details)?;
+    let Some((offer_id, agent_id, deadline)) = route_lead_at(conn, lead_id, exclude, chrono::Utc::now(), settings)?
+    else {
         return Ok(None);
     };
-    let deadline = now() + chrono::Duration::minutes(settings.offer_minutes as i64);
-    let offer_id = diesel::insert_into(offers::table)
-        .values((
-            offers::lead_id.eq(lead_id),
-            offers::agent_id.eq(agent_id),
-            offers::rule_id.eq(explanation.rule.as_ref().map(|(id, _)| *id).filter(|id| *id > 0)),
-            offers::status.eq("pending"),
-            offers::deadline.eq(deadline),
-            offers::explanation.eq(&details),
-            offers::created_at.eq(now()),
-        ))
-        .returning(offers::id)
-        .get_result::<i64>(conn)?;
-    model::set_unassigned_reason(conn, lead_id, None)?;
-    model::add_event(conn, lead_id, None, "routing", "offered", &details)?;
+    let (lead, contact) = model::find_lead(conn, lead_id)?;
     jobs::model::insert(
         conn,
         KIND_TIMEOUT,
@@ -587,6 +543,69 @@ pub fn route_lead_excluding(
     Ok(Some(offer_id))
 }
 
+/// The routing decision for a lead as of `at`, recorded: the offer (with its explanation, the
+/// history event and the advanced round-robin state) or the reason it waits. Returns the offer,
+/// the agent and the deadline. Nobody is told; [`route_lead_excluding`] does that, and the demo
+/// seed uses this alone to route months of leads through the real engine.
+pub fn route_lead_at(
+    conn: &mut DbConnection,
+    lead_id: i64,
+    exclude: &[i64],
+    at: chrono::DateTime<chrono::Utc>,
+    settings: &Settings,
+) -> Result<Option<(i64, i64, NaiveDateTime)>, AppError> {
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
+    }
+    let (lead, contact) = model::find_lead(conn, lead_id)?;
+    let rules = rules(conn)?;
+    let mut offered: Vec<i64> = offers::table
+        .filter(offers::lead_id.eq(lead_id))
+        .select(offers::agent_id)
+        .load(conn)?;
+    offered.extend_from_slice(exclude);
+    let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let explanation = decide(
+        conn,
+        &rules,
+        &lead_to_route(&lead, &contact),
+        at,
+        &offered,
+        &mut state,
+        settings,
+    )?;
+    model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
+    let details = serde_json::to_string(&explanation).unwrap_or_default();
+    let t = at.naive_utc();
+    let Some(agent_id) = explanation.chosen else {
+        let reason = explanation
+            .unassigned_reason
+            .clone()
+            .unwrap_or_else(|| "No eligible agent.".into());
+        model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
+        model::add_event_at(conn, lead_id, None, "routing", "unrouted", &details, t)?;
+        return Ok(None);
+    };
+    let deadline = t + chrono::Duration::minutes(settings.offer_minutes as i64);
+    let offer_id = diesel::insert_into(offers::table)
+        .values((
+            offers::lead_id.eq(lead_id),
+            offers::agent_id.eq(agent_id),
+            offers::rule_id.eq(explanation.rule.as_ref().map(|(id, _)| *id).filter(|id| *id > 0)),
+            offers::status.eq("pending"),
+            offers::deadline.eq(deadline),
+            offers::explanation.eq(&details),
+            offers::created_at.eq(t),
+        ))
+        .returning(offers::id)
+        .get_result::<i64>(conn)?;
+    model::set_unassigned_reason(conn, lead_id, None)?;
+    model::add_event_at(conn, lead_id, None, "routing", "offered", &details, t)?;
+    Ok(Some((offer_id, agent_id, deadline)))
+}
+
 pub fn find_offer(conn: &mut DbConnection, id: i64) -> QueryResult<OfferRow> {
     offers::table.find(id).select(OfferRow::as_select()).first(conn)
 }
@@ -611,10 +630,21 @@ pub fn pending_for(conn: &mut DbConnection, agent_id: i64) -> QueryResult<Vec<(O
 }
 
 fn close_offer(conn: &mut DbConnection, id: i64, status: &str, reason: Option<&str>) -> QueryResult<bool> {
+    close_offer_at(conn, id, status, reason, now())
+}
+
+/// Closes a pending offer as of `at` (the demo's back-dated history uses the time).
+pub fn close_offer_at(
+    conn: &mut DbConnection,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let n = diesel::update(offers::table.find(id).filter(offers::status.eq("pending")))
         .set((
             offers::status.eq(status),
-            offers::responded_at.eq(Some(now())),
+            offers::responded_at.eq(Some(at)),
             offers::decline_reason.eq(reason),
         ))
         .execute(conn)?;

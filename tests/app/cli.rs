@@ -18,6 +18,20 @@ fn cli(db: &TestDb) -> Command {
     c
 }
 
+/// A count straight from the database a command wrote.
+fn db_count(db: &TestDb, query: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let q = query.replacen("SELECT COUNT(*) FROM", "SELECT COUNT(*) AS n FROM", 1);
+    agency_engine::db::Db::connect(&db.url, 1)
+        .unwrap()
+        .read_blocking(move |c| Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(q), c)?.n))
+        .unwrap()
+}
+
 #[test]
 fn help_documents_every_setting_and_command() {
     let out = Command::new(env!("CARGO_BIN_EXE_agency-engine"))
@@ -239,6 +253,32 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
     assert!(
         roster.contains("Priya Raman") && roster.contains("Carmen Delgado"),
         "the demo roster"
+    );
+    // Routing rules, and leads the real engine routed under them: offers with explanations,
+    // some declined or timed out on the way, and a few waiting with the reason.
+    let rules = c
+        .get(format!("{base}/admin/routing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rules.contains("Medicare in the South to Sunbelt Medicare") && rules.contains("nearest office"),
+        "the demo's routing rules"
+    );
+    let offered = |status: &str| {
+        let q = format!("SELECT COUNT(*) FROM offers WHERE status = '{status}' AND rule_id IS NOT NULL");
+        db_count(&db, &q)
+    };
+    assert!(offered("accepted") > 1000, "most demo leads were offered and accepted");
+    assert!(offered("declined") > 20 && offered("expired") > 20);
+    assert!(
+        db_count(
+            &db,
+            "SELECT COUNT(*) FROM leads WHERE unassigned_reason LIKE 'No eligible agent:%'"
+        ) > 0
     );
 
     Command::new("kill")
