@@ -796,3 +796,26 @@ async fn best_performer_rates_agents_on_their_own_closed_leads() {
         offer.explanation()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_made_by_one_server_reaches_an_agent_connected_to_another() {
+    let first = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&first, None);
+    let (ann, _) = ready_agent(&first, "Ann Able");
+    // A second server on the same database, as behind a load balancer.
+    let same_db = crate::harness::TestDb {
+        url: first.test_db.url.clone(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let second = crate::harness::spawn_on(same_db, |s| s.run_worker = false).await;
+    second.login(&ann.email, &ann.password).await;
+    let mut stream = second.get("/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let t = token(&first);
+    post(&first, &t, &lead(1, "33101")).await;
+    let notice = next_notice(&mut stream).await;
+    assert_eq!(notice["kind"], "offer");
+    let (_, panel) = second.page("/leads/offers").await;
+    assert!(panel.contains("Lead1 Routing"));
+}
