@@ -43,6 +43,7 @@ Settings (environment variables):
   AE_OFFER_MINUTES  How long an agent has to accept an offered lead. Default 5.
   AE_FIRST_CONTACT_HOURS  Escalate an accepted lead nobody contacted after this many hours. Default 24.
   AE_EVENTS_POLL_MS  How often each server checks for notifications to push live. Default 500.
+  AE_BENCH_ENDPOINTS  Set to 1 to serve the load test's ceiling endpoint. Default off.
   AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
@@ -88,10 +89,20 @@ enum Command {
         name: String,
     },
     /// Fill the database with a realistic demo agency (skipped when the demo is already there).
-    SeedDemo,
+    SeedDemo {
+        /// `large` adds the benchmark's data set: 10,000 agents and 1,000,000 leads over three years.
+        #[arg(long, value_enum, default_value_t = Scale::Small)]
+        scale: Scale,
+    },
     /// Train a lead-scoring model on the agency's won and lost leads and report its held-out AUC
     /// beside the rule set's. The model is stored but scores new leads only once the owner chooses it.
     TrainScoring,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    Small,
+    Large,
 }
 
 pub fn main() -> ExitCode {
@@ -167,10 +178,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { scale } => {
             let db = connect(&settings)?;
             if !crate::demo::seed(&db, &settings)? {
                 println!("The demo agency is already in this database.");
+            }
+            if scale == Scale::Large {
+                let started = std::time::Instant::now();
+                let added = crate::demo_large::seed(&db, 10_000, 1_000_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "Large data set: {} agents, {} leads and {} history events added in {:.0} s.",
+                    added.agents,
+                    added.leads,
+                    added.events,
+                    started.elapsed().as_secs_f64()
+                );
             }
             print_logins();
             Ok(())

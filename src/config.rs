@@ -57,6 +57,8 @@ pub struct Settings {
     pub first_contact_hours: u64,
     /// How often each server looks for new notifications for its live event streams.
     pub events_poll: Duration,
+    /// Serve the benchmark's ceiling endpoint, POST /api/v1/bench/bare (off unless set).
+    pub bench_endpoints: bool,
     /// The agency's name, as the public quote form and its consent text say it.
     pub agency_name: String,
     /// A quote form sent sooner than this after it was shown is taken for a bot.
@@ -121,6 +123,7 @@ impl Settings {
             offer_minutes: num("AE_OFFER_MINUTES", 5)?.max(1),
             first_contact_hours: num("AE_FIRST_CONTACT_HOURS", 24)?.max(1),
             events_poll: Duration::from_millis(num("AE_EVENTS_POLL_MS", 500)?.max(50)),
+            bench_endpoints: matches!(env("AE_BENCH_ENDPOINTS").as_deref(), Some("1" | "true" | "yes")),
             agency_name: env("AE_AGENCY_NAME").unwrap_or_else(|| "the agency".into()),
             quote_min_seconds: num("AE_QUOTE_MIN_SECONDS", 3)?,
             form_rate_per_minute: num("AE_FORM_RATE_PER_MINUTE", 5)? as u32,
@@ -160,6 +163,7 @@ impl Settings {
             offer_minutes: 5,
             first_contact_hours: 24,
             events_poll: Duration::from_millis(100),
+            bench_endpoints: false,
             agency_name: "Sunbelt Insurance Group".into(),
             quote_min_seconds: 0,
             form_rate_per_minute: 1000,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_large;
 pub mod geo;
 pub mod home;
 pub mod jobs;

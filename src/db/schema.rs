@@ -365,6 +365,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bench_rows (id) {
+        id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -406,4 +414,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     offers,
     notifications,
     routing_version,
+    bench_rows,
 );

@@ -265,6 +265,29 @@ pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Pat
     ))
 }
 
+/// The benchmark's ceiling: the same token check and JSON parse as intake, then one row inserted,
+/// and nothing else. Answers 404 unless `AE_BENCH_ENDPOINTS` is set.
+pub async fn bench_bare(_client: ApiClient, state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
+    if !state.settings.bench_endpoints {
+        return Err(AppError::NotFound);
+    }
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?;
+    let text = value.to_string();
+    let id = state
+        .db
+        .write(move |c| {
+            use crate::db::schema::bench_rows;
+            use diesel::prelude::*;
+            Ok(diesel::insert_into(bench_rows::table)
+                .values((bench_rows::body.eq(text), bench_rows::created_at.eq(now())))
+                .returning(bench_rows::id)
+                .get_result::<i64>(c)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id })))
+}
+
 /// The OpenAPI 3 description of the API (a test checks it lists exactly the API's routes).
 pub fn openapi_document() -> Value {
     let error = json!({ "$ref": "#/components/schemas/Error" });
@@ -341,6 +364,15 @@ pub fn openapi_document() -> Value {
                         "422": { "description": "Validation failed; `fields` names each bad field", "content": { "application/json": { "schema": error } } },
                         "429": { "description": "Rate limited", "content": { "application/json": { "schema": error } } }
                     }
+                }
+            },
+            "/api/v1/bench/bare": {
+                "post": {
+                    "summary": "Benchmark ceiling (only with AE_BENCH_ENDPOINTS=1)",
+                    "description": "Parses a lead body and inserts one row, nothing else: the load test's measure of what the server could do at most. Answers 404 unless the server was started with AE_BENCH_ENDPOINTS=1.",
+                    "security": [{ "bearer": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadRequest" } } } },
+                    "responses": { "201": { "description": "One row inserted." }, "404": { "description": "Benchmark endpoints are off." } }
                 }
             },
             "/api/v1/leads/{id}": {

@@ -80,6 +80,7 @@ pub fn routes(r: &mut Routes) {
         .get("/api/v1/openapi.json", Access::Public, api::openapi)
         .post("/api/v1/leads", Access::ApiToken, api::create)
         .get("/api/v1/leads/{id}", Access::ApiToken, api::show)
+        .post("/api/v1/bench/bare", Access::ApiToken, api::bench_bare)
         .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
         .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
         .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)

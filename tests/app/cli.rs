@@ -302,3 +302,39 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
         .unwrap()
         .contains("already in this database"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_large_data_set_is_written_through_the_apps_schema_and_serves_pages() {
+    let app = crate::harness::spawn_app().await;
+    let added = agency_engine::demo_large::seed(&app.db, 40, 2_500).unwrap();
+    assert_eq!((added.agents, added.leads), (40, 2_500));
+    assert!(added.events >= 2_500, "a history event for each lead at least");
+    assert_eq!(app.count("leads"), 2_500);
+    assert_eq!(app.count("contacts"), 2_500);
+    assert_eq!(app.count("agent_licenses"), 80);
+    assert_eq!(app.count("lead_events"), added.events as i64);
+    assert!(app.count("leads WHERE assigned_agent_id IS NOT NULL") > 2_000);
+    let oldest = app
+        .db
+        .read_blocking(|c| {
+            use agency_engine::db::schema::leads;
+            use diesel::prelude::*;
+            Ok(leads::table
+                .select(diesel::dsl::min(leads::created_at))
+                .first::<Option<chrono::NaiveDateTime>>(c)?)
+        })
+        .unwrap()
+        .unwrap();
+    assert!(
+        oldest < agency_engine::db::now() - chrono::Duration::days(2 * 365),
+        "spread over three years"
+    );
+    // Seeding again adds nothing; a generated agent signs in and sees their leads.
+    let again = agency_engine::demo_large::seed(&app.db, 40, 2_500).unwrap();
+    assert_eq!(again, agency_engine::demo_large::Added::default());
+    let r = app.login("agent0@large.sunbelt-demo.test", "demo-agency-2026").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app.page("/leads").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("@large.example.com"), "the agent's own leads are listed");
+}

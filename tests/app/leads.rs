@@ -1157,3 +1157,40 @@ async fn a_model_trained_on_the_agencys_outcomes_beats_a_constant_and_can_be_cho
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmark_ceiling_endpoint_exists_only_when_switched_on() {
+    let off = spawn_app().await;
+    let t = token(&off);
+    let body = json!({ "first_name": "Ada", "last_name": "Bench", "email": "ada@example.com" });
+    let r = off
+        .client
+        .post(off.url("/api/v1/bench/bare"))
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let on = spawn_with(|s| s.bench_endpoints = true).await;
+    let t = token(&on);
+    let r = on
+        .client
+        .post(on.url("/api/v1/bench/bare"))
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(on.count("bench_rows"), 1);
+    assert_eq!(on.count("leads"), 0, "nothing else is written");
+    let r = on
+        .client
+        .post(on.url("/api/v1/bench/bare"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the same token check as intake");
+}
