@@ -315,8 +315,8 @@ fn add_leads(
             created,
             agent,
             status,
-            product: *rng.pick(PRODUCTS),
-            source: *rng.pick(SOURCES),
+            product: rng.pick::<&str>(PRODUCTS),
+            source: rng.pick::<&str>(SOURCES),
             score: 20 + rng.below(75) as i32,
         });
     }
