@@ -222,6 +222,8 @@ struct LeadsPage {
     products: [ProductLine; 11],
     sources: Vec<String>,
     agents: Vec<(i64, String)>,
+    /// More agents than a menu lists: the agent fields take an agent number instead.
+    many_agents: bool,
     filtered: bool,
     radii: [&'static str; 4],
     offers: Vec<(super::offers::OfferRow, LeadRow, ContactRow)>,
@@ -256,7 +258,8 @@ pub async fn index(
     let (filter, sort, after) = (parsed.filter.clone(), parsed.sort, parsed.after);
     let scope = v.scope.clone();
     let uid = user.id;
-    let (rows, more, sources, agents, offers, escalated) = state
+    let db_key = state.settings.database_url.clone();
+    let (rows, more, sources, (agents, many_agents), offers, escalated) = state
         .db
         .read(move |c| {
             let offers = match crate::agents::model::find_agent_by_user(c, uid)? {
@@ -268,12 +271,12 @@ pub async fn index(
             let (sources, agents, escalated) = if staff {
                 let escalated = model::escalated(c, 10)?;
                 (
-                    model::distinct_sources(c)?,
-                    model::assignable_agents(c)?,
+                    model::distinct_sources_cached(c, &db_key)?,
+                    model::agent_menu(c)?,
                     items(c, escalated)?,
                 )
             } else {
-                (Vec::new(), Vec::new(), Vec::new())
+                (Vec::new(), (Vec::new(), false), Vec::new())
             };
             Ok((rows, more, sources, agents, offers, escalated))
         })
@@ -294,6 +297,7 @@ pub async fn index(
         products: ProductLine::ALL,
         sources,
         agents,
+        many_agents,
         radii: ["10", "25", "50", "100"],
         offers,
         escalated,
@@ -315,6 +319,7 @@ struct LeadPage {
     events: Vec<EventRow>,
     tasks: Vec<TaskRow>,
     agents: Vec<(i64, String)>,
+    many_agents: bool,
     staff: bool,
     errors: FieldErrors,
     note: String,
@@ -456,15 +461,15 @@ async fn lead_page(
 ) -> AppResult<HttpResponse> {
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
-    let (item, consents, events, tasks, agents, offers) = state
+    let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
             let row = service::visible_lead(c, &v, id)?;
             let item = items(c, vec![row])?.remove(0);
             let agents = if staff {
-                model::assignable_agents(c)?
+                model::agent_menu(c)?
             } else {
-                Vec::new()
+                (Vec::new(), false)
             };
             Ok((
                 item,
@@ -491,6 +496,7 @@ async fn lead_page(
             events,
             tasks,
             agents,
+            many_agents,
             staff,
             errors,
             note,
@@ -690,6 +696,7 @@ pub async fn add_note(
                 events,
                 tasks: Vec::new(),
                 agents: Vec::new(),
+                many_agents: false,
                 staff,
                 errors: FieldErrors::new(),
                 note: String::new(),

@@ -642,6 +642,23 @@ pub fn agent_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64
 }
 
 /// Active agents and trainees, for assignment menus.
+/// Most agents a menu lists; an agency with more gets a field for the agent's number instead.
+pub const AGENT_MENU_MAX: usize = 300;
+
+/// Active agents for a menu, by name: at most [`AGENT_MENU_MAX`] and `true` when there are more.
+pub fn agent_menu(conn: &mut DbConnection) -> QueryResult<(Vec<(i64, String)>, bool)> {
+    let mut list: Vec<(i64, String)> = agents::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .limit(AGENT_MENU_MAX as i64 + 1)
+        .select((agents::id, users::name))
+        .load(conn)?;
+    let more = list.len() > AGENT_MENU_MAX;
+    list.truncate(AGENT_MENU_MAX);
+    Ok((list, more))
+}
+
 pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
     agents::table
         .inner_join(users::table)
@@ -649,6 +666,26 @@ pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Strin
         .order(users::name.asc())
         .select((agents::id, users::name))
         .load(conn)
+}
+
+type SourcesCache = std::collections::HashMap<String, (std::time::Instant, Vec<String>)>;
+static SOURCES: std::sync::OnceLock<std::sync::Mutex<SourcesCache>> = std::sync::OnceLock::new();
+
+/// [`distinct_sources`], reused for a minute per database (`db_key`): listing them reads an
+/// index entry for every lead, which is too much for each page view at a million leads.
+pub fn distinct_sources_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Vec<String>> {
+    let cache = SOURCES.get_or_init(Default::default);
+    if let Some((at, list)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(db_key) {
+        if at.elapsed() < std::time::Duration::from_secs(60) {
+            return Ok(list.clone());
+        }
+    }
+    let list = distinct_sources(conn)?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(db_key.to_string(), (std::time::Instant::now(), list.clone()));
+    Ok(list)
 }
 
 pub fn distinct_sources(conn: &mut DbConnection) -> QueryResult<Vec<String>> {

@@ -47,6 +47,31 @@ pub fn source_conversion(conn: &mut DbConnection, source: &str) -> QueryResult<O
     Ok((closed >= MIN_CLOSED_FOR_RATE).then(|| won as f64 / closed as f64))
 }
 
+/// How long a source's conversion rate is reused before it is counted again. Counting means
+/// reading every closed lead of the source (hundreds of thousands at a large agency), and a rate
+/// over years of leads does not move in minutes.
+pub const CONVERSION_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+type ConversionCache = std::collections::HashMap<(String, String), (std::time::Instant, Option<f64>)>;
+static CONVERSIONS: std::sync::OnceLock<std::sync::Mutex<ConversionCache>> = std::sync::OnceLock::new();
+
+/// [`source_conversion`], reused for [`CONVERSION_TTL`] per database (`db_key`) and source.
+pub fn source_conversion_cached(conn: &mut DbConnection, db_key: &str, source: &str) -> QueryResult<Option<f64>> {
+    let cache = CONVERSIONS.get_or_init(Default::default);
+    let key = (db_key.to_string(), source.to_string());
+    if let Some((at, rate)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if at.elapsed() < CONVERSION_TTL {
+            return Ok(*rate);
+        }
+    }
+    let rate = source_conversion(conn, source)?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, (std::time::Instant::now(), rate));
+    Ok(rate)
+}
+
 fn local_hour(state: Option<&str>, at: DateTime<Utc>) -> Option<u32> {
     state.and_then(state_time_zone).map(|tz| at.with_timezone(&tz).hour())
 }
@@ -167,8 +192,9 @@ pub fn qualify_intake(
     lead: &ValidLead,
     state: Option<&str>,
     duplicate: bool,
+    db_key: &str,
 ) -> QueryResult<Qualification> {
-    let conversion = source_conversion(conn, &lead.source)?;
+    let conversion = source_conversion_cached(conn, db_key, &lead.source)?;
     let facts = facts_for_intake(lead, state, duplicate, conversion, Utc::now());
     let today = now().date();
     Ok(match active_model(conn)? {

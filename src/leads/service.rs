@@ -190,7 +190,7 @@ pub fn intake(
         },
     )?;
     // Qualified at once: score with its factors, product read from the message, intent, urgency.
-    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty())?;
+    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
     super::qualify::store(conn, id, &q)?;
     let details = serde_json::json!({
         "source": lead.source, "product_line": q.product_line.as_str(), "score": q.score, "model": q.model,

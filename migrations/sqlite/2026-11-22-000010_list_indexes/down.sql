@@ -1,0 +1,2 @@
+DROP INDEX leads_product_id_idx;
+DROP INDEX leads_source_id_idx;
