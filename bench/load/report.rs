@@ -9,6 +9,9 @@ pub struct Machine {
     pub cores: usize,
     pub cpu: String,
     pub memory_gb: f64,
+    /// The 1, 5 and 15 minute load averages when the tool started: other work on the machine
+    /// skews every figure.
+    pub load_average: String,
 }
 
 impl Machine {
@@ -26,6 +29,9 @@ impl Machine {
             cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
             cpu: value(&cpuinfo, "model name").unwrap_or_else(|| "unknown CPU".into()),
             memory_gb: mem_kb / 1024.0 / 1024.0,
+            load_average: std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
         }
     }
 
@@ -37,7 +43,7 @@ impl Machine {
     }
 
     fn to_json(&self) -> Value {
-        json!({ "nproc": self.cores, "cpu": self.cpu, "memory_gb": self.memory_gb })
+        json!({ "nproc": self.cores, "cpu": self.cpu, "memory_gb": self.memory_gb, "load_average": self.load_average })
     }
 }
 
