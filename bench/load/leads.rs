@@ -209,13 +209,13 @@ impl LeadGen {
     }
 }
 
-/// The n-th person: the place comes from n, and so does the phone number below its area code,
-/// which makes every number of a run different (48 places × 789 exchanges × 10,000 lines).
+/// The n-th person. The exchange and line of the phone number come from n alone, so any
+/// 7,890,000 consecutive people have different numbers whatever their area code (several
+/// places share one, like 305 and 919).
 fn lead_body(n: u64, run: u32, exchanges: &[u16], rng: &mut impl Rng) -> Value {
     let (zip, state, area) = PLACES[(n % PLACES.len() as u64) as usize];
-    let rest = n / PLACES.len() as u64;
-    let exchange = exchanges[(rest % exchanges.len() as u64) as usize];
-    let line = (rest / exchanges.len() as u64) % 10_000;
+    let exchange = exchanges[(n % exchanges.len() as u64) as usize];
+    let line = (n / exchanges.len() as u64) % 10_000;
     let first = pick(FIRST_NAMES, rng);
     let last = pick(LAST_NAMES, rng);
     let email = format!(

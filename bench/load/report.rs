@@ -37,8 +37,8 @@ impl Machine {
 
     pub fn describe(&self) -> String {
         format!(
-            "{} cores (nproc), {}, {:.1} GB memory",
-            self.cores, self.cpu, self.memory_gb
+            "{} cores (nproc), {}, {:.1} GB memory; load average at start {}",
+            self.cores, self.cpu, self.memory_gb, self.load_average
         )
     }
 
