@@ -2,7 +2,8 @@
 # Every figure of ARCHITECTURE.md §8 in one command: builds the release server and the load tool,
 # seeds a database in target/bench/, runs the load tool on it (cold start, intake, ceiling, pages,
 # memory), then the crash check on a fresh database.
-# Usage: bench/run.sh [load tool arguments]      SCALE=large seeds 1,000,000 leads.
+# Usage: bench/run.sh [load tool arguments]      SCALE=large seeds 1,000,000 leads;
+#        BENCH_DATABASE_URL=postgres://… measures PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -14,7 +15,8 @@ bin=$CARGO_TARGET_DIR/release/agency-engine
 cargo bench --bench load --no-run --quiet
 
 rm -rf "$dir" && mkdir -p "$dir"
-export DATABASE_URL=${DATABASE_URL:-sqlite://$dir/agency.db} AE_DATA_DIR=$dir RUST_LOG=warn
+# BENCH_DATABASE_URL, not DATABASE_URL: a developer's own database must not get the demo and the load.
+export DATABASE_URL=${BENCH_DATABASE_URL:-sqlite://$dir/agency.db} AE_DATA_DIR=$dir RUST_LOG=warn
 echo "seeding $DATABASE_URL (SCALE=${SCALE:-small})"
 if [[ ${SCALE:-} == large ]]; then
   "$bin" seed-demo --scale large || {
