@@ -729,9 +729,9 @@ pub struct Explanation {
 /// When nobody is eligible, `unassigned_reason` counts the pool's exclusions, most common
 /// first: `"No eligible agent: 7 outside working hours, 3 not licensed in FL."`.
 #[allow(clippy::too_many_arguments)]
-pub fn route(
+pub fn route<'a>(
     rules: &[Rule],
-    candidates: &[Candidate],
+    candidates: impl IntoIterator<Item = &'a Candidate>,
     lead: &LeadToRoute,
     now: DateTime<Utc>,
     rule_counts_today: &HashMap<(i64, i64), u32>,
@@ -746,7 +746,8 @@ pub fn route(
         };
     };
 
-    let (in_pool, outside): (Vec<&Candidate>, Vec<&Candidate>) = candidates.iter().partition(|c| rule.pool.contains(c));
+    let (in_pool, outside): (Vec<&Candidate>, Vec<&Candidate>) =
+        candidates.into_iter().partition(|c| rule.pool.contains(c));
 
     let mut eligible: Vec<&Candidate> = Vec::new();
     let mut exclusions: Vec<(&Candidate, Exclusion)> = Vec::new();

@@ -180,6 +180,11 @@ pub struct Db {
     write: DbPool,
     backend: Backend,
     url: DatabaseUrl,
+    /// One permit per connection: requests wait here, in order, for a connection instead of
+    /// each holding a blocking thread that waits inside the pool (64 connections under load made
+    /// 64 threads, their memory arenas and a scramble for the writer).
+    read_permits: std::sync::Arc<tokio::sync::Semaphore>,
+    write_permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -203,14 +208,16 @@ impl Db {
                 .test_on_check_out(false)
                 .build(manager.clone())
         };
-        let (read, write) = match url.backend() {
-            Backend::Sqlite => (build(pool_size)?, build(1)?),
+        let (read, write, writers) = match url.backend() {
+            Backend::Sqlite => (build(pool_size)?, build(1)?, 1),
             Backend::Postgres => {
                 let pool = build(pool_size)?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, pool_size as usize)
             }
         };
         Ok(Db {
+            read_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize)),
+            write_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(writers)),
             read,
             write,
             backend: url.backend(),
@@ -247,6 +254,7 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.read.clone();
+        let _permit = self.read_permits.acquire().await;
         actix_web::web::block(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
@@ -263,6 +271,7 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.write.clone();
+        let _permit = self.write_permits.acquire().await;
         actix_web::web::block(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
             conn.transaction(|c| f(c))

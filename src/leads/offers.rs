@@ -389,31 +389,29 @@ fn decide(
     let rule = routing::first_matching(rules, lead);
     let state_key = lead.state.as_deref().unwrap_or("").trim().to_ascii_uppercase();
     let nearby: &[usize] = dir.licensed_in.get(&state_key).map(Vec::as_slice).unwrap_or(&[]);
-    let mut considered: Vec<Candidate> = nearby.iter().map(|&i| dir.agents[i].clone()).collect();
-    let not_licensed = dir.agents.len() - considered.len();
+    let not_licensed = dir.agents.len() - nearby.len();
     if let Some(rule) = rule {
         // Counts only for agents that pass everything else (zero counts pass capacity).
         let uncapped = Rule {
             daily_cap: None,
             ..rule.clone()
         };
+        // Only the agents who pass are copied (to take their counts); the rest stay borrowed.
         let mut open: Vec<Candidate> = Vec::new();
-        let mut closed: Vec<Candidate> = Vec::new();
-        for c in considered.drain(..) {
-            if rule.pool.contains(&c)
-                && routing::eligibility(&c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule).is_ok()
+        let mut closed: Vec<&Candidate> = Vec::new();
+        for c in nearby.iter().map(|&i| &dir.agents[i]) {
+            if rule.pool.contains(c)
+                && routing::eligibility(c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule).is_ok()
             {
-                open.push(c);
+                open.push(c.clone());
             } else {
                 closed.push(c);
             }
         }
         let rule_counts = fill_counts(conn, &mut open, Some(rule), today_start)?;
-        considered = open;
-        considered.extend(closed);
         let mut x = routing::route(
             rules,
-            &considered,
+            open.iter().chain(closed.iter().copied()),
             lead,
             now_utc,
             &rule_counts,
@@ -450,7 +448,7 @@ fn decide(
     } else {
         Ok(routing::route(
             rules,
-            &[],
+            std::iter::empty::<&Candidate>(),
             lead,
             now_utc,
             &HashMap::new(),
