@@ -42,6 +42,8 @@ Settings (environment variables):
   AE_FORM_RATE_PER_MINUTE   Public form submissions per minute from one address. Default 5.
   AE_OFFER_MINUTES  How long an agent has to accept an offered lead. Default 5.
   AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
+  AE_RECERT_DAYS    Days before a course certificate expires that its holder is enrolled again
+                    (and told by e-mail) to recertify. Default 60.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
   AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.
