@@ -972,3 +972,47 @@ pub fn enrollment_summaries(conn: &mut DbConnection) -> QueryResult<Vec<(i64, St
         .select((enrollments::user_id, enrollments::status, enrollments::due_on))
         .load(conn)
 }
+
+/// A certification about to expire, with its holder.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExpiringCertification {
+    pub id: i64,
+    pub kind: String,
+    pub expires_on: NaiveDate,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// Certifications (any source) that expire on or before `until` and not before `from`, with the
+/// holder (active users only).
+pub fn certifications_expiring(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<ExpiringCertification>> {
+    certifications::table
+        .inner_join(agents::table.inner_join(users::table))
+        .filter(certifications::expires_on.ge(from))
+        .filter(certifications::expires_on.le(until))
+        .filter(users::active.eq(true))
+        .select((
+            certifications::id,
+            certifications::kind,
+            certifications::expires_on,
+            users::id,
+            users::name,
+            users::email,
+        ))
+        .load(conn)
+}
+
+/// Published courses that grant a certification of this kind (any case).
+pub fn courses_granting(conn: &mut DbConnection, kind: &str) -> QueryResult<Vec<CourseRow>> {
+    courses::table
+        .filter(courses::published.eq(true))
+        .filter(lower(courses::cert_kind.assume_not_null()).eq(kind.to_lowercase()))
+        .order(courses::id.asc())
+        .select(CourseRow::as_select())
+        .load(conn)
+}

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::model::CourseRow;
 use super::{certificate, model};
 use crate::audit::{self, AuditActor};
 use crate::config::Settings;
@@ -16,7 +17,24 @@ pub fn recert_key(certificate_id: i64) -> String {
     format!("recert:{certificate_id}")
 }
 
-/// Re-enrols everyone whose certificate is due; returns how many e-mails were queued.
+pub fn certification_key(certification_id: i64, expires_on: NaiveDate) -> String {
+    format!("recert-certification:{certification_id}:{expires_on}")
+}
+
+fn email(name: &str, course: &CourseRow, what: &str, settings: &Settings) -> (String, String) {
+    (
+        format!("Time to recertify: {}", course.title),
+        format!(
+            "Hello {name},\n\nYour {what}. You have been enrolled in \"{}\" so you can recertify in time; your \
+             progress starts fresh and your earlier certificate stays valid until it expires.\n\nStart here: \
+             {}/learn/courses/{}\n",
+            course.title, settings.base_url, course.id
+        ),
+    )
+}
+
+/// Re-enrols everyone whose course certificate or certification is due; returns how many e-mails
+/// were queued.
 pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings) -> Result<usize, AppError> {
     let days = settings.recert_days;
     let until = today + chrono::Duration::days(days);
@@ -52,21 +70,59 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
             ),
         )?;
         let when = if expires < today {
-            format!("expired on {expires}")
+            format!("certificate for \"{}\" expired on {expires}", course.title)
         } else {
-            format!("expires on {expires}")
+            format!("certificate for \"{}\" expires on {expires}", course.title)
         };
+        let (subject, body) = email(&user.name, &course, &when, settings);
         jobs::enqueue_email(
             conn,
             &EmailJob {
                 to: user.email.clone(),
-                subject: format!("Time to recertify: {}", course.title),
-                body: format!(
-                    "Hello {},\n\nYour certificate for \"{}\" {when}. You have been enrolled again so you can \
-                     recertify in time; your progress starts fresh and your earlier certificate stays valid until \
-                     it expires.\n\nStart here: {}/learn/courses/{}\n",
-                    user.name, course.title, settings.base_url, course.id
-                ),
+                subject,
+                body,
+            },
+        )?;
+        queued += 1;
+    }
+    // Certifications recorded by hand (or earned before the course existed): enrol the holder in
+    // a published course that grants the same kind, when they are not enrolled in it already.
+    let recent = today - chrono::Duration::days(30);
+    for c in model::certifications_expiring(conn, recent, until)? {
+        let (cert_id, kind, expires, user_id, name, address) = (c.id, c.kind, c.expires_on, c.user_id, c.name, c.email);
+        if !certificate::recert_due(expires, today, days) {
+            continue;
+        }
+        let Some(course) = model::courses_granting(conn, &kind)?.into_iter().next() else {
+            continue;
+        };
+        if model::current_enrollment(conn, course.id, user_id)?.is_some() {
+            continue;
+        }
+        if !crate::agents::model::claim_reminder(conn, &certification_key(cert_id, expires))? {
+            continue;
+        }
+        let id = model::insert_enrollment(conn, course.id, user_id, None, Some(expires.max(today)), 1)?;
+        audit::record(
+            &mut *conn,
+            &who,
+            "course.recertification",
+            "enrollment",
+            Some(id),
+            &format!("{} for {name}, {kind} certification expires {expires}", course.title),
+        )?;
+        let (subject, body) = email(
+            &name,
+            &course,
+            &format!("{kind} certification expires on {expires}"),
+            settings,
+        );
+        jobs::enqueue_email(
+            conn,
+            &EmailJob {
+                to: address,
+                subject,
+                body,
             },
         )?;
         queued += 1;

@@ -874,3 +874,63 @@ async fn bad_authoring_input_is_a_422_that_keeps_what_was_typed_and_reorder_work
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Preview as a learner"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certification_recorded_by_hand_leads_to_the_course_that_renews_it_once() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Owner).await;
+    let course = build_course(
+        &app,
+        &Spec {
+            title: "AHIP-style Medicare certification",
+            cert_kind: "AHIP",
+            ..Default::default()
+        },
+    )
+    .await;
+    let agent = app.create_user(Role::Agent, "Hana Sato");
+    let agent_id = app.agent_id(&agent);
+    let year = plan_year(today(), &app.settings.plan_year_rule).to_string();
+    let (earned, expires) = (
+        (today() - chrono::Duration::days(300)).to_string(),
+        (today() + chrono::Duration::days(20)).to_string(),
+    );
+    let r = app
+        .post_form(
+            &format!("/admin/agents/{agent_id}/certifications"),
+            &[
+                ("kind", "ahip"),
+                ("plan_year", &year),
+                ("earned_on", &earned),
+                ("expires_on", &expires),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let settings = app.settings.clone();
+    let run = || {
+        let s = settings.clone();
+        app.db
+            .write_blocking(move |c| agency_engine::courses::recert::run_daily(c, today(), &s))
+            .unwrap()
+    };
+    let emails = app.email_jobs();
+    assert_eq!(run(), 1);
+    assert_eq!(run(), 0, "once");
+    assert_eq!(app.email_jobs(), emails + 1);
+    let e = app
+        .db
+        .read_blocking(move |c| Ok(model::current_enrollment(c, course.id, agent.id)?))
+        .unwrap()
+        .expect("enrolled in the AHIP course");
+    assert_eq!(e.due_on.map(|d| d.to_string()), Some(expires));
+    // The worker's daily run (expiry reminders and recertification in one job) completes.
+    let worker_app = spawn_with(|_| {}).await;
+    let daily = format!(
+        "jobs WHERE kind = '{}' AND status = 'done'",
+        agency_engine::agents::reminders::KIND_DAILY
+    );
+    crate::harness::eventually(10, || (worker_app.count(&daily) == 1).then_some(()))
+        .await
+        .expect("the daily run is scheduled and done");
+}
