@@ -934,3 +934,66 @@ async fn a_certification_recorded_by_hand_leads_to_the_course_that_renews_it_onc
         .await
         .expect("the daily run is scheduled and done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_three_courses_and_learners_at_every_stage() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let (db, settings) = (app.db.clone(), app.settings.clone());
+    let seeded = tokio::task::spawn_blocking(move || agency_engine::demo::seed(&db, &settings))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seeded);
+    assert_eq!(app.count("courses WHERE published"), 3);
+    assert!(app.count("questions") >= 15 && app.count("lessons") >= 8);
+    for status in ["active", "completed"] {
+        assert!(
+            app.count(&format!("enrollments WHERE status = '{status}'")) > 0,
+            "{status}"
+        );
+    }
+    assert!(app.count("certificates") > 0 && app.count("quiz_attempts WHERE NOT passed") > 0);
+    assert!(app.count("certifications WHERE source = 'course'") > 0);
+    // Someone's yearly compliance certificate is due for renewal.
+    let settings = app.settings.clone();
+    let due = app
+        .db
+        .write_blocking(move |c| agency_engine::courses::recert::run_daily(c, today(), &settings))
+        .unwrap();
+    assert!(due > 0);
+
+    let owner = app.new_client();
+    assert_eq!(
+        owner
+            .login("owner@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (s, html) = owner.page("/admin/courses").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Medicare basics") && html.contains("Sunshine Health") && html.contains("Consent and calls"));
+    let ids: Vec<i64> = app
+        .db
+        .read_blocking(|c| Ok(model::list_courses(c, false)?.iter().map(|c| c.id).collect()))
+        .unwrap();
+    for id in ids {
+        let (s, html) = owner.page(&format!("/admin/courses/{id}/report")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("enrolled"));
+        assert_eq!(owner.page(&format!("/admin/courses/{id}")).await.0, StatusCode::OK);
+    }
+    let (s, html) = owner.page("/admin/training").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Jordan Kim"));
+    let trainee = app.new_client();
+    trainee
+        .login("trainee@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+        .await;
+    let (s, html) = trainee.page("/learn").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Medicare basics") && html.contains("Continue where I left off"),
+        "{html}"
+    );
+}
