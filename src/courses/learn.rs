@@ -467,11 +467,13 @@ struct AttemptPage {
     quiz: QuizRow,
     questions: Vec<AttemptQuestion>,
     seconds_left: Option<i64>,
+    /// Open, but its time (and grace) is over: answers would not be graded.
+    late: bool,
 }
 
 impl AttemptPage {
     fn is_open(&self) -> bool {
-        self.attempt.status == "open"
+        self.attempt.status == "open" && !self.late
     }
 
     fn deadline(&self) -> String {
@@ -524,12 +526,14 @@ pub async fn attempt(
         .await?;
     let now: NaiveDateTime = crate::db::now();
     let seconds_left = attempt.deadline_at.map(|d| (d - now).num_seconds().max(0));
+    let late = attempt.status == "open" && quiz::is_late(attempt.deadline_at, now);
     render(&AttemptPage {
         ctx,
         attempt,
         quiz,
         questions,
         seconds_left,
+        late,
     })
 }
 

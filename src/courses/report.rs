@@ -47,6 +47,7 @@ fn date(d: Option<NaiveDate>) -> String {
 struct ReportPage {
     ctx: PageCtx,
     r: CourseReport,
+    pager: Pager,
 }
 
 impl ReportPage {
@@ -59,10 +60,24 @@ impl ReportPage {
     }
 }
 
-pub async fn course(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn course(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let r = state.db.read(move |c| view::course_report(c, id, today())).await?;
-    render(&ReportPage { ctx, r })
+    let mut r = state.db.read(move |c| view::course_report(c, id, today())).await?;
+    // The numbers cover everyone; the table shows one page of learners.
+    let page = Page::from_query(query.page.as_deref(), 50);
+    let pager = Pager::new(page, r.learners.len() as i64);
+    r.learners = r
+        .learners
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.per_page as usize)
+        .collect();
+    render(&ReportPage { ctx, r, pager })
 }
 
 pub async fn course_csv(state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {

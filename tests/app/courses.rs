@@ -411,6 +411,8 @@ async fn attempt_limits_and_the_time_limit_are_enforced_by_the_server() {
         })
         .unwrap();
     let right: Vec<(i64, i64)> = drawn(&app, second).iter().map(|(q, ok, _)| (*q, *ok)).collect();
+    let (_, html) = browser.page(&format!("/learn/attempts/{second}")).await;
+    assert!(html.contains("can no longer be submitted") && !html.contains("Submit answers"));
     let r = submit(&browser, second, &right).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let a = app
@@ -779,6 +781,33 @@ async fn a_lesson_video_is_streamed_with_range_requests() {
     assert_eq!(r.headers()["accept-ranges"], "bytes");
     let (_, html) = browser.page(&format!("/learn/lessons/{lesson}")).await;
     assert!(html.contains(&format!("src=\"{url}\"")));
+
+    // A hosted video instead: the lesson page embeds its player and allows only that frame.
+    let second = course.lessons[1];
+    let r = app
+        .post_form(
+            &format!("/admin/lessons/{second}"),
+            &[
+                ("title", "Lesson 2"),
+                ("video_url", "https://youtu.be/dQw4w9WgXcQ"),
+                ("required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = browser.get(&format!("/learn/lessons/{second}")).await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-src https://www.youtube-nocookie.com") && csp.contains("script-src 'self'"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("src=\"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ\""));
+    let other = browser.get("/learn").await;
+    assert!(!other.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("youtube"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
