@@ -1026,3 +1026,86 @@ async fn the_demo_has_three_courses_and_learners_at_every_stage() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lessons_reorder_in_place_in_a_real_browser() {
+    use thirtyfour::prelude::*;
+    let Some((driver_path, chrome)) = crate::browser::browser_tools() else {
+        return;
+    };
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let owner = app.login_as(Role::Owner).await;
+    let course = build_course(
+        &app,
+        &Spec {
+            lessons: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_driver, web, _profile) = crate::browser::start_browser(&driver_path, &chrome).await;
+    // Read in one script call, so a swap in between cannot leave a stale element behind.
+    let lesson_titles = |web: &WebDriver| {
+        let web = web.clone();
+        async move {
+            let v = web
+                .execute(
+                    "return Array.from(document.querySelectorAll('#outline ol.lessons li > a')).map(a => a.textContent.trim());",
+                    vec![],
+                )
+                .await?;
+            Ok::<Vec<String>, WebDriverError>(serde_json::from_value(v.json().clone()).unwrap_or_default())
+        }
+    };
+    let result = async {
+        web.goto(app.url("/login")).await?;
+        web.find(By::Id("email")).await?.send_keys(&owner.email).await?;
+        web.find(By::Id("password"))
+            .await?
+            .send_keys(crate::harness::PASSWORD)
+            .await?;
+        web.find(By::Css("form[action='/login'] button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        for _ in 0..200 {
+            if web.current_url().await?.path() == "/" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        web.goto(app.url(&format!("/admin/courses/{}", course.id))).await?;
+        assert_eq!(lesson_titles(&web).await?, vec!["Lesson 1", "Lesson 2", "Lesson 3"]);
+        web.execute("window.__pageMark = 'still-here';", vec![]).await?;
+        let button = format!(
+            "form[action='/admin/lessons/{}/position'] input[value=down] ~ button",
+            course.lessons[0]
+        );
+        web.find(By::Css(&button)).await?.click().await?;
+        let mut titles = Vec::new();
+        for _ in 0..200 {
+            titles = lesson_titles(&web).await?;
+            if titles.first().map(String::as_str) == Some("Lesson 2") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(titles, vec!["Lesson 2", "Lesson 1", "Lesson 3"], "moved in place");
+        let mark = web.execute("return window.__pageMark || null;", vec![]).await?;
+        assert_eq!(mark.json(), &serde_json::json!("still-here"), "no full page load");
+        // The swapped-in outline works too.
+        web.find(By::Css(&button)).await?.click().await?;
+        for _ in 0..200 {
+            titles = lesson_titles(&web).await?;
+            if titles.get(2).map(String::as_str) == Some("Lesson 1") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(titles, vec!["Lesson 2", "Lesson 3", "Lesson 1"]);
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.expect("browser steps");
+}
