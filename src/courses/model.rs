@@ -1016,3 +1016,13 @@ pub fn courses_granting(conn: &mut DbConnection, kind: &str) -> QueryResult<Vec<
         .select(CourseRow::as_select())
         .load(conn)
 }
+
+/// Takes the enrolment's row lock (PostgreSQL holds it to the end of the transaction; SQLite has
+/// one writer anyway) and returns the row as it is now, so that two requests cannot both start
+/// the last allowed attempt or both complete the course.
+pub fn lock_enrollment(conn: &mut DbConnection, id: i64) -> QueryResult<EnrollmentRow> {
+    diesel::update(enrollments::table.find(id))
+        .set(enrollments::updated_at.eq(now()))
+        .execute(conn)?;
+    find_enrollment(conn, id)
+}

@@ -967,6 +967,7 @@ pub fn complete_if_done(
     today: NaiveDate,
     rule: &PlanYearRule,
 ) -> Result<Outcome, AppError> {
+    let e = &model::lock_enrollment(conn, e.id)?;
     if e.status != model::ACTIVE || !progress::progress(&facts_of(conn, e)?).complete {
         return Ok(Outcome::default());
     }
@@ -1077,6 +1078,7 @@ pub fn start_attempt(
     let q = model::find_quiz(conn, quiz_id)?;
     let e = own_enrollment(conn, actor, q.course_id)?
         .ok_or_else(|| AppError::Conflict("Enrol in the course first.".into()))?;
+    let e = model::lock_enrollment(conn, e.id)?;
     if e.status != model::ACTIVE {
         return Err(AppError::Conflict("You have completed this course.".into()));
     }

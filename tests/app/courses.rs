@@ -1109,3 +1109,33 @@ async fn lessons_reorder_in_place_in_a_real_browser() {
     let _ = web.quit().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_starts_draw_one_attempt_only() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Owner).await;
+    let course = build_course(
+        &app,
+        &Spec {
+            max_attempts: "1",
+            ..Default::default()
+        },
+    )
+    .await;
+    let (browser, _) = learner(&app, Role::Agent, "Quick Clicker").await;
+    browser
+        .post_form(&format!("/learn/courses/{}/enrollment", course.id), &[])
+        .await;
+    let token = browser.csrf().await;
+    let url = browser.url(&format!("/learn/quizzes/{}/attempts", course.quiz));
+    let requests = (0..6).map(|_| browser.client.post(&url).form(&[("csrf_token", token.as_str())]).send());
+    let answers = futures_util::future::join_all(requests).await;
+    let mut places = BTreeSet::new();
+    for r in answers {
+        let r = r.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        places.insert(location(&r));
+    }
+    assert_eq!(places.len(), 1, "every click lands on the same attempt: {places:?}");
+    assert_eq!(app.count("quiz_attempts"), 1);
+}
