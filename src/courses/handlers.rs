@@ -1002,3 +1002,120 @@ pub async fn assign(
         Err(e) => Err(e),
     }
 }
+
+// ---- editing a quiz and renaming a module ---------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "courses/quiz_edit.html")]
+struct QuizEditPage {
+    ctx: PageCtx,
+    quiz: model::QuizRow,
+    course: model::CourseRow,
+    form: QuizForm,
+    errors: FieldErrors,
+}
+
+async fn quiz_edit_page(
+    ctx: PageCtx,
+    state: &AppState,
+    id: i64,
+    form: Option<QuizForm>,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let (quiz, course) = state
+        .db
+        .read(move |c| {
+            let q = model::find_quiz(c, id)?;
+            let course = model::find_course(c, q.course_id)?;
+            Ok((q, course))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &QuizEditPage {
+            ctx,
+            form: form.unwrap_or_else(|| QuizForm::from_row(&quiz)),
+            quiz,
+            course,
+            errors,
+        },
+    )
+}
+
+pub async fn edit_quiz(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    quiz_edit_page(ctx, &state, path.into_inner(), None, FieldErrors::new()).await
+}
+
+pub async fn update_quiz(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<QuizForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let (actor, who) = who(&user, &req);
+    let f = form.clone();
+    match state
+        .db
+        .write(move |c| service::update_quiz(c, actor, &who, id, &f))
+        .await
+    {
+        Ok(course_id) => Ok(redirect_with(
+            &session,
+            &format!("/admin/courses/{course_id}#quizzes"),
+            "success",
+            "The quiz is saved. Attempts already made keep the questions they drew.",
+        )),
+        Err(AppError::Validation(errors)) => quiz_edit_page(ctx, &state, id, Some(form), errors).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn rename_module(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<TitleForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let (actor, who) = who(&user, &req);
+    match state
+        .db
+        .write(move |c| service::rename_module(c, actor, &who, id, &form))
+        .await
+    {
+        Ok(course_id) => Ok(redirect_with(
+            &session,
+            &format!("/admin/courses/{course_id}#outline"),
+            "success",
+            "The module is renamed.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            let course_id = state.db.read(move |c| Ok(model::find_module(c, id)?.course_id)).await?;
+            invalid(
+                ctx,
+                &state,
+                course_id,
+                CourseForms {
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}

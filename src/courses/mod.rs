@@ -67,6 +67,7 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             report::course_csv,
         )
+        .post("/admin/modules/{id}", Access::Roles(STAFF), handlers::rename_module)
         .post(
             "/admin/modules/{id}/position",
             Access::Roles(STAFF),
@@ -114,6 +115,8 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             handlers::delete_question,
         )
+        .get("/admin/quizzes/{id}", Access::Roles(STAFF), handlers::edit_quiz)
+        .post("/admin/quizzes/{id}", Access::Roles(STAFF), handlers::update_quiz)
         .post(
             "/admin/quizzes/{id}/deletion",
             Access::Roles(STAFF),

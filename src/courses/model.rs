@@ -511,6 +511,22 @@ pub fn insert_quiz(conn: &mut DbConnection, course_id: i64, q: &NewQuiz) -> Quer
         .get_result(conn)
 }
 
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = quizzes, treat_none_as_null = true)]
+pub struct QuizChanges {
+    pub title: String,
+    pub question_count: i32,
+    pub tag: Option<String>,
+    pub pass_mark: i32,
+    pub max_attempts: i32,
+    pub time_limit_minutes: Option<i32>,
+    pub is_final: bool,
+}
+
+pub fn update_quiz(conn: &mut DbConnection, id: i64, q: &QuizChanges) -> QueryResult<usize> {
+    diesel::update(quizzes::table.find(id)).set(q).execute(conn)
+}
+
 pub fn quizzes_of(conn: &mut DbConnection, course_id: i64) -> QueryResult<Vec<QuizRow>> {
     quizzes::table
         .filter(quizzes::course_id.eq(course_id))

@@ -679,15 +679,8 @@ impl QuizForm {
     }
 }
 
-pub fn add_quiz(
-    conn: &mut DbConnection,
-    actor: Actor,
-    who: &AuditActor,
-    course_id: i64,
-    form: &QuizForm,
-) -> Result<i64, AppError> {
-    may_author(actor)?;
-    let course = model::find_course(conn, course_id)?;
+/// A quiz's settings, parsed against its course's bank.
+fn parse_quiz(conn: &mut DbConnection, course: &CourseRow, form: &QuizForm) -> Result<model::QuizChanges, AppError> {
     let mut errors = FieldErrors::new();
     let t = title(&form.title, "quiz_title", "quiz", &mut errors);
     let count = number(&form.question_count, "question_count", 1..=200, &mut errors);
@@ -701,7 +694,7 @@ pub fn add_quiz(
     let max_attempts = number(&form.max_attempts, "max_attempts", 0..=100, &mut errors).unwrap_or(0);
     let limit = number(&form.time_limit_minutes, "time_limit_minutes", 1..=600, &mut errors);
     if let Some(n) = count {
-        let bank: Vec<BankEntry> = bank_of(conn, course_id)?;
+        let bank: Vec<BankEntry> = bank_of(conn, course.id)?;
         let available = quiz::eligible(&bank, tag.as_deref()).len();
         if available < n as usize {
             errors.add(
@@ -714,21 +707,90 @@ pub fn add_quiz(
         }
     }
     errors.into_result()?;
+    Ok(model::QuizChanges {
+        title: t,
+        question_count: count.unwrap_or(1),
+        tag,
+        pass_mark,
+        max_attempts,
+        time_limit_minutes: limit,
+        is_final: checked(&form.is_final),
+    })
+}
+
+pub fn add_quiz(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    course_id: i64,
+    form: &QuizForm,
+) -> Result<i64, AppError> {
+    may_author(actor)?;
+    let course = model::find_course(conn, course_id)?;
+    let q = parse_quiz(conn, &course, form)?;
     let id = model::insert_quiz(
         conn,
         course_id,
         &NewQuiz {
-            title: &t,
-            question_count: count.unwrap_or(1),
-            tag: tag.as_deref(),
-            pass_mark,
-            max_attempts,
-            time_limit_minutes: limit,
-            is_final: checked(&form.is_final),
+            title: &q.title,
+            question_count: q.question_count,
+            tag: q.tag.as_deref(),
+            pass_mark: q.pass_mark,
+            max_attempts: q.max_attempts,
+            time_limit_minutes: q.time_limit_minutes,
+            is_final: q.is_final,
         },
     )?;
-    audit::record(conn, who, "course.quiz_added", "course", Some(course_id), &t)?;
+    audit::record(conn, who, "course.quiz_added", "course", Some(course_id), &q.title)?;
     Ok(id)
+}
+
+/// Changes a quiz's settings; attempts already made keep the questions they drew.
+pub fn update_quiz(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    quiz_id: i64,
+    form: &QuizForm,
+) -> Result<i64, AppError> {
+    may_author(actor)?;
+    let old = model::find_quiz(conn, quiz_id)?;
+    let course = model::find_course(conn, old.course_id)?;
+    let q = parse_quiz(conn, &course, form)?;
+    model::update_quiz(conn, quiz_id, &q)?;
+    audit::record(conn, who, "course.quiz_updated", "course", Some(course.id), &q.title)?;
+    Ok(course.id)
+}
+
+impl QuizForm {
+    pub fn from_row(q: &model::QuizRow) -> QuizForm {
+        QuizForm {
+            title: Some(q.title.clone()),
+            question_count: Some(q.question_count.to_string()),
+            tag: q.tag.clone(),
+            pass_mark: Some(q.pass_mark.to_string()),
+            max_attempts: Some(q.max_attempts.to_string()),
+            time_limit_minutes: q.time_limit_minutes.map(|m| m.to_string()),
+            is_final: q.is_final.then(|| "on".into()),
+        }
+    }
+}
+
+pub fn rename_module(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    module_id: i64,
+    form: &TitleForm,
+) -> Result<i64, AppError> {
+    may_author(actor)?;
+    let mut errors = FieldErrors::new();
+    let t = title(&form.title, &format!("module_{module_id}"), "module", &mut errors);
+    errors.into_result()?;
+    let m = model::find_module(conn, module_id)?;
+    model::rename_module(conn, module_id, &t)?;
+    audit::record(conn, who, "course.module_renamed", "course", Some(m.course_id), &t)?;
+    Ok(m.course_id)
 }
 
 pub fn delete_quiz(conn: &mut DbConnection, actor: Actor, who: &AuditActor, quiz_id: i64) -> Result<i64, AppError> {

@@ -895,6 +895,63 @@ async fn bad_authoring_input_is_a_422_that_keeps_what_was_typed_and_reorder_work
         .post_form(&format!("/admin/lessons/{a}/position"), &[("direction", "sideways")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A quiz's settings can be changed later (and bad ones come back as a 422).
+    let (s, html) = app.page(&format!("/admin/quizzes/{}", course.quiz)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("value=\"Final quiz\""));
+    let r = app
+        .post_form(
+            &format!("/admin/quizzes/{}", course.quiz),
+            &[("title", "Final quiz"), ("question_count", "99"), ("pass_mark", "70")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &format!("/admin/quizzes/{}", course.quiz),
+            &[
+                ("title", "Final exam"),
+                ("question_count", "2"),
+                ("pass_mark", "90"),
+                ("max_attempts", "4"),
+                ("time_limit_minutes", "30"),
+                ("is_final", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let q = app
+        .db
+        .read_blocking(move |c| Ok(model::find_quiz(c, course.quiz)?))
+        .unwrap();
+    assert_eq!(
+        (
+            q.title.as_str(),
+            q.question_count,
+            q.pass_mark,
+            q.max_attempts,
+            q.time_limit_minutes
+        ),
+        ("Final exam", 2, 90, 4, Some(30))
+    );
+    // Modules can be renamed; an empty name is a 422.
+    let module = app
+        .db
+        .read_blocking(move |c| Ok(model::modules_of(c, course.id)?[0].id))
+        .unwrap();
+    let r = app
+        .post_form(&format!("/admin/modules/{module}"), &[("title", " ")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&format!("/admin/modules/{module}"), &[("title", "The basics")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app
+        .page(&format!("/admin/courses/{}", course.id))
+        .await
+        .1
+        .contains("The basics"));
     // The owner previews the course as a learner.
     let (s, html) = app.page(&format!("/learn/courses/{}", course.id)).await;
     assert_eq!(s, StatusCode::OK);
