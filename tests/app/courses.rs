@@ -782,6 +782,54 @@ async fn a_lesson_video_is_streamed_with_range_requests() {
     let (_, html) = browser.page(&format!("/learn/lessons/{lesson}")).await;
     assert!(html.contains(&format!("src=\"{url}\"")));
 
+    // Documents: known by their bytes, downloaded under their own name by enrolled learners.
+    let send = |field: &'static str, path: String, bytes: Vec<u8>, name: &'static str| async move {
+        let token = app_ref.csrf().await;
+        let form = reqwest::multipart::Form::new().part(field, reqwest::multipart::Part::bytes(bytes).file_name(name));
+        app_ref
+            .client
+            .post(app_ref.url(&format!("{path}?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let docs = format!("/admin/lessons/{lesson}/documents");
+    let r = send("document", docs.clone(), b"MZ\x90\0not a pdf".to_vec(), "guide.pdf").await;
+    assert!(app.page(&location(&r)).await.1.contains("must be a PDF"));
+    let pdf = b"%PDF-1.4\n% Plan comparison\n".to_vec();
+    let r = send("document", docs, pdf.clone(), "Plan comparison 2027.pdf").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let doc = app
+        .db
+        .read_blocking(move |c| Ok(model::documents_of(c, lesson)?.remove(0)))
+        .unwrap();
+    assert_eq!(doc.original_name, "Plan comparison 2027.pdf");
+    let (_, html) = browser.page(&format!("/learn/lessons/{lesson}")).await;
+    assert!(html.contains("Plan comparison 2027.pdf"));
+    let r = browser.get(&format!("/learn/documents/{}", doc.id)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment; filename=\"Plan comparison 2027.pdf\""));
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // A cover image, by its bytes too.
+    let cover = format!("/admin/courses/{}/cover", course.id);
+    let r = send("cover", cover.clone(), b"<svg onload=alert(1)>".to_vec(), "x.png").await;
+    assert!(app.page(&location(&r)).await.1.contains("must be a JPEG, PNG or WebP"));
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    send("cover", cover, png.clone(), "cover.png").await;
+    let file = app
+        .db
+        .read_blocking(move |c| Ok(model::find_course(c, course.id)?.cover_path))
+        .unwrap()
+        .expect("a cover");
+    let r = browser.get(&format!("/course-covers/{file}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+
     // A hosted video instead: the lesson page embeds its player and allows only that frame.
     let second = course.lessons[1];
     let r = app
