@@ -587,9 +587,12 @@ async fn a_certification_course_makes_an_agent_ready_for_a_medicare_lead() {
     );
     assert_eq!(certs[0].earned_on, today());
     assert!(ready().is_ready(), "{}", ready());
-    // The agent's page says so too.
+    // The agent's page says so too, and leads to the training record.
     let (_, html) = app.page(&format!("/admin/agents/{agent_id}")).await;
-    assert!(html.contains("AHIP"));
+    assert!(html.contains("AHIP") && html.contains(&format!("/admin/training/{}", agent.id)));
+    let (s, html) = app.page(&format!("/admin/training/{}", agent.id)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("AHIP-style Medicare certification") && html.contains("Completed"));
     assert!(app.audit_actions().contains(&"certification.added".to_string()));
 }
 
