@@ -878,7 +878,7 @@ pub async fn delete_question(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (actor, who) = who(&user, &req);
-    let course_id = state
+    let (course_id, message) = state
         .db
         .write(move |c| service::delete_question(c, actor, &who, id))
         .await?;
@@ -886,7 +886,7 @@ pub async fn delete_question(
         &session,
         &format!("/admin/courses/{course_id}/questions"),
         "success",
-        "The question is deleted.",
+        message,
     ))
 }
 
@@ -941,10 +941,19 @@ pub async fn delete_quiz(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (actor, who) = who(&user, &req);
-    let course_id = state
-        .db
-        .write(move |c| service::delete_quiz(c, actor, &who, id))
-        .await?;
+    let course_id = match state.db.write(move |c| service::delete_quiz(c, actor, &who, id)).await {
+        Ok(course_id) => course_id,
+        Err(AppError::Conflict(msg)) => {
+            let course_id = state.db.read(move |c| Ok(model::find_quiz(c, id)?.course_id)).await?;
+            return Ok(redirect_with(
+                &session,
+                &format!("/admin/courses/{course_id}#quizzes"),
+                "error",
+                msg,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     Ok(redirect_with(
         &session,
         &format!("/admin/courses/{course_id}#quizzes"),

@@ -95,6 +95,7 @@ pub struct QuestionRow {
     pub prompt: String,
     pub explanation: String,
     pub tags: String,
+    pub retired: bool,
     pub created_at: NaiveDateTime,
 }
 
@@ -436,6 +437,7 @@ pub fn insert_question(
             questions::prompt.eq(prompt),
             questions::explanation.eq(explanation),
             questions::tags.eq(tags),
+            questions::retired.eq(false),
             questions::created_at.eq(now()),
         ))
         .returning(questions::id)
@@ -474,6 +476,27 @@ pub fn find_question(conn: &mut DbConnection, id: i64) -> QueryResult<QuestionRo
 
 pub fn delete_question(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(questions::table.find(id)).execute(conn)
+}
+
+/// Takes a question out of future draws, keeping it (and every answer to it) on record.
+pub fn retire_question(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(questions::table.find(id))
+        .set(questions::retired.eq(true))
+        .execute(conn)
+}
+
+pub fn times_answered(conn: &mut DbConnection, question_id: i64) -> QueryResult<i64> {
+    attempt_questions::table
+        .filter(attempt_questions::question_id.eq(question_id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn attempts_at(conn: &mut DbConnection, quiz_id: i64) -> QueryResult<i64> {
+    quiz_attempts::table
+        .filter(quiz_attempts::quiz_id.eq(quiz_id))
+        .count()
+        .get_result(conn)
 }
 
 pub fn choices_of_many(conn: &mut DbConnection, question_ids: &[i64]) -> QueryResult<Vec<ChoiceRow>> {

@@ -639,16 +639,33 @@ pub fn add_question(
     Ok(id)
 }
 
+/// Deletes a question never answered; one that has been answered is retired instead (out of
+/// future draws, its answers kept). Returns the course and what happened, for the flash message.
 pub fn delete_question(
     conn: &mut DbConnection,
     actor: Actor,
     who: &AuditActor,
     question_id: i64,
-) -> Result<i64, AppError> {
+) -> Result<(i64, &'static str), AppError> {
     may_author(actor)?;
     let q = model::find_question(conn, question_id)?;
-    model::delete_question(conn, question_id)?;
     let short: String = q.prompt.chars().take(80).collect();
+    if model::times_answered(conn, question_id)? > 0 {
+        model::retire_question(conn, question_id)?;
+        audit::record(
+            conn,
+            who,
+            "course.question_retired",
+            "course",
+            Some(q.course_id),
+            &short,
+        )?;
+        return Ok((
+            q.course_id,
+            "The question has been answered before, so it is retired: no quiz draws it any more, and its answers stay on record.",
+        ));
+    }
+    model::delete_question(conn, question_id)?;
     audit::record(
         conn,
         who,
@@ -657,7 +674,7 @@ pub fn delete_question(
         Some(q.course_id),
         &short,
     )?;
-    Ok(q.course_id)
+    Ok((q.course_id, "The question is deleted."))
 }
 
 // ---- quizzes --------------------------------------------------------------------------------
@@ -793,9 +810,17 @@ pub fn rename_module(
     Ok(m.course_id)
 }
 
+/// Deletes a quiz nobody has attempted; attempts and answers are kept, so one with attempts stays.
 pub fn delete_quiz(conn: &mut DbConnection, actor: Actor, who: &AuditActor, quiz_id: i64) -> Result<i64, AppError> {
     may_author(actor)?;
     let q = model::find_quiz(conn, quiz_id)?;
+    let n = model::attempts_at(conn, quiz_id)?;
+    if n > 0 {
+        return Err(AppError::Conflict(format!(
+            "“{}” has {n} attempt(s) on record, so it stays. Change its settings instead, or untick “final” so it is no longer needed.",
+            q.title
+        )));
+    }
     model::delete_quiz(conn, quiz_id)?;
     audit::record(conn, who, "course.quiz_deleted", "course", Some(q.course_id), &q.title)?;
     Ok(q.course_id)
@@ -804,6 +829,7 @@ pub fn delete_quiz(conn: &mut DbConnection, actor: Actor, who: &AuditActor, quiz
 fn bank_of(conn: &mut DbConnection, course_id: i64) -> Result<Vec<BankEntry>, AppError> {
     Ok(model::questions_of(conn, course_id)?
         .into_iter()
+        .filter(|q| !q.retired)
         .map(|q| BankEntry {
             id: q.id,
             tags: q

@@ -141,7 +141,10 @@ pub fn outline(conn: &mut DbConnection, course_id: i64) -> Result<Outline, AppEr
     let modules = model::modules_of(conn, course_id)?;
     let lessons = model::lessons_of_course(conn, course_id)?;
     let quizzes = model::quizzes_of(conn, course_id)?;
-    let question_count = model::questions_of(conn, course_id)?.len();
+    let question_count = model::questions_of(conn, course_id)?
+        .iter()
+        .filter(|q| !q.retired)
+        .count();
     Ok(Outline {
         course,
         modules: modules
@@ -173,6 +176,7 @@ pub struct CourseStats {
 pub struct QuestionStat {
     pub id: i64,
     pub prompt: String,
+    pub retired: bool,
     pub answered: usize,
     pub correct: usize,
 }
@@ -247,6 +251,7 @@ pub fn course_report(conn: &mut DbConnection, course_id: i64, today: NaiveDate) 
             QuestionStat {
                 id: q.id,
                 prompt: q.prompt,
+                retired: q.retired,
                 answered,
                 correct,
             }

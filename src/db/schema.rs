@@ -406,6 +406,7 @@ diesel::table! {
         prompt -> Text,
         explanation -> Text,
         tags -> Text,
+        retired -> Bool,
         created_at -> Timestamp,
     }
 }

@@ -517,6 +517,49 @@ async fn random_draws_respect_the_bank_and_its_tags() {
     }
     assert!(seen.len() >= 3, "draws vary: {seen:?}");
     assert!(orders.len() > 4, "choices are shuffled");
+
+    // An answered question is retired, not deleted: its answers stay, and no draw takes it again.
+    let gone = *seen.iter().next().unwrap();
+    let answers_before = app.count(&format!("attempt_questions WHERE question_id = {gone}"));
+    let r = app.post_form(&format!("/admin/questions/{gone}/deletion"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.page(&location(&r)).await.1.contains("it is retired"));
+    assert_eq!(
+        app.count(&format!("attempt_questions WHERE question_id = {gone}")),
+        answers_before
+    );
+    for _ in 0..8 {
+        let (attempt, _) = take_quiz(&app, &browser, course.quiz, false).await;
+        let rows = app
+            .db
+            .read_blocking(move |c| Ok(model::attempt_questions_of(c, attempt)?))
+            .unwrap();
+        assert!(rows.iter().all(|r| r.question_id != gone));
+    }
+    // One never answered is deleted outright.
+    let unused: i64 = app
+        .db
+        .read_blocking(move |c| {
+            Ok(model::questions_of(c, course.id)?
+                .into_iter()
+                .find(|q| !q.tags.contains("parts"))
+                .unwrap()
+                .id)
+        })
+        .unwrap();
+    app.post_form(&format!("/admin/questions/{unused}/deletion"), &[]).await;
+    assert_eq!(app.count(&format!("questions WHERE id = {unused}")), 0);
+    // A quiz with attempts on record is kept.
+    let r = app
+        .post_form(&format!("/admin/quizzes/{}/deletion", course.quiz), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app
+        .page(&location(&r))
+        .await
+        .1
+        .contains("attempt(s) on record, so it stays"));
+    assert_eq!(app.count(&format!("quizzes WHERE id = {}", course.quiz)), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,6 +59,8 @@ CREATE TABLE questions (
     prompt TEXT NOT NULL,
     explanation TEXT NOT NULL DEFAULT '',
     tags TEXT NOT NULL DEFAULT '',
+    -- A question that has been answered is retired rather than deleted, so answers are kept.
+    retired BOOLEAN NOT NULL DEFAULT FALSE,
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX questions_course_idx ON questions (course_id);
