@@ -61,7 +61,8 @@ pub struct Settings {
     pub form_rate_per_minute: u32,
     /// From this day of the year, Medicare sales are for the coming plan year (the AEP).
     pub plan_year_rule: crate::agents::readiness::PlanYearRule,
-    /// Days before a course certificate expires that its holder is enrolled again.
+    /// Days before a course certificate or a certification expires that its holder is enrolled
+    /// again in the course that grants it.
     pub recert_days: i64,
 }
 
