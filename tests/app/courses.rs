@@ -725,6 +725,21 @@ async fn recertification_re_enrols_and_reminds_once_and_old_certificates_stay_ve
     let (s, html) = app.new_client().page(&format!("/certificates/{}", cert.code)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Omar Haddad") && html.contains("Valid"));
+    // Once past its date, the same page says it has expired.
+    let old_id = cert.id;
+    let yesterday = today() - chrono::Duration::days(1);
+    app.db
+        .write_blocking(move |c| {
+            use agency_engine::db::schema::certificates::dsl::*;
+            use diesel::prelude::*;
+            diesel::update(certificates.find(old_id))
+                .set(expires_on.eq(Some(yesterday)))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    let (_, html) = app.new_client().page(&format!("/certificates/{}", cert.code)).await;
+    assert!(html.contains("Expired") && html.contains(&yesterday.to_string()));
     // Passing again issues a new certificate and renews the certification.
     complete_lessons(&browser, &course).await;
     take_quiz(&app, &browser, course.quiz, true).await;
