@@ -790,6 +790,111 @@ struct QuestionsPage {
     kinds: [QuestionKind; 3],
 }
 
+impl QuestionsPage {
+    fn form_action(&self) -> String {
+        format!("/admin/courses/{}/questions", self.course.id)
+    }
+
+    fn form_button(&self) -> &'static str {
+        "Add question"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "courses/question_edit.html")]
+struct QuestionEditPage {
+    ctx: PageCtx,
+    course: model::CourseRow,
+    question_id: i64,
+    answered: i64,
+    form: QuestionForm,
+    errors: FieldErrors,
+    slots: Vec<usize>,
+    kinds: [QuestionKind; 3],
+}
+
+impl QuestionEditPage {
+    fn form_action(&self) -> String {
+        format!("/admin/questions/{}", self.question_id)
+    }
+
+    fn form_button(&self) -> &'static str {
+        "Save question"
+    }
+}
+
+async fn question_edit_page(
+    ctx: PageCtx,
+    state: &AppState,
+    id: i64,
+    form: Option<QuestionForm>,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let (q, choices, course, answered) = state
+        .db
+        .read(move |c| {
+            let q = model::find_question(c, id)?;
+            if q.retired {
+                return Err(AppError::NotFound);
+            }
+            let choices = model::choices_of_many(c, &[id])?;
+            let course = model::find_course(c, q.course_id)?;
+            let answered = model::times_answered(c, id)?;
+            Ok((q, choices, course, answered))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &QuestionEditPage {
+            ctx,
+            course,
+            question_id: id,
+            answered,
+            form: form.unwrap_or_else(|| QuestionForm::from_rows(&q, &choices)),
+            errors,
+            slots: (1..=service::MAX_CHOICES).collect(),
+            kinds: QuestionKind::ALL,
+        },
+    )
+}
+
+pub async fn edit_question(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    question_edit_page(ctx, &state, path.into_inner(), None, FieldErrors::new()).await
+}
+
+pub async fn update_question(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<QuestionForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let parsed = match service::parse_question(&form) {
+        Ok(p) => p,
+        Err(errors) => return question_edit_page(ctx, &state, id, Some(form), errors).await,
+    };
+    let (actor, who) = who(&user, &req);
+    let (course_id, message) = state
+        .db
+        .write(move |c| service::edit_question(c, actor, &who, id, &parsed))
+        .await?;
+    Ok(redirect_with(
+        &session,
+        &format!("/admin/courses/{course_id}/questions"),
+        "success",
+        message,
+    ))
+}
+
 async fn questions_page(
     ctx: PageCtx,
     state: &AppState,

@@ -110,6 +110,8 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             handlers::delete_document,
         )
+        .get("/admin/questions/{id}", Access::Roles(STAFF), handlers::edit_question)
+        .post("/admin/questions/{id}", Access::Roles(STAFF), handlers::update_question)
         .post(
             "/admin/questions/{id}/deletion",
             Access::Roles(STAFF),

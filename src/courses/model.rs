@@ -478,6 +478,38 @@ pub fn delete_question(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(questions::table.find(id)).execute(conn)
 }
 
+/// Rewrites a question never answered, its choices too.
+pub fn update_question(
+    conn: &mut DbConnection,
+    id: i64,
+    kind: &str,
+    prompt: &str,
+    explanation: &str,
+    tags: &str,
+    choice_list: &[(String, bool)],
+) -> QueryResult<()> {
+    diesel::update(questions::table.find(id))
+        .set((
+            questions::kind.eq(kind),
+            questions::prompt.eq(prompt),
+            questions::explanation.eq(explanation),
+            questions::tags.eq(tags),
+        ))
+        .execute(conn)?;
+    diesel::delete(choices::table.filter(choices::question_id.eq(id))).execute(conn)?;
+    for (i, (body, correct)) in choice_list.iter().enumerate() {
+        diesel::insert_into(choices::table)
+            .values((
+                choices::question_id.eq(id),
+                choices::body.eq(body),
+                choices::correct.eq(*correct),
+                choices::position.eq(i as i32 + 1),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Takes a question out of future draws, keeping it (and every answer to it) on record.
 pub fn retire_question(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::update(questions::table.find(id))

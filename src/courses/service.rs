@@ -542,6 +542,35 @@ impl QuestionForm {
         v.clone().unwrap_or_default()
     }
 
+    /// The form filled from a stored question.
+    pub fn from_rows(q: &model::QuestionRow, choices: &[model::ChoiceRow]) -> QuestionForm {
+        let mut f = QuestionForm {
+            kind: Some(q.kind.clone()),
+            prompt: Some(q.prompt.clone()),
+            explanation: Some(q.explanation.clone()),
+            tags: Some(q.tags.replace(',', ", ")),
+            ..Default::default()
+        };
+        if q.kind == QuestionKind::TrueFalse.as_str() {
+            let true_is_right = choices.iter().any(|c| c.body == "True" && c.correct);
+            f.answer = Some(if true_is_right { "true" } else { "false" }.into());
+            return f;
+        }
+        for (i, c) in choices.iter().enumerate() {
+            let pair = (Some(c.body.clone()), c.correct.then(|| "on".to_string()));
+            match i {
+                0 => (f.choice_1, f.correct_1) = pair,
+                1 => (f.choice_2, f.correct_2) = pair,
+                2 => (f.choice_3, f.correct_3) = pair,
+                3 => (f.choice_4, f.correct_4) = pair,
+                4 => (f.choice_5, f.correct_5) = pair,
+                5 => (f.choice_6, f.correct_6) = pair,
+                _ => {}
+            }
+        }
+        f
+    }
+
     pub fn kind_is(&self, k: &str) -> bool {
         self.kind.as_deref().unwrap_or("single") == k
     }
@@ -675,6 +704,65 @@ pub fn delete_question(
         &short,
     )?;
     Ok((q.course_id, "The question is deleted."))
+}
+
+/// Saves a question's new wording. One never answered changes in place; one that has been answered
+/// is retired and replaced by a new question, so past answers keep the wording they answered.
+pub fn edit_question(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    question_id: i64,
+    q: &ParsedQuestion,
+) -> Result<(i64, &'static str), AppError> {
+    may_author(actor)?;
+    let old = model::find_question(conn, question_id)?;
+    if old.retired {
+        return Err(AppError::NotFound);
+    }
+    let short: String = q.prompt.chars().take(80).collect();
+    if model::times_answered(conn, question_id)? > 0 {
+        model::retire_question(conn, question_id)?;
+        model::insert_question(
+            conn,
+            old.course_id,
+            q.kind.as_str(),
+            &q.prompt,
+            &q.explanation,
+            &q.tags,
+            &q.choices,
+        )?;
+        audit::record(
+            conn,
+            who,
+            "course.question_revised",
+            "course",
+            Some(old.course_id),
+            &short,
+        )?;
+        return Ok((
+            old.course_id,
+            "The question is saved as a new version; the old one is retired with its answers.",
+        ));
+    }
+    model::update_question(
+        conn,
+        question_id,
+        q.kind.as_str(),
+        &q.prompt,
+        &q.explanation,
+        &q.tags,
+        &q.choices,
+    )?;
+    audit::record(
+        conn,
+        who,
+        "course.question_updated",
+        "course",
+        Some(old.course_id),
+        &short,
+    )?;
+    Ok((old.course_id, "The question is saved."))
 }
 
 // ---- quizzes --------------------------------------------------------------------------------

@@ -536,6 +536,27 @@ async fn random_draws_respect_the_bank_and_its_tags() {
             .unwrap();
         assert!(rows.iter().all(|r| r.question_id != gone));
     }
+    // Editing an answered question keeps the old wording with its answers and adds a new version.
+    let revised = *seen.iter().find(|q| **q != gone).unwrap();
+    let (s, html) = app.page(&format!("/admin/questions/{revised}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("has been answered"));
+    let before = app.count("questions");
+    let r = app
+        .post_form(
+            &format!("/admin/questions/{revised}"),
+            &[
+                ("kind", "true_false"),
+                ("prompt", "Part A covers hospital stays."),
+                ("answer", "true"),
+                ("tags", "parts"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("questions"), before + 1);
+    assert_eq!(app.count(&format!("questions WHERE id = {revised} AND retired")), 1);
+    assert!(app.count(&format!("attempt_questions WHERE question_id = {revised}")) > 0);
     // One never answered is deleted outright.
     let unused: i64 = app
         .db
@@ -966,6 +987,48 @@ async fn bad_authoring_input_is_a_422_that_keeps_what_was_typed_and_reorder_work
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("at least two choices") && html.contains("Typed prompt"));
+
+    // A question never answered is edited in place; bad input is a 422 that keeps what was typed.
+    let question = app
+        .db
+        .read_blocking(move |c| Ok(model::questions_of(c, course.id)?[0].id))
+        .unwrap();
+    let (s, html) = app.page(&format!("/admin/questions/{question}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("value=\"Right\"") && !html.contains("has been answered"));
+    let r = app
+        .post_form(
+            &format!("/admin/questions/{question}"),
+            &[
+                ("kind", "multiple"),
+                ("prompt", "Edited prompt"),
+                ("choice_1", "Only one"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Edited prompt"));
+    let before = app.count("questions");
+    let r = app
+        .post_form(
+            &format!("/admin/questions/{question}"),
+            &[
+                ("kind", "multiple"),
+                ("prompt", "Which are parts of Medicare?"),
+                ("choice_1", "Part A"),
+                ("correct_1", "on"),
+                ("choice_2", "Part D"),
+                ("correct_2", "on"),
+                ("choice_3", "Part Z"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("questions"), before);
+    assert_eq!(
+        app.count(&format!("choices WHERE question_id = {question} AND correct")),
+        2
+    );
 
     // Reorder without script: 303 back to the page, in the new order.
     let order = |app: &TestApp| {
