@@ -67,6 +67,9 @@ pub struct Settings {
     pub form_rate_per_minute: u32,
     /// From this day of the year, Medicare sales are for the coming plan year (the AEP).
     pub plan_year_rule: crate::agents::readiness::PlanYearRule,
+    /// Days before a course certificate or a certification expires that its holder is enrolled
+    /// again in the course that grants it.
+    pub recert_days: i64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -133,6 +136,7 @@ impl Settings {
                 }
                 None => Default::default(),
             },
+            recert_days: num("AE_RECERT_DAYS", 60)?.min(3650) as i64,
             data_dir,
         })
     }
@@ -168,6 +172,7 @@ impl Settings {
             quote_min_seconds: 0,
             form_rate_per_minute: 1000,
             plan_year_rule: Default::default(),
+            recert_days: 60,
         }
     }
 

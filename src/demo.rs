@@ -121,7 +121,8 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
             &hash,
         )?;
         service::set_active(c, owner, &as_owner, gone, false)?;
-        seed_roster(c, owner, &as_owner, &hash, settings)
+        seed_roster(c, owner, &as_owner, &hash, settings)?;
+        crate::courses::demo::seed(c, owner, &as_owner, settings)
     })
     .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
     Ok(true)

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod courses;
 pub mod db;
 pub mod demo;
 pub mod demo_large;

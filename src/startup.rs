@@ -30,6 +30,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::auth::routes(r);
     crate::users::routes(r);
     crate::agents::routes(r);
+    crate::courses::routes(r);
     crate::leads::routes(r);
     crate::notifications::routes(r);
     crate::jobs::routes(r);

@@ -373,6 +373,167 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    courses (id) {
+        id -> BigInt,
+        title -> Text,
+        summary -> Text,
+        cover_path -> Nullable<Text>,
+        published -> Bool,
+        cert_kind -> Nullable<Text>,
+        cert_plan_year -> Nullable<Integer>,
+        validity_months -> Nullable<Integer>,
+        pass_mark -> Integer,
+        due_days -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    course_modules (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        title -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lessons (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        module_id -> BigInt,
+        title -> Text,
+        body -> Text,
+        video_path -> Nullable<Text>,
+        video_url -> Nullable<Text>,
+        required -> Bool,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lesson_documents (id) {
+        id -> BigInt,
+        lesson_id -> BigInt,
+        file_name -> Text,
+        original_name -> Text,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        kind -> Text,
+        prompt -> Text,
+        explanation -> Text,
+        tags -> Text,
+        retired -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    choices (id) {
+        id -> BigInt,
+        question_id -> BigInt,
+        body -> Text,
+        correct -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    quizzes (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        title -> Text,
+        question_count -> Integer,
+        tag -> Nullable<Text>,
+        pass_mark -> Integer,
+        max_attempts -> Integer,
+        time_limit_minutes -> Nullable<Integer>,
+        is_final -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrollments (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        assigned_by -> Nullable<BigInt>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        cycle -> Integer,
+        last_lesson_id -> Nullable<BigInt>,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lesson_progress (id) {
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        lesson_id -> BigInt,
+        completed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quiz_attempts (id) {
+        id -> BigInt,
+        quiz_id -> BigInt,
+        enrollment_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        started_at -> Timestamp,
+        deadline_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        score -> Nullable<Integer>,
+        passed -> Bool,
+    }
+}
+
+diesel::table! {
+    attempt_questions (id) {
+        id -> BigInt,
+        attempt_id -> BigInt,
+        question_id -> BigInt,
+        position -> Integer,
+        choice_order -> Text,
+        answer -> Nullable<Text>,
+        correct -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        code -> Text,
+        enrollment_id -> BigInt,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        holder_name -> Text,
+        course_title -> Text,
+        score -> Nullable<Integer>,
+        issued_on -> Date,
+        expires_on -> Nullable<Date>,
+        certification_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -387,6 +548,19 @@ diesel::joinable!(lead_consents -> leads (lead_id));
 diesel::joinable!(lead_tasks -> leads (lead_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(course_modules -> courses (course_id));
+diesel::joinable!(lessons -> course_modules (module_id));
+diesel::joinable!(lesson_documents -> lessons (lesson_id));
+diesel::joinable!(questions -> courses (course_id));
+diesel::joinable!(choices -> questions (question_id));
+diesel::joinable!(quizzes -> courses (course_id));
+diesel::joinable!(enrollments -> courses (course_id));
+diesel::joinable!(lesson_progress -> enrollments (enrollment_id));
+diesel::joinable!(quiz_attempts -> quizzes (quiz_id));
+diesel::joinable!(attempt_questions -> quiz_attempts (attempt_id));
+diesel::joinable!(attempt_questions -> questions (question_id));
+diesel::joinable!(certificates -> courses (course_id));
+diesel::joinable!(enrollments -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -415,4 +589,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     routing_version,
     bench_rows,
+    courses,
+    course_modules,
+    lessons,
+    lesson_documents,
+    questions,
+    choices,
+    quizzes,
+    enrollments,
+    lesson_progress,
+    quiz_attempts,
+    attempt_questions,
+    certificates,
 );

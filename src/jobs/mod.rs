@@ -228,7 +228,10 @@ impl Worker {
                 let settings = self.settings.clone();
                 let n = self
                     .db
-                    .write(move |c| crate::agents::reminders::run_daily(c, daily.date, &settings))
+                    .write(move |c| {
+                        Ok(crate::agents::reminders::run_daily(c, daily.date, &settings)?
+                            + crate::courses::recert::run_daily(c, daily.date, &settings)?)
+                    })
                     .await
                     .map_err(|e| e.to_string())?;
                 tracing::info!(date = %daily.date, queued = n, "expiry reminders queued");

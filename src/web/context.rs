@@ -163,6 +163,7 @@ impl PageCtx {
                 }
                 if role.is_staff() {
                     items.push(("/admin/agents", "Agents"));
+                    items.push(("/admin/courses", "Courses"));
                     items.push(("/admin/teams", "Teams"));
                     items.push(("/admin/users", "Users"));
                     items.push(("/admin/jobs", "Jobs"));
@@ -175,6 +176,7 @@ impl PageCtx {
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));
                     items.push(("/me/licences", "My licences"));
+                    items.push(("/learn", "My training"));
                 }
                 items.push(("/account", "Account"));
             }

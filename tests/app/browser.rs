@@ -10,7 +10,7 @@ use thirtyfour::prelude::*;
 use crate::harness::{in_ci, spawn_app, spawn_with, TestApp, PASSWORD};
 use crate::routing::{lead, post, ready_agent, round_robin, token};
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -32,7 +32,7 @@ fn find(var: &str, candidates: &[&str]) -> Option<String> {
 }
 
 /// Chromium and chromedriver, or None (outside CI) with a note that the test was skipped.
-fn browser_tools() -> Option<(String, String)> {
+pub(crate) fn browser_tools() -> Option<(String, String)> {
     let driver = find(
         "CHROMEDRIVER",
         &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
@@ -57,7 +57,7 @@ fn browser_tools() -> Option<(String, String)> {
     }
 }
 
-async fn start_browser(driver_path: &str, chrome: &str) -> (Driver, WebDriver, tempfile::TempDir) {
+pub(crate) async fn start_browser(driver_path: &str, chrome: &str) -> (Driver, WebDriver, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

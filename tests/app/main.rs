@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod browser;
 mod cli;
+mod courses;
 mod harness;
 mod jobs;
 mod leads;

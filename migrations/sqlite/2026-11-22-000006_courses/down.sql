@@ -1,0 +1,12 @@
+DROP TABLE certificates;
+DROP TABLE attempt_questions;
+DROP TABLE quiz_attempts;
+DROP TABLE lesson_progress;
+DROP TABLE enrollments;
+DROP TABLE quizzes;
+DROP TABLE choices;
+DROP TABLE questions;
+DROP TABLE lesson_documents;
+DROP TABLE lessons;
+DROP TABLE course_modules;
+DROP TABLE courses;
