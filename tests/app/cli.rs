@@ -187,11 +187,12 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
         .local_addr()
         .unwrap()
         .port();
+    let errors = db.dir.path().join("serve-demo.stderr");
     let mut child = cli(&db)
         .args(["serve", "--demo"])
         .env("AE_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&errors).unwrap())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -206,7 +207,8 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
     }
     assert!(
         printed.contains("owner@sunbelt-demo.test") && printed.contains("demo-agency-2026"),
-        "{printed}"
+        "printed: {printed}\nerrors: {}",
+        std::fs::read_to_string(&errors).unwrap_or_default()
     );
     let base = format!("http://127.0.0.1:{port}");
     let c = client();
