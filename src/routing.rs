@@ -259,7 +259,7 @@ impl Exclusion {
     }
 
     /// A short phrase that follows a count in the unassigned summary ("7 outside working hours").
-    fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         match self {
             Exclusion::Inactive => "inactive".to_owned(),
             Exclusion::NotAccepting => "not accepting leads".to_owned(),
@@ -789,20 +789,40 @@ pub fn route<'a>(
 /// `"No eligible agent: 7 outside working hours, 3 not licensed in FL."`, most common first
 /// (ties in the order first seen).
 fn summarise(exclusions: &[(&Candidate, Exclusion)]) -> String {
-    if exclusions.is_empty() {
-        return "No eligible agent: no agent is in this rule's pool.".to_owned();
-    }
-    let mut groups: Vec<(String, usize)> = Vec::new();
+    let mut tally = Tally::default();
     for (_, why) in exclusions {
-        let label = why.summary();
-        match groups.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((label, 1)),
+        tally.add(why.summary(), 1);
+    }
+    tally.sentence()
+}
+
+/// Counts of exclusions by their [`Exclusion::summary`] label, for the unassigned reason of a
+/// caller that checks agents itself (a large agency checks most of them before [`route`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally(Vec<(String, usize)>);
+
+impl Tally {
+    pub fn add(&mut self, label: String, n: usize) {
+        if n == 0 {
+            return;
+        }
+        match self.0.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, count)) => *count += n,
+            None => self.0.push((label, n)),
         }
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1)); // stable: ties keep first-seen order
-    let parts: Vec<String> = groups.iter().map(|(label, n)| format!("{n} {label}")).collect();
-    format!("No eligible agent: {}.", parts.join(", "))
+
+    /// `"No eligible agent: 7 outside working hours, 3 not licensed in FL."`, most common first
+    /// (ties in the order first seen).
+    pub fn sentence(&self) -> String {
+        if self.0.is_empty() {
+            return "No eligible agent: no agent is in this rule's pool.".to_owned();
+        }
+        let mut groups = self.0.clone();
+        groups.sort_by_key(|g| std::cmp::Reverse(g.1)); // stable: ties keep first-seen order
+        let parts: Vec<String> = groups.iter().map(|(label, n)| format!("{n} {label}")).collect();
+        format!("No eligible agent: {}.", parts.join(", "))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

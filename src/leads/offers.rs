@@ -208,6 +208,20 @@ pub struct Directory {
     /// Agents holding any licence in a state (upper-case code): the only ones who can be ready
     /// to sell there, since every product needs a licence in the lead's state.
     licensed_in: HashMap<String, Vec<usize>>,
+    /// Agents per team, and every agent's id: the size of a rule's pool without a scan.
+    team_sizes: HashMap<i64, usize>,
+    ids: std::collections::HashSet<i64>,
+}
+
+impl Directory {
+    /// How many agents a pool holds.
+    fn pool_size(&self, pool: &Pool) -> usize {
+        match pool {
+            Pool::Everyone => self.agents.len(),
+            Pool::Team(t) => self.team_sizes.get(t).copied().unwrap_or(0),
+            Pool::Agents(ids) => ids.iter().filter(|id| self.ids.contains(id)).count(),
+        }
+    }
 }
 
 static DIRECTORIES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Directory>>>> = std::sync::OnceLock::new();
@@ -292,10 +306,17 @@ fn load_directory(conn: &mut DbConnection, version: i64) -> QueryResult<Director
             }
         })
         .collect();
+    let mut team_sizes: HashMap<i64, usize> = HashMap::new();
+    for t in agents.iter().filter_map(|c| c.team_id) {
+        *team_sizes.entry(t).or_default() += 1;
+    }
+    let ids = agents.iter().map(|c| c.agent_id).collect();
     Ok(Directory {
         version,
         agents,
         licensed_in,
+        team_sizes,
+        ids,
     })
 }
 
@@ -389,29 +410,51 @@ fn decide(
     let rule = routing::first_matching(rules, lead);
     let state_key = lead.state.as_deref().unwrap_or("").trim().to_ascii_uppercase();
     let nearby: &[usize] = dir.licensed_in.get(&state_key).map(Vec::as_slice).unwrap_or(&[]);
-    let not_licensed = dir.agents.len() - nearby.len();
     if let Some(rule) = rule {
-        // Counts only for agents that pass everything else (zero counts pass capacity).
+        // A cheap first pass over the agents licensed in the state: those who pass every check
+        // that needs no count are copied (their counts are read next); of the others only the
+        // first few are handed on, to be named in the explanation, and the rest are tallied.
         let uncapped = Rule {
             daily_cap: None,
             ..rule.clone()
         };
-        // Only the agents who pass are copied (to take their counts); the rest stay borrowed.
         let mut open: Vec<Candidate> = Vec::new();
-        let mut closed: Vec<&Candidate> = Vec::new();
+        let mut listed_in_pool: Vec<&Candidate> = Vec::new();
+        let mut listed_outside: Vec<&Candidate> = Vec::new();
+        let mut tally = routing::Tally::default();
+        let mut unlisted = 0;
+        let mut in_pool = 0;
         for c in nearby.iter().map(|&i| &dir.agents[i]) {
-            if rule.pool.contains(c)
-                && routing::eligibility(c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule).is_ok()
-            {
-                open.push(c.clone());
-            } else {
-                closed.push(c);
+            if !rule.pool.contains(c) {
+                if listed_outside.len() < EXPLAIN_AT_MOST {
+                    listed_outside.push(c);
+                } else {
+                    unlisted += 1;
+                }
+                continue;
+            }
+            in_pool += 1;
+            match routing::eligibility(c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule) {
+                Ok(()) => open.push(c.clone()),
+                Err(why) => {
+                    tally.add(why.summary(), 1);
+                    if listed_in_pool.len() < EXPLAIN_AT_MOST {
+                        listed_in_pool.push(c);
+                    } else {
+                        unlisted += 1;
+                    }
+                }
             }
         }
+        let room = EXPLAIN_AT_MOST.saturating_sub(listed_in_pool.len());
+        unlisted += listed_outside.len().saturating_sub(room);
+        listed_outside.truncate(room);
         let rule_counts = fill_counts(conn, &mut open, Some(rule), today_start)?;
         let mut x = routing::route(
             rules,
-            open.iter().chain(closed.iter().copied()),
+            open.iter()
+                .chain(listed_in_pool.iter().copied())
+                .chain(listed_outside.iter().copied()),
             lead,
             now_utc,
             &rule_counts,
@@ -419,26 +462,26 @@ fn decide(
             state,
             &settings.plan_year_rule,
         );
-        if not_licensed > 0 {
-            let in_pool = dir.agents.iter().filter(|c| rule.pool.contains(c)).count();
-            let pool_not_licensed = in_pool.saturating_sub(x.candidates);
-            x.candidates = in_pool;
-            if pool_not_licensed > 0 {
-                if let Some(reason) = x.unassigned_reason.take() {
-                    let place = if state_key.is_empty() {
-                        "the lead's state (it has none)".to_string()
-                    } else {
-                        state_key.clone()
-                    };
-                    let extra = format!("{pool_not_licensed} not licensed in {place}");
-                    x.unassigned_reason = Some(if reason.ends_with("no agent is in this rule's pool.") {
-                        format!("No eligible agent: {extra}.")
-                    } else {
-                        format!("{}, {extra}.", reason.trim_end_matches('.'))
-                    });
+        let pool_size = dir.pool_size(&rule.pool);
+        let not_licensed = pool_size.saturating_sub(in_pool);
+        x.candidates = pool_size;
+        x.excluded_more += unlisted + not_licensed;
+        if x.chosen.is_none() {
+            // Those who passed the first pass fell to a count (capacity, the rule's cap).
+            for c in &open {
+                let count = rule_counts.get(&(rule.id, c.agent_id)).copied().unwrap_or(0);
+                if let Err(why) = routing::eligibility(c, lead, rule, now_utc, count, offered, &settings.plan_year_rule)
+                {
+                    tally.add(why.summary(), 1);
                 }
-                x.excluded_more += pool_not_licensed;
             }
+            let place = if state_key.is_empty() {
+                "the lead's state (it has none)".to_string()
+            } else {
+                state_key.clone()
+            };
+            tally.add(format!("not licensed in {place}"), not_licensed);
+            x.unassigned_reason = Some(tally.sentence());
         }
         if x.excluded.len() > EXPLAIN_AT_MOST {
             x.excluded_more += x.excluded.len() - EXPLAIN_AT_MOST;
