@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use crate::agents::readiness::{self, ProductLine};
 use crate::db::schema::{agent_licenses, agents, certifications, contacts, lead_events, leads, users};
 use crate::db::{now, Db, DbConnection};
+use crate::leads::demo::Rng;
 use crate::web::errors::AppError;
 
 const BATCH: usize = 1000;
@@ -62,24 +63,6 @@ macro_rules! each_backend {
             DbConnection::Sqlite($conn) => $body,
         }
     };
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 /// What was added.
