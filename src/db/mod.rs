@@ -3,6 +3,7 @@
 //! Reads use a pool; writes go through `Db::write`, which on SQLite uses a pool of one connection so
 //! writers never collide in SQLite's busy handler (see TECH-NOTES). On PostgreSQL both are one pool.
 
+pub mod cache;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

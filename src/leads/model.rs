@@ -668,24 +668,13 @@ pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Strin
         .load(conn)
 }
 
-type SourcesCache = std::collections::HashMap<String, (std::time::Instant, Vec<String>)>;
-static SOURCES: std::sync::OnceLock<std::sync::Mutex<SourcesCache>> = std::sync::OnceLock::new();
+static SOURCES: crate::db::cache::TtlCache<String, Vec<String>> =
+    crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60));
 
 /// [`distinct_sources`], reused for a minute per database (`db_key`): listing them reads an
 /// index entry for every lead, which is too much for each page view at a million leads.
 pub fn distinct_sources_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Vec<String>> {
-    let cache = SOURCES.get_or_init(Default::default);
-    if let Some((at, list)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(db_key) {
-        if at.elapsed() < std::time::Duration::from_secs(60) {
-            return Ok(list.clone());
-        }
-    }
-    let list = distinct_sources(conn)?;
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(db_key.to_string(), (std::time::Instant::now(), list.clone()));
-    Ok(list)
+    SOURCES.get_or_load(db_key.to_string(), || distinct_sources(conn))
 }
 
 pub fn distinct_sources(conn: &mut DbConnection) -> QueryResult<Vec<String>> {

@@ -52,24 +52,14 @@ pub fn source_conversion(conn: &mut DbConnection, source: &str) -> QueryResult<O
 /// over years of leads does not move in minutes.
 pub const CONVERSION_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
-type ConversionCache = std::collections::HashMap<(String, String), (std::time::Instant, Option<f64>)>;
-static CONVERSIONS: std::sync::OnceLock<std::sync::Mutex<ConversionCache>> = std::sync::OnceLock::new();
+static CONVERSIONS: crate::db::cache::TtlCache<(String, String), Option<f64>> =
+    crate::db::cache::TtlCache::new(CONVERSION_TTL);
 
 /// [`source_conversion`], reused for [`CONVERSION_TTL`] per database (`db_key`) and source.
 pub fn source_conversion_cached(conn: &mut DbConnection, db_key: &str, source: &str) -> QueryResult<Option<f64>> {
-    let cache = CONVERSIONS.get_or_init(Default::default);
-    let key = (db_key.to_string(), source.to_string());
-    if let Some((at, rate)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        if at.elapsed() < CONVERSION_TTL {
-            return Ok(*rate);
-        }
-    }
-    let rate = source_conversion(conn, source)?;
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (std::time::Instant::now(), rate));
-    Ok(rate)
+    CONVERSIONS.get_or_load((db_key.to_string(), source.to_string()), || {
+        source_conversion(conn, source)
+    })
 }
 
 fn local_hour(state: Option<&str>, at: DateTime<Utc>) -> Option<u32> {
