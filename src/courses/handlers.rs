@@ -586,6 +586,31 @@ fn discard(received: &Received) {
     let _ = std::fs::remove_file(&received.path);
 }
 
+/// After the database took the new file's name (or refused it): the upload is kept under `name`
+/// and the file it replaces (when its name is one of ours, with one of `old_exts`) removed, or the
+/// upload is thrown away and the refusal returned.
+fn settle_replacement(
+    received: &Received,
+    dir: &std::path::Path,
+    name: &str,
+    written: Result<Option<String>, AppError>,
+    old_exts: &[&str],
+) -> Result<(), AppError> {
+    match written {
+        Ok(old) => {
+            keep(received, dir, name)?;
+            if let Some(old) = old.filter(|o| media::valid_stored_name(o, old_exts)) {
+                let _ = std::fs::remove_file(dir.join(old));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            discard(received);
+            Err(e)
+        }
+    }
+}
+
 pub async fn upload_cover(
     req: HttpRequest,
     user: CurrentUser,
@@ -613,23 +638,12 @@ pub async fn upload_cover(
     let name = media::stored_name(id, ext);
     let (actor, who) = who(&user, &req);
     let file = name.clone();
-    match state
+    let written = state
         .db
         .write(move |c| service::set_cover(c, actor, &who, id, &file))
-        .await
-    {
-        Ok(old) => {
-            keep(&got, &dir, &name)?;
-            if let Some(old) = old.filter(|o| media::valid_stored_name(o, &["jpg", "png", "webp"])) {
-                let _ = std::fs::remove_file(dir.join(old));
-            }
-            Ok(redirect_with(&session, &back, "success", "The cover image is updated."))
-        }
-        Err(e) => {
-            discard(&got);
-            Err(e)
-        }
-    }
+        .await;
+    settle_replacement(&got, &dir, &name, written, &["jpg", "png", "webp"])?;
+    Ok(redirect_with(&session, &back, "success", "The cover image is updated."))
 }
 
 pub async fn upload_video(
@@ -659,23 +673,12 @@ pub async fn upload_video(
     let name = media::stored_name(id, ext);
     let (actor, who) = who(&user, &req);
     let file = name.clone();
-    match state
+    let written = state
         .db
         .write(move |c| service::set_video(c, actor, &who, id, &file))
-        .await
-    {
-        Ok(old) => {
-            keep(&got, &dir, &name)?;
-            if let Some(old) = old.filter(|o| media::valid_stored_name(o, &["mp4", "webm"])) {
-                let _ = std::fs::remove_file(dir.join(old));
-            }
-            Ok(redirect_with(&session, &back, "success", "The video is uploaded."))
-        }
-        Err(e) => {
-            discard(&got);
-            Err(e)
-        }
-    }
+        .await;
+    settle_replacement(&got, &dir, &name, written, &["mp4", "webm"])?;
+    Ok(redirect_with(&session, &back, "success", "The video is uploaded."))
 }
 
 pub async fn upload_document(
