@@ -321,8 +321,12 @@ pub fn seed(
         let mut t = created + Duration::seconds(1);
         let mut agent: Option<(i64, i64, String)> = None;
         for _ in 0..3 {
-            let Some((offer, agent_id, deadline)) =
-                super::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
+            let Some(super::offers::Offered {
+                offer_id: offer,
+                agent_id,
+                deadline,
+                ..
+            }) = super::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
             else {
                 break;
             };

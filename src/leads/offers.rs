@@ -537,11 +537,16 @@ pub fn route_lead_excluding(
     exclude: &[i64],
     settings: &Settings,
 ) -> Result<Option<i64>, AppError> {
-    let Some((offer_id, agent_id, deadline)) = route_lead_at(conn, lead_id, exclude, chrono::Utc::now(), settings)?
+    let Some(Offered {
+        offer_id,
+        agent_id,
+        deadline,
+        lead,
+        contact,
+    }) = route_lead_at(conn, lead_id, exclude, chrono::Utc::now(), settings)?
     else {
         return Ok(None);
     };
-    let (lead, contact) = model::find_lead(conn, lead_id)?;
     jobs::model::insert(
         conn,
         KIND_TIMEOUT,
@@ -584,6 +589,15 @@ pub fn route_lead_excluding(
     Ok(Some(offer_id))
 }
 
+/// An offer just made, with the lead it is for (as routing read it).
+pub struct Offered {
+    pub offer_id: i64,
+    pub agent_id: i64,
+    pub deadline: NaiveDateTime,
+    pub lead: LeadRow,
+    pub contact: ContactRow,
+}
+
 /// The routing decision for a lead as of `at`, recorded: the offer (with its explanation, the
 /// history event and the advanced round-robin state) or the reason it waits. Returns the offer,
 /// the agent and the deadline. Nobody is told; [`route_lead_excluding`] does that, and the demo
@@ -594,7 +608,7 @@ pub fn route_lead_at(
     exclude: &[i64],
     at: chrono::DateTime<chrono::Utc>,
     settings: &Settings,
-) -> Result<Option<(i64, i64, NaiveDateTime)>, AppError> {
+) -> Result<Option<Offered>, AppError> {
     if conn.backend() == Backend::Postgres {
         conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
     }
@@ -644,7 +658,13 @@ pub fn route_lead_at(
         .get_result::<i64>(conn)?;
     model::set_unassigned_reason(conn, lead_id, None)?;
     model::add_event_at(conn, lead_id, None, "routing", "offered", &details, t)?;
-    Ok(Some((offer_id, agent_id, deadline)))
+    Ok(Some(Offered {
+        offer_id,
+        agent_id,
+        deadline,
+        lead,
+        contact,
+    }))
 }
 
 pub fn find_offer(conn: &mut DbConnection, id: i64) -> QueryResult<OfferRow> {
