@@ -384,6 +384,23 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_keeps_its_plans() {
+        // .cargo/config.toml builds SQLite with the query planner stability guarantee; without it
+        // every query with a bound LIMIT is parsed and planned again on each run.
+        #[derive(diesel::QueryableByName)]
+        struct Opt {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options").load(&mut c).unwrap();
+        assert!(
+            opts.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
+            "SQLite was built without SQLITE_ENABLE_QPSG"
+        );
+    }
+
+    #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern("Ann_50%"), "%ann\\_50\\%%");
     }
