@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod schema;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -166,8 +167,14 @@ impl ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection left inside a transaction (a panic between BEGIN and COMMIT) is closed, which
+    /// rolls the transaction back, instead of going back to the pool half done.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::TransactionManager;
+        !matches!(
+            <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+            Ok(None)
+        )
     }
 }
 
@@ -186,6 +193,9 @@ pub struct Db {
     /// 64 threads, their memory arenas and a scramble for the writer).
     read_permits: std::sync::Arc<tokio::sync::Semaphore>,
     write_permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// SQLite only: the queue of the writer thread that commits waiting writes together
+    /// (started on the first `write`, so the command line never starts it).
+    batcher: std::sync::Arc<std::sync::OnceLock<writer::Batcher>>,
 }
 
 impl Db {
@@ -223,6 +233,7 @@ impl Db {
             write,
             backend: url.backend(),
             url,
+            batcher: Default::default(),
         })
     }
 
@@ -271,6 +282,12 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        if self.backend == Backend::Sqlite {
+            // One writer: requests that arrive while it works are committed together, each in a
+            // savepoint of its own, so one failing request does not undo the others.
+            let pool = self.write.clone();
+            return self.batcher.get_or_init(|| writer::Batcher::start(pool)).write(f).await;
+        }
         let pool = self.write.clone();
         let _permit = self.write_permits.acquire().await;
         actix_web::web::block(move || {
