@@ -655,6 +655,79 @@ fn best_performer(eligible: &[&Candidate], floor: f64, min_closed: u32) -> Vec<R
         .collect()
 }
 
+/// At a large agency hundreds of agents can pass every check that needs no count. Their counts
+/// (open leads, today's leads, the rule's cap, conversion) are read for this many at a time, in the
+/// order [`count_free_order`] gives, and the strategy ranks each such window exactly; the next
+/// window is read only when nobody in this one has room.
+pub const COUNT_WINDOW: usize = 48;
+
+/// Recent figures for ordering agents before their exact counts are read (a cache may be a
+/// little behind; the window that is chosen from is always counted exactly).
+#[derive(Default)]
+pub struct OrderHints<'a> {
+    pub open_leads: Option<&'a HashMap<i64, u32>>,
+    /// `(won, closed)` over the conversion window.
+    pub conversion: Option<&'a HashMap<i64, (u32, u32)>>,
+}
+
+/// The order in which `rule`'s strategy would consider `agents`, from what is known without
+/// reading counts, so the first [`COUNT_WINDOW`] are the ones worth counting:
+///
+/// * **RoundRobin**: by id, starting after the rule's cursor and wrapping around.
+/// * **Weighted**: agents with a share first (weighted pools are named agents, so few).
+/// * **LeastBusy**: fewest open leads by the hint, then id.
+/// * **BestPerformer**: highest rate by the hint (the floor for agents with too few closed
+///   leads), then id.
+/// * **Closest**: nearest first, agents without a location last; a lead without a location as
+///   LeastBusy.
+pub fn count_free_order<'a>(
+    rule: &Rule,
+    mut agents: Vec<&'a Candidate>,
+    lead: &LeadToRoute,
+    state: &RoutingState,
+    hints: &OrderHints,
+) -> Vec<&'a Candidate> {
+    agents.sort_by_key(|c| c.agent_id);
+    agents.dedup_by_key(|c| c.agent_id);
+    let open = |c: &Candidate| hints.open_leads.and_then(|m| m.get(&c.agent_id)).copied().unwrap_or(0);
+    match &rule.strategy {
+        Strategy::RoundRobin => {
+            if let Some(&last) = state.rr_cursor.get(&rule.id) {
+                let start = agents.iter().position(|c| c.agent_id > last).unwrap_or(0);
+                agents.rotate_left(start);
+            }
+        }
+        Strategy::Weighted(shares) => {
+            agents.sort_by_key(|c| !shares.iter().any(|&(a, share)| a == c.agent_id && share > 0));
+        }
+        Strategy::LeastBusy => agents.sort_by_cached_key(|c| open(c)),
+        Strategy::BestPerformer { floor, min_closed } => {
+            let rate = |c: &Candidate| match hints.conversion.and_then(|m| m.get(&c.agent_id)) {
+                Some(&(won, closed)) if closed >= *min_closed && closed > 0 => {
+                    f64::from(won.min(closed)) / f64::from(closed)
+                }
+                _ => *floor,
+            };
+            // Best first: the key is the negated rate (each computed once, not per comparison).
+            sort_by_float(&mut agents, |c| -rate(c));
+        }
+        Strategy::Closest => match location(lead.lat, lead.lon) {
+            Some(here) => sort_by_float(&mut agents, |c| {
+                location(c.lat, c.lon).map_or(f64::INFINITY, |there| miles_between(here, there))
+            }),
+            None => agents.sort_by_cached_key(|c| open(c)),
+        },
+    }
+    agents
+}
+
+/// A stable sort by a float key computed once per agent.
+fn sort_by_float(agents: &mut Vec<&Candidate>, key: impl Fn(&Candidate) -> f64) {
+    let mut keyed: Vec<(f64, &Candidate)> = agents.iter().map(|&c| (key(c), c)).collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    *agents = keyed.into_iter().map(|(_, c)| c).collect();
+}
+
 /// `(lat, lon)` when both are present, finite and in range.
 fn location(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
     let (lat, lon) = (lat?, lon?);
@@ -970,6 +1043,76 @@ mod tests {
 
     fn rr() -> Rule {
         rule(1, 10, Strategy::RoundRobin)
+    }
+
+    fn order_ids(
+        rule: &Rule,
+        agents: &[Candidate],
+        lead: &LeadToRoute,
+        state: &RoutingState,
+        hints: &OrderHints,
+    ) -> Vec<i64> {
+        count_free_order(rule, agents.iter().collect(), lead, state, hints)
+            .iter()
+            .map(|c| c.agent_id)
+            .collect()
+    }
+
+    #[test]
+    fn round_robin_counts_from_the_agent_after_the_cursor() {
+        let agents: Vec<Candidate> = [5, 1, 9, 3, 7].iter().map(|&i| agent(i, "A")).collect();
+        let mut state = RoutingState::default();
+        let none = OrderHints::default();
+        assert_eq!(order_ids(&rr(), &agents, &lead(), &state, &none), [1, 3, 5, 7, 9]);
+        state.rr_cursor.insert(1, 5);
+        assert_eq!(order_ids(&rr(), &agents, &lead(), &state, &none), [7, 9, 1, 3, 5]);
+        state.rr_cursor.insert(1, 9);
+        assert_eq!(
+            order_ids(&rr(), &agents, &lead(), &state, &none),
+            [1, 3, 5, 7, 9],
+            "wraps around"
+        );
+    }
+
+    #[test]
+    fn count_free_order_follows_each_strategy() {
+        let agents: Vec<Candidate> = (1..=4).map(|i| agent(i, "A")).collect();
+        let state = RoutingState::default();
+        let open: HashMap<i64, u32> = [(1, 9), (2, 0), (3, 4), (4, 0)].into();
+        let conversion: HashMap<i64, (u32, u32)> = [(1, (1, 10)), (2, (8, 10)), (3, (1, 2)), (4, (5, 10))].into();
+        let hints = OrderHints {
+            open_leads: Some(&open),
+            conversion: Some(&conversion),
+        };
+        let least_busy = rule(1, 10, Strategy::LeastBusy);
+        assert_eq!(order_ids(&least_busy, &agents, &lead(), &state, &hints), [2, 4, 3, 1]);
+        // Agent 3 has closed too few to count and gets the floor (30 %), above agent 1's 10 %.
+        let best = rule(
+            1,
+            10,
+            Strategy::BestPerformer {
+                floor: 0.3,
+                min_closed: 5,
+            },
+        );
+        assert_eq!(order_ids(&best, &agents, &lead(), &state, &hints), [2, 4, 3, 1]);
+        let weighted = rule(1, 10, Strategy::Weighted(vec![(3, 60), (4, 40)]));
+        assert_eq!(order_ids(&weighted, &agents, &lead(), &state, &hints), [3, 4, 1, 2]);
+
+        // Closest: Miami lead; Fort Lauderdale, Tampa, Orlando offices and one without a location.
+        let mut placed = agents.clone();
+        (placed[0].lat, placed[0].lon) = (Some(26.12), Some(-80.14));
+        (placed[1].lat, placed[1].lon) = (Some(27.95), Some(-82.46));
+        (placed[2].lat, placed[2].lon) = (Some(28.54), Some(-81.38));
+        let mut miami = lead();
+        (miami.lat, miami.lon) = (Some(25.76), Some(-80.19));
+        let closest = rule(1, 10, Strategy::Closest);
+        assert_eq!(order_ids(&closest, &placed, &miami, &state, &hints), [1, 3, 2, 4]);
+        assert_eq!(
+            order_ids(&closest, &placed, &lead(), &state, &hints),
+            [2, 4, 3, 1],
+            "no location: least busy"
+        );
     }
 
     fn check_at(c: &Candidate, l: &LeadToRoute, r: &Rule, now: DateTime<Utc>) -> Result<(), Exclusion> {

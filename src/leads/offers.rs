@@ -320,6 +320,194 @@ fn load_directory(conn: &mut DbConnection, version: i64) -> QueryResult<Director
     })
 }
 
+/// The agents licensed in the lead's state, checked on everything that needs no count: indexes
+/// into the directory's agents of those who pass (`open`), and of the first few who do not (to be
+/// named in the explanation), with the rest tallied.
+struct FirstPass {
+    open: Vec<usize>,
+    listed_in_pool: Vec<usize>,
+    listed_outside: Vec<usize>,
+    tally: routing::Tally,
+    unlisted: usize,
+    in_pool: usize,
+}
+
+/// The first pass for this lead. Its result depends only on the directory, the rule, the lead's
+/// state, product, language and consent, and the minute (working hours are kept to the minute,
+/// readiness to the day), so it is kept for the rest of the minute and the next lead like this
+/// one does not check thousands of agents again. A lead being routed again (agents already
+/// offered it) is checked afresh.
+fn first_pass(
+    dir: &Directory,
+    rule: &Rule,
+    lead: &LeadToRoute,
+    now_utc: chrono::DateTime<chrono::Utc>,
+    offered: &[i64],
+    settings: &Settings,
+) -> Arc<FirstPass> {
+    type Key = (String, i64, String, String, String, Option<String>, bool, i64);
+    type Minute = HashMap<Key, Arc<FirstPass>>;
+    static KEPT: std::sync::OnceLock<std::sync::Mutex<(i64, Minute)>> = std::sync::OnceLock::new();
+    let state_key = lead.state.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+    let minute = now_utc.timestamp().div_euclid(60);
+    let key: Key = (
+        settings.database_url.clone(),
+        dir.version,
+        format!("{rule:?}"),
+        state_key.clone(),
+        lead.product.as_str().to_owned(),
+        lead.language.clone(),
+        lead.callable,
+        minute,
+    );
+    let kept = KEPT.get_or_init(Default::default);
+    if offered.is_empty() {
+        let kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.0 == minute {
+            if let Some(found) = kept.1.get(&key) {
+                return found.clone();
+            }
+        }
+    }
+    // Rule caps are counts: the first pass leaves them to the counted windows.
+    let uncapped = Rule {
+        daily_cap: None,
+        ..rule.clone()
+    };
+    let nearby: &[usize] = dir.licensed_in.get(&state_key).map(Vec::as_slice).unwrap_or(&[]);
+    let mut found = FirstPass {
+        open: Vec::new(),
+        listed_in_pool: Vec::new(),
+        listed_outside: Vec::new(),
+        tally: routing::Tally::default(),
+        unlisted: 0,
+        in_pool: 0,
+    };
+    for &i in nearby {
+        let c = &dir.agents[i];
+        if !rule.pool.contains(c) {
+            if found.listed_outside.len() < EXPLAIN_AT_MOST {
+                found.listed_outside.push(i);
+            } else {
+                found.unlisted += 1;
+            }
+            continue;
+        }
+        found.in_pool += 1;
+        match routing::eligibility(c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule) {
+            Ok(()) => found.open.push(i),
+            Err(why) => {
+                found.tally.add(why.summary(), 1);
+                if found.listed_in_pool.len() < EXPLAIN_AT_MOST {
+                    found.listed_in_pool.push(i);
+                } else {
+                    found.unlisted += 1;
+                }
+            }
+        }
+    }
+    let room = EXPLAIN_AT_MOST.saturating_sub(found.listed_in_pool.len());
+    found.unlisted += found.listed_outside.len().saturating_sub(room);
+    found.listed_outside.truncate(room);
+    let found = Arc::new(found);
+    if offered.is_empty() {
+        let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.0 != minute {
+            *kept = (minute, HashMap::new());
+        }
+        kept.1.insert(key, found.clone());
+    }
+    found
+}
+
+/// How long an agent found at their daily or open-lead limit is counted after the others: a
+/// declined or timed-out offer may give them room again, so the note is short-lived.
+const FULL_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Notes these agents as full for this rule now (their own limits or the rule's cap) and returns
+/// every agent noted full for it within [`FULL_FOR`] (per database). Only the order of counting uses it; the counts that decide are always exact.
+fn recently_full(database_url: &str, rule_id: i64, now_full: &[i64]) -> std::collections::HashSet<i64> {
+    use std::time::Instant;
+    type Notes = HashMap<(String, i64), HashMap<i64, Instant>>;
+    static NOTES: std::sync::OnceLock<std::sync::Mutex<Notes>> = std::sync::OnceLock::new();
+    let mut notes = NOTES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let mine = notes.entry((database_url.to_owned(), rule_id)).or_default();
+    let now = Instant::now();
+    for &agent in now_full {
+        mine.insert(agent, now);
+    }
+    mine.retain(|_, at| now.duration_since(*at) < FULL_FOR);
+    mine.keys().copied().collect()
+}
+
+/// Every agent's open leads and, for best-performer rules, `(won, closed)` over the conversion
+/// window: counted over all leads at most every half minute (open leads) or five minutes
+/// (conversion) per server, only to order agents before a window of them is counted exactly.
+type PerAgent<V> = Arc<HashMap<i64, V>>;
+/// Open leads per agent, and `(won, closed)` per agent.
+type Hints = (Option<PerAgent<u32>>, Option<PerAgent<(u32, u32)>>);
+
+fn order_hints(conn: &mut DbConnection, rule: &Rule, lead: &LeadToRoute, settings: &Settings) -> QueryResult<Hints> {
+    use crate::db::cache::TtlCache;
+    use std::time::Duration;
+    static BUSY: TtlCache<String, PerAgent<u32>> = TtlCache::new(Duration::from_secs(30));
+    static CONVERSION: TtlCache<String, PerAgent<(u32, u32)>> = TtlCache::new(Duration::from_secs(300));
+    let key = settings.database_url.clone();
+    // Closest ranks by distance; only a lead without a location falls back to least busy.
+    let by_busy = match rule.strategy {
+        Strategy::LeastBusy => true,
+        Strategy::Closest => lead.lat.is_none() || lead.lon.is_none(),
+        _ => false,
+    };
+    let busy = match by_busy {
+        true => Some(BUSY.get_or_load(key.clone(), || {
+            let open: Vec<&str> = super::rules::LeadStatus::ALL
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| s.as_str())
+                .collect();
+            let rows: Vec<(Option<i64>, i64)> = leads::table
+                .filter(leads::assigned_agent_id.is_not_null())
+                .filter(leads::status.eq_any(open))
+                .group_by(leads::assigned_agent_id)
+                .select((leads::assigned_agent_id, diesel::dsl::count_star()))
+                .load(conn)?;
+            QueryResult::Ok(Arc::new(
+                rows.into_iter().filter_map(|(a, n)| a.map(|a| (a, n as u32))).collect(),
+            ))
+        })?),
+        false => None,
+    };
+    let conversion = match rule.strategy {
+        Strategy::BestPerformer { .. } => Some(CONVERSION.get_or_load(key, || {
+            let since = now() - chrono::Duration::days(CONVERSION_WINDOW_DAYS);
+            let rows: Vec<(Option<i64>, String, i64)> = leads::table
+                .filter(leads::assigned_agent_id.is_not_null())
+                .filter(leads::closed_at.ge(since))
+                .filter(leads::status.eq_any(["won", "lost"]))
+                .group_by((leads::assigned_agent_id, leads::status))
+                .select((leads::assigned_agent_id, leads::status, diesel::dsl::count_star()))
+                .load(conn)?;
+            let mut m: HashMap<i64, (u32, u32)> = HashMap::new();
+            for (agent, status, n) in rows {
+                if let Some(agent) = agent {
+                    let e = m.entry(agent).or_default();
+                    e.1 += n as u32;
+                    if status == "won" {
+                        e.0 += n as u32;
+                    }
+                }
+            }
+            QueryResult::Ok(Arc::new(m))
+        })?),
+        _ => None,
+    };
+    Ok((busy, conversion))
+}
+
 /// Today's load of these agents, their open leads, what `rule` gave them today and (for
 /// best-performer rules) their conversion, filled into the candidates.
 fn fill_counts(
@@ -409,72 +597,94 @@ fn decide(
     let dir = directory(conn, settings)?;
     let rule = routing::first_matching(rules, lead);
     let state_key = lead.state.as_deref().unwrap_or("").trim().to_ascii_uppercase();
-    let nearby: &[usize] = dir.licensed_in.get(&state_key).map(Vec::as_slice).unwrap_or(&[]);
     if let Some(rule) = rule {
-        // A cheap first pass over the agents licensed in the state: those who pass every check
-        // that needs no count are copied (their counts are read next); of the others only the
-        // first few are handed on, to be named in the explanation, and the rest are tallied.
-        let uncapped = Rule {
-            daily_cap: None,
-            ..rule.clone()
+        // The agents licensed in the state who pass every check that needs no count (kept for
+        // the minute); of the others only the first few are named in the explanation.
+        let first = first_pass(&dir, rule, lead, now_utc, offered, settings);
+        let mut tally = first.tally.clone();
+        let unlisted = first.unlisted;
+        let in_pool = first.in_pool;
+        let listed_in_pool: Vec<&Candidate> = first.listed_in_pool.iter().map(|&i| &dir.agents[i]).collect();
+        let listed_outside: Vec<&Candidate> = first.listed_outside.iter().map(|&i| &dir.agents[i]).collect();
+        let open: Vec<&Candidate> = first.open.iter().map(|&i| &dir.agents[i]).collect();
+        // Counts are read a window at a time, in the order the strategy would consider agents
+        // (weighted pools are named agents, so they are counted whole).
+        let window = match rule.strategy {
+            Strategy::Weighted(_) => usize::MAX,
+            _ => routing::COUNT_WINDOW,
         };
-        let mut open: Vec<Candidate> = Vec::new();
-        let mut listed_in_pool: Vec<&Candidate> = Vec::new();
-        let mut listed_outside: Vec<&Candidate> = Vec::new();
-        let mut tally = routing::Tally::default();
-        let mut unlisted = 0;
-        let mut in_pool = 0;
-        for c in nearby.iter().map(|&i| &dir.agents[i]) {
-            if !rule.pool.contains(c) {
-                if listed_outside.len() < EXPLAIN_AT_MOST {
-                    listed_outside.push(c);
-                } else {
-                    unlisted += 1;
-                }
-                continue;
+        let order = if open.len() > window {
+            let (busy, conversion) = order_hints(conn, rule, lead, settings)?;
+            let hints = routing::OrderHints {
+                open_leads: busy.as_deref(),
+                conversion: conversion.as_deref(),
+            };
+            let order = routing::count_free_order(rule, open, lead, state, &hints);
+            // Agents found full a moment ago are counted last, not skipped: if everyone is full
+            // the reason still counts them all.
+            let full = recently_full(&settings.database_url, rule.id, &[]);
+            let (later, sooner): (Vec<&Candidate>, Vec<&Candidate>) =
+                order.into_iter().partition(|c| full.contains(&c.agent_id));
+            sooner.into_iter().chain(later).collect()
+        } else {
+            open
+        };
+        let windows: Vec<&[&Candidate]> = if order.is_empty() {
+            vec![&[]]
+        } else {
+            order.chunks(window.min(order.len())).collect()
+        };
+        let mut passed_over = 0;
+        let mut x = routing::Explanation::default();
+        for (i, agents) in windows.iter().enumerate() {
+            let mut counted: Vec<Candidate> = agents.iter().map(|&c| c.clone()).collect();
+            let rule_counts = fill_counts(conn, &mut counted, Some(rule), today_start)?;
+            let rule_cap = rule.daily_cap.unwrap_or(u32::MAX);
+            let now_full: Vec<i64> = counted
+                .iter()
+                .filter(|c| {
+                    c.leads_today >= c.leads_per_day
+                        || c.open_leads >= c.max_open_leads
+                        || rule_counts.get(&(rule.id, c.agent_id)).is_some_and(|&n| n >= rule_cap)
+                })
+                .map(|c| c.agent_id)
+                .collect();
+            if !now_full.is_empty() {
+                recently_full(&settings.database_url, rule.id, &now_full);
             }
-            in_pool += 1;
-            match routing::eligibility(c, lead, &uncapped, now_utc, 0, offered, &settings.plan_year_rule) {
-                Ok(()) => open.push(c.clone()),
-                Err(why) => {
-                    tally.add(why.summary(), 1);
-                    if listed_in_pool.len() < EXPLAIN_AT_MOST {
-                        listed_in_pool.push(c);
-                    } else {
-                        unlisted += 1;
-                    }
-                }
+            x = routing::route(
+                rules,
+                counted
+                    .iter()
+                    .chain(listed_in_pool.iter().copied())
+                    .chain(listed_outside.iter().copied()),
+                lead,
+                now_utc,
+                &rule_counts,
+                offered,
+                state,
+                &settings.plan_year_rule,
+            );
+            if x.chosen.is_some() {
+                break;
             }
-        }
-        let room = EXPLAIN_AT_MOST.saturating_sub(listed_in_pool.len());
-        unlisted += listed_outside.len().saturating_sub(room);
-        listed_outside.truncate(room);
-        let rule_counts = fill_counts(conn, &mut open, Some(rule), today_start)?;
-        let mut x = routing::route(
-            rules,
-            open.iter()
-                .chain(listed_in_pool.iter().copied())
-                .chain(listed_outside.iter().copied()),
-            lead,
-            now_utc,
-            &rule_counts,
-            offered,
-            state,
-            &settings.plan_year_rule,
-        );
-        let pool_size = dir.pool_size(&rule.pool);
-        let not_licensed = pool_size.saturating_sub(in_pool);
-        x.candidates = pool_size;
-        x.excluded_more += unlisted + not_licensed;
-        if x.chosen.is_none() {
-            // Those who passed the first pass fell to a count (capacity, the rule's cap).
-            for c in &open {
+            // Everyone in this window fell to a count (capacity, the rule's cap).
+            for c in &counted {
                 let count = rule_counts.get(&(rule.id, c.agent_id)).copied().unwrap_or(0);
                 if let Err(why) = routing::eligibility(c, lead, rule, now_utc, count, offered, &settings.plan_year_rule)
                 {
                     tally.add(why.summary(), 1);
                 }
             }
+            if i + 1 < windows.len() {
+                passed_over += counted.len();
+            }
+        }
+        let pool_size = dir.pool_size(&rule.pool);
+        let not_licensed = pool_size.saturating_sub(in_pool);
+        x.candidates = pool_size;
+        x.excluded_more += unlisted + not_licensed + passed_over;
+        if x.chosen.is_none() {
             let place = if state_key.is_empty() {
                 "the lead's state (it has none)".to_string()
             } else {

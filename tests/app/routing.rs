@@ -819,3 +819,35 @@ async fn an_offer_made_by_one_server_reaches_an_agent_connected_to_another() {
     let (_, panel) = second.page("/leads/offers").await;
     assert!(panel.contains("Lead1 Routing"));
 }
+
+/// More agents pass the checks that need no count than routing counts at once
+/// (`routing::COUNT_WINDOW`): the turn still moves through every one of them in order, the rule's
+/// cap still holds across windows, and a lead nobody has room for says so for all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_larger_than_one_count_window_is_routed_in_order_with_caps_kept() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, Some(1));
+    let agents = agency_engine::routing::COUNT_WINDOW + 12;
+    let mut ids: Vec<i64> = (0..agents)
+        .map(|i| ready_agent(&app, &format!("Agent {i:03}")).1)
+        .collect();
+    ids.sort();
+    let t = token(&app);
+    let mut offered = Vec::new();
+    for i in 0..agents {
+        let answer = post(&app, &t, &lead(i, "33101")).await;
+        offered.push(
+            answer["routing"]["offer"]["agent_id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{answer}")),
+        );
+    }
+    assert_eq!(offered, ids, "each agent in turn, by id, once (the rule's cap is 1)");
+    let answer = post(&app, &t, &lead(agents, "33101")).await;
+    assert!(answer["routing"]["offer"].is_null(), "{answer}");
+    let reason = answer["routing"]["unassigned_reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("{agents} at this rule's daily cap")),
+        "{reason}"
+    );
+}
