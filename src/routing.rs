@@ -659,7 +659,7 @@ fn best_performer(eligible: &[&Candidate], floor: f64, min_closed: u32) -> Vec<R
 /// (open leads, today's leads, the rule's cap, conversion) are read for this many at a time, in the
 /// order [`count_free_order`] gives, and the strategy ranks each such window exactly; the next
 /// window is read only when nobody in this one has room.
-pub const COUNT_WINDOW: usize = 48;
+pub const COUNT_WINDOW: usize = 16;
 
 /// Recent figures for ordering agents before their exact counts are read (a cache may be a
 /// little behind; the window that is chosen from is always counted exactly).
