@@ -72,6 +72,14 @@ pub fn parse_phone(raw: &str) -> Result<String, String> {
 /// A stored E.164 number as people read it: US numbers as `(305) 555-0142`, others in the
 /// international format. Anything unparsable is shown as stored.
 pub fn display_phone(e164: &str) -> String {
+    // Stored North American numbers (nearly all of them) need no parse: the parse was a third of
+    // the time of a lead list page at 50 rows.
+    if let Some(d) = e164
+        .strip_prefix("+1")
+        .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return format!("({}) {}-{}", &d[..3], &d[3..6], &d[6..]);
+    }
     match phonenumber::parse(None, e164) {
         Ok(n) if n.code().value() == 1 => n.format().mode(phonenumber::Mode::National).to_string(),
         Ok(n) => n.format().mode(phonenumber::Mode::International).to_string(),
@@ -839,6 +847,15 @@ mod tests {
         assert_eq!(display_phone("+13055550142"), "(305) 555-0142");
         assert_eq!(display_phone("+442079460958"), "+44 20 7946 0958");
         assert_eq!(display_phone("garbage"), "garbage");
+        // The quick path for North American numbers says what the full parse says.
+        for n in ["+13055550142", "+12125551234", "+14165550199", "+18095550100"] {
+            let parsed = phonenumber::parse(None, n).unwrap();
+            assert_eq!(
+                display_phone(n),
+                parsed.format().mode(phonenumber::Mode::National).to_string(),
+                "{n}"
+            );
+        }
     }
 
     #[test]
