@@ -272,7 +272,7 @@ pub async fn index(
                 let escalated = model::escalated(c, 10)?;
                 (
                     model::distinct_sources_cached(c, &db_key)?,
-                    model::agent_menu(c)?,
+                    model::agent_menu_cached(c, &db_key)?,
                     items(c, escalated)?,
                 )
             } else {
@@ -461,13 +461,14 @@ async fn lead_page(
 ) -> AppResult<HttpResponse> {
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
+    let db_key = state.settings.database_url.clone();
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
             let row = service::visible_lead(c, &v, id)?;
             let item = items(c, vec![row])?.remove(0);
             let agents = if staff {
-                model::agent_menu(c)?
+                model::agent_menu_cached(c, &db_key)?
             } else {
                 (Vec::new(), false)
             };

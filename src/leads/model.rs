@@ -659,6 +659,26 @@ pub fn agent_menu(conn: &mut DbConnection) -> QueryResult<(Vec<(i64, String)>, b
     Ok((list, more))
 }
 
+/// [`agent_menu`], kept per database until an agent or user changes (the `routing_version`
+/// counter that triggers move): it was read on every staff view of the lead list and lead page.
+pub fn agent_menu_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<(Vec<(i64, String)>, bool)> {
+    type Menu = std::sync::Arc<(Vec<(i64, String)>, bool)>;
+    static KEPT: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, (i64, Menu)>>> =
+        std::sync::OnceLock::new();
+    let version = super::offers::routing_version(conn)?;
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some((v, menu)) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(db_key) {
+        if *v == version {
+            return Ok((**menu).clone());
+        }
+    }
+    let menu = agent_menu(conn)?;
+    kept.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(db_key.to_string(), (version, std::sync::Arc::new(menu.clone())));
+    Ok(menu)
+}
+
 pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
     agents::table
         .inner_join(users::table)

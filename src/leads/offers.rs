@@ -226,7 +226,7 @@ impl Directory {
 
 static DIRECTORIES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Directory>>>> = std::sync::OnceLock::new();
 
-fn routing_version(conn: &mut DbConnection) -> QueryResult<i64> {
+pub(crate) fn routing_version(conn: &mut DbConnection) -> QueryResult<i64> {
     crate::db::schema::routing_version::table
         .select(crate::db::schema::routing_version::version)
         .first(conn)
