@@ -574,14 +574,17 @@ pub fn licences_expiring(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(LicenceRow, UserRow)>> {
-    agent_licenses::table
-        .inner_join(agents::table.inner_join(users::table))
+    let licences: Vec<LicenceRow> = agent_licenses::table
         .filter(agent_licenses::expires_on.ge(from))
         .filter(agent_licenses::expires_on.le(to))
-        .filter(users::active.eq(true))
         .order(agent_licenses::expires_on.asc())
-        .select((LicenceRow::as_select(), UserRow::as_select()))
-        .load(conn)
+        .select(LicenceRow::as_select())
+        .load(conn)?;
+    let holders = active_users_of(conn, licences.iter().map(|l| l.agent_id))?;
+    Ok(licences
+        .into_iter()
+        .filter_map(|l| holders.get(&l.agent_id).map(|u| (l, u.clone())))
+        .collect())
 }
 
 pub fn certifications_expiring(
@@ -589,14 +592,40 @@ pub fn certifications_expiring(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(CertificationRow, UserRow)>> {
-    certifications::table
-        .inner_join(agents::table.inner_join(users::table))
+    let certifications: Vec<CertificationRow> = certifications::table
         .filter(certifications::expires_on.ge(from))
         .filter(certifications::expires_on.le(to))
-        .filter(users::active.eq(true))
         .order(certifications::expires_on.asc())
-        .select((CertificationRow::as_select(), UserRow::as_select()))
-        .load(conn)
+        .select(CertificationRow::as_select())
+        .load(conn)?;
+    let holders = active_users_of(conn, certifications.iter().map(|c| c.agent_id))?;
+    Ok(certifications
+        .into_iter()
+        .filter_map(|c| holders.get(&c.agent_id).map(|u| (c, u.clone())))
+        .collect())
+}
+
+/// The active users behind these agents, by agent id. The expiring lists read the date range
+/// first and then this: joined in one query, SQLite (which plans without the bound dates) started
+/// from every active user and took 30 ms at 10,000 agents for the owner's dashboard.
+fn active_users_of(
+    conn: &mut DbConnection,
+    agent_ids: impl Iterator<Item = i64>,
+) -> QueryResult<std::collections::HashMap<i64, UserRow>> {
+    let mut ids: Vec<i64> = agent_ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(i64, UserRow)> = agents::table
+            .inner_join(users::table)
+            .filter(agents::id.eq_any(chunk))
+            .filter(users::active.eq(true))
+            .select((agents::id, UserRow::as_select()))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 pub fn set_declared_states(conn: &mut DbConnection, agent_id: i64, states: &str) -> QueryResult<usize> {
