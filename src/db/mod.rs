@@ -4,6 +4,7 @@
 //! writers never collide in SQLite's busy handler (see TECH-NOTES). On PostgreSQL both are one pool.
 
 pub mod cache;
+mod readers;
 pub mod schema;
 mod writer;
 
@@ -188,10 +189,11 @@ pub struct Db {
     write: DbPool,
     backend: Backend,
     url: DatabaseUrl,
-    /// One permit per connection: requests wait here, in order, for a connection instead of
-    /// each holding a blocking thread that waits inside the pool (64 connections under load made
-    /// 64 threads, their memory arenas and a scramble for the writer).
-    read_permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The reader threads, one per read connection (started on the first `read`).
+    readers: std::sync::Arc<std::sync::OnceLock<readers::Readers>>,
+    read_threads: usize,
+    /// PostgreSQL writes: one permit per connection, so requests wait here in order for a
+    /// connection instead of each holding a blocking thread that waits inside the pool.
     write_permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// SQLite only: the queue of the writer thread that commits waiting writes together
     /// (started on the first `write`, so the command line never starts it).
@@ -227,7 +229,8 @@ impl Db {
             }
         };
         Ok(Db {
-            read_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize)),
+            readers: Default::default(),
+            read_threads: pool_size as usize,
             write_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(writers)),
             read,
             write,
@@ -259,20 +262,17 @@ impl Db {
         Ok(self.write.get()?)
     }
 
-    /// Runs `f` on a read connection off the async executor.
+    /// Runs `f` on a read connection, on one of the reader threads.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.read.clone();
-        let _permit = self.read_permits.acquire().await;
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+        let (pool, threads) = (self.read.clone(), self.read_threads);
+        self.readers
+            .get_or_init(|| readers::Readers::start(pool, threads))
+            .read(f)
+            .await
     }
 
     /// Runs `f` in one transaction on the write connection: the change, its audit entry and its
