@@ -425,7 +425,8 @@ fn first_pass(
 const FULL_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Notes these agents as full for this rule now (their own limits or the rule's cap) and returns
-/// every agent noted full for it within [`FULL_FOR`] (per database). Only the order of counting uses it; the counts that decide are always exact.
+/// every agent noted full for it within [`FULL_FOR`] (per database). Only the order of counting
+/// uses it; the counts that decide are always exact.
 fn recently_full(database_url: &str, rule_id: i64, now_full: &[i64]) -> std::collections::HashSet<i64> {
     use std::time::Instant;
     type Notes = HashMap<(String, i64), HashMap<i64, Instant>>;
