@@ -483,30 +483,45 @@ fn order_hints(conn: &mut DbConnection, rule: &Rule, lead: &LeadToRoute, setting
         false => None,
     };
     let conversion = match rule.strategy {
-        Strategy::BestPerformer { .. } => Some(CONVERSION.get_or_load(key, || {
-            let since = now() - chrono::Duration::days(CONVERSION_WINDOW_DAYS);
-            let rows: Vec<(Option<i64>, String, i64)> = leads::table
-                .filter(leads::assigned_agent_id.is_not_null())
-                .filter(leads::closed_at.ge(since))
-                .filter(leads::status.eq_any(["won", "lost"]))
-                .group_by((leads::assigned_agent_id, leads::status))
-                .select((leads::assigned_agent_id, leads::status, diesel::dsl::count_star()))
-                .load(conn)?;
-            let mut m: HashMap<i64, (u32, u32)> = HashMap::new();
-            for (agent, status, n) in rows {
-                if let Some(agent) = agent {
-                    let e = m.entry(agent).or_default();
-                    e.1 += n as u32;
-                    if status == "won" {
-                        e.0 += n as u32;
-                    }
-                }
-            }
-            QueryResult::Ok(Arc::new(m))
-        })?),
+        Strategy::BestPerformer { .. } => {
+            Some(CONVERSION.get_or_load(key, || conversion_of(conn, None).map(Arc::new))?)
+        }
         _ => None,
     };
     Ok((busy, conversion))
+}
+
+/// `(won, closed)` per agent over the last [`CONVERSION_WINDOW_DAYS`]: of these agents, or of
+/// every agent when `agents` is `None`.
+fn conversion_of(conn: &mut DbConnection, agents: Option<&[i64]>) -> QueryResult<HashMap<i64, (u32, u32)>> {
+    let since = now() - chrono::Duration::days(CONVERSION_WINDOW_DAYS);
+    let closed = leads::table
+        .filter(leads::assigned_agent_id.is_not_null())
+        .filter(leads::closed_at.ge(since))
+        .filter(leads::status.eq_any(["won", "lost"]));
+    let counted = (leads::assigned_agent_id, leads::status, diesel::dsl::count_star());
+    let rows: Vec<(Option<i64>, String, i64)> = match agents {
+        Some(ids) => closed
+            .filter(leads::assigned_agent_id.eq_any(ids))
+            .group_by((leads::assigned_agent_id, leads::status))
+            .select(counted)
+            .load(conn)?,
+        None => closed
+            .group_by((leads::assigned_agent_id, leads::status))
+            .select(counted)
+            .load(conn)?,
+    };
+    let mut out: HashMap<i64, (u32, u32)> = HashMap::new();
+    for (agent, status, n) in rows {
+        if let Some(agent) = agent {
+            let e = out.entry(agent).or_default();
+            e.1 += n as u32;
+            if status == "won" {
+                e.0 += n as u32;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Today's load of these agents, their open leads, what `rule` gave them today and (for
@@ -551,26 +566,11 @@ fn fill_counts(
             *rule_counts.entry((r, agent)).or_default() += n as u32;
         }
     }
-    let mut conversion: HashMap<i64, (u32, u32)> = HashMap::new();
-    if matches!(rule.map(|r| &r.strategy), Some(Strategy::BestPerformer { .. })) {
-        let since = now() - chrono::Duration::days(CONVERSION_WINDOW_DAYS);
-        let closed: Vec<(Option<i64>, String, i64)> = leads::table
-            .filter(leads::assigned_agent_id.eq_any(&ids))
-            .filter(leads::closed_at.ge(since))
-            .filter(leads::status.eq_any(["won", "lost"]))
-            .group_by((leads::assigned_agent_id, leads::status))
-            .select((leads::assigned_agent_id, leads::status, diesel::dsl::count_star()))
-            .load(conn)?;
-        for (agent, status, n) in closed {
-            if let Some(agent) = agent {
-                let e = conversion.entry(agent).or_default();
-                e.1 += n as u32;
-                if status == "won" {
-                    e.0 += n as u32;
-                }
-            }
-        }
-    }
+    let conversion = if matches!(rule.map(|r| &r.strategy), Some(Strategy::BestPerformer { .. })) {
+        conversion_of(conn, Some(&ids))?
+    } else {
+        HashMap::new()
+    };
     for c in candidates.iter_mut() {
         c.open_leads = *open_counts.get(&c.agent_id).unwrap_or(&0) as u32;
         c.leads_today = *today_counts.get(&c.agent_id).unwrap_or(&0) as u32;
