@@ -286,6 +286,7 @@ pub fn seed(
                 tags: "",
                 external_id: None,
                 has_consent: false,
+                qualification: None,
             },
         )?;
         let system = "demo intake";

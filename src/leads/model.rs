@@ -191,6 +191,10 @@ pub fn contacts_matching(
 
 /// The newest open lead of any of these contacts.
 pub fn open_lead_of(conn: &mut DbConnection, contact_ids: &[i64], open: &[&str]) -> QueryResult<Option<LeadRow>> {
+    // A new person has no leads; asking anyway costs a parse, as diesel never keeps `IN` lists.
+    if contact_ids.is_empty() {
+        return Ok(None);
+    }
     leads::table
         .filter(leads::contact_id.eq_any(contact_ids))
         .filter(leads::status.eq_any(open))
@@ -239,22 +243,36 @@ pub struct NewLead<'a> {
     pub tags: &'a str,
     pub external_id: Option<&'a str>,
     pub has_consent: bool,
+    /// The qualification made at intake, stored with the lead (its product line replaces
+    /// `product_line`); `None` leaves the lead unscored.
+    pub qualification: Option<&'a crate::scoring::Qualification>,
 }
 
 pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<i64> {
     let t = now();
+    let q = l.qualification;
+    let factors = q.map(|q| serde_json::to_string(&q.factors).unwrap_or_else(|_| "[]".into()));
     diesel::insert_into(leads::table)
         .values((
-            leads::contact_id.eq(l.contact_id),
-            leads::source.eq(l.source),
-            leads::product_line.eq(l.product_line),
-            leads::message.eq(l.message),
-            leads::tags.eq(l.tags),
-            leads::status.eq("new"),
-            leads::external_id.eq(l.external_id),
-            leads::has_consent.eq(l.has_consent),
-            leads::created_at.eq(t),
-            leads::updated_at.eq(t),
+            (
+                leads::contact_id.eq(l.contact_id),
+                leads::source.eq(l.source),
+                leads::product_line.eq(q.map_or(l.product_line, |q| q.product_line.as_str())),
+                leads::message.eq(l.message),
+                leads::tags.eq(l.tags),
+                leads::status.eq("new"),
+                leads::external_id.eq(l.external_id),
+                leads::has_consent.eq(l.has_consent),
+                leads::created_at.eq(t),
+                leads::updated_at.eq(t),
+            ),
+            (
+                leads::score.eq(q.map(|q| q.score as i32)),
+                leads::score_factors.eq(factors.as_deref().unwrap_or("[]")),
+                leads::intent.eq(q.map(|q| q.intent.as_str())),
+                leads::urgency.eq(q.map(|q| q.urgency.as_str())),
+                leads::scored_by.eq(q.map(|q| q.model.as_str())),
+            ),
         ))
         .returning(leads::id)
         .get_result(conn)
@@ -412,7 +430,17 @@ pub struct NewConsent<'a> {
     pub sellers: &'a str,
 }
 
+/// Records the consent and marks the lead as having one.
 pub fn insert_consent(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()> {
+    insert_consent_record(conn, c)?;
+    diesel::update(leads::table.find(c.lead_id))
+        .set(leads::has_consent.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records the consent of a lead inserted with `has_consent` already set.
+pub fn insert_consent_record(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()> {
     diesel::insert_into(lead_consents::table)
         .values((
             lead_consents::lead_id.eq(c.lead_id),
@@ -424,9 +452,6 @@ pub fn insert_consent(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()
             lead_consents::sellers.eq(c.sellers),
             lead_consents::created_at.eq(now()),
         ))
-        .execute(conn)?;
-    diesel::update(leads::table.find(c.lead_id))
-        .set(leads::has_consent.eq(true))
         .execute(conn)?;
     Ok(())
 }

@@ -833,6 +833,7 @@ pub fn route_lead_at(
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
+    let state_before = state.clone();
     let explanation = decide(
         conn,
         &rules,
@@ -842,7 +843,10 @@ pub fn route_lead_at(
         &mut state,
         settings,
     )?;
-    model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
+    // Most leads leave it as it was (nobody working, or strategies without a cursor): no write.
+    if state != state_before {
+        model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
+    }
     let details = serde_json::to_string(&explanation).unwrap_or_default();
     let t = at.naive_utc();
     let Some(agent_id) = explanation.chosen else {
@@ -850,7 +854,9 @@ pub fn route_lead_at(
             .unassigned_reason
             .clone()
             .unwrap_or_else(|| "No eligible agent.".into());
-        model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
+        if lead.unassigned_reason.as_deref() != Some(reason.as_str()) {
+            model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
+        }
         model::add_event_at(conn, lead_id, None, "routing", "unrouted", &details, t)?;
         return Ok(None);
     };
@@ -867,7 +873,9 @@ pub fn route_lead_at(
         ))
         .returning(offers::id)
         .get_result::<i64>(conn)?;
-    model::set_unassigned_reason(conn, lead_id, None)?;
+    if lead.unassigned_reason.is_some() {
+        model::set_unassigned_reason(conn, lead_id, None)?;
+    }
     model::add_event_at(conn, lead_id, None, "routing", "offered", &details, t)?;
     Ok(Some(Offered {
         offer_id,

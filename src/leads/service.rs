@@ -101,21 +101,25 @@ fn open_keys() -> Vec<&'static str> {
         .collect()
 }
 
-fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead) -> Result<(), AppError> {
+/// Keeps the consent sent with a lead; `new_lead` when the lead was inserted with `has_consent`
+/// already set (else it is marked here).
+fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead, new_lead: bool) -> Result<(), AppError> {
     if let Some(c) = &lead.consent {
         let sellers = serde_json::to_string(&c.sellers).unwrap_or_else(|_| "[]".into());
-        model::insert_consent(
-            conn,
-            &NewConsent {
-                lead_id,
-                text: &c.text,
-                given_at: c.given_at.naive_utc(),
-                ip: c.ip.as_deref(),
-                user_agent: c.user_agent.as_deref(),
-                page_url: c.page_url.as_deref(),
-                sellers: &sellers,
-            },
-        )?;
+        let record = NewConsent {
+            lead_id,
+            text: &c.text,
+            given_at: c.given_at.naive_utc(),
+            ip: c.ip.as_deref(),
+            user_agent: c.user_agent.as_deref(),
+            page_url: c.page_url.as_deref(),
+            sellers: &sellers,
+        };
+        if new_lead {
+            model::insert_consent_record(conn, &record)?;
+        } else {
+            model::insert_consent(conn, &record)?;
+        }
     }
     Ok(())
 }
@@ -164,7 +168,7 @@ pub fn intake(
             "external_id": lead.external_id,
         });
         model::add_event(conn, open.id, who.id, &who.label, "attached", &details.to_string())?;
-        record_consent(conn, open.id, lead)?;
+        record_consent(conn, open.id, lead, false)?;
         model::touch(conn, open.id)?;
         webhooks::emit(conn, "lead.updated", open.id)?;
         return Ok(IntakeOutcome::Attached(open.id));
@@ -177,6 +181,9 @@ pub fn intake(
         None => model::insert_contact(conn, &new_contact)?,
     };
     let tags = lead.tags.join(",");
+    // Qualified at once, and stored with the lead: score with its factors, product read from the
+    // message, intent, urgency.
+    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
     let id = model::insert_lead(
         conn,
         &NewLead {
@@ -186,17 +193,15 @@ pub fn intake(
             message: &lead.message,
             tags: &tags,
             external_id: lead.external_id.as_deref(),
-            has_consent: false,
+            has_consent: lead.consent.is_some(),
+            qualification: Some(&q),
         },
     )?;
-    // Qualified at once: score with its factors, product read from the message, intent, urgency.
-    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
-    super::qualify::store(conn, id, &q)?;
     let details = serde_json::json!({
         "source": lead.source, "product_line": q.product_line.as_str(), "score": q.score, "model": q.model,
     });
     model::add_event(conn, id, who.id, &who.label, "created", &details.to_string())?;
-    record_consent(conn, id, lead)?;
+    record_consent(conn, id, lead, true)?;
     webhooks::emit(conn, "lead.created", id)?;
     // Offered at once to the agent the rules choose, or queued unassigned with the reason.
     match routing {
