@@ -304,7 +304,15 @@ impl Db {
             // One writer: requests that arrive while it works are committed together, each in a
             // savepoint of its own, so one failing request does not undo the others.
             let pool = self.write.clone();
-            return self.batcher.get_or_init(|| writer::Batcher::start(pool)).write(f).await;
+            let checkpoints = ConnectionManager {
+                url: self.url.clone(),
+                writer: false,
+            };
+            return self
+                .batcher
+                .get_or_init(|| writer::Batcher::start(pool, checkpoints))
+                .write(f)
+                .await;
         }
         let pool = self.write.clone();
         let _permit = self.write_permits.acquire().await;
