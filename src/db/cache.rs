@@ -40,6 +40,60 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
+/// A value kept until the database's `config_version` counter moves (the routing rules, the
+/// scoring weights and model: read for every lead, changed by hand now and then). Triggers move the
+/// counter on any change, so every server sees it at once. Keyed by database URL as well.
+pub struct VersionedCache<V> {
+    entries: Mutex<Option<HashMap<String, (i64, V)>>>,
+}
+
+impl<V: Clone> VersionedCache<V> {
+    /// An empty cache (usable in a `static`).
+    pub const fn new() -> Self {
+        VersionedCache {
+            entries: Mutex::new(None),
+        }
+    }
+
+    /// The value stored for the database's current version, else `load`'s (stored).
+    pub fn get_or_load(
+        &self,
+        conn: &mut super::DbConnection,
+        db_key: &str,
+        load: impl FnOnce(&mut super::DbConnection) -> diesel::QueryResult<V>,
+    ) -> diesel::QueryResult<V> {
+        let version = config_version(conn)?;
+        if let Some((v, value)) = self.lock().as_ref().and_then(|m| m.get(db_key)) {
+            if *v == version {
+                return Ok(value.clone());
+            }
+        }
+        let value = load(conn)?;
+        self.lock()
+            .get_or_insert_with(HashMap::new)
+            .insert(db_key.to_string(), (version, value.clone()));
+        Ok(value)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<String, (i64, V)>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<V: Clone> Default for VersionedCache<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The counter the triggers of migration 13 move on any change to the rules or scoring.
+pub fn config_version(conn: &mut super::DbConnection) -> diesel::QueryResult<i64> {
+    use diesel::prelude::*;
+    super::schema::config_version::table
+        .select(super::schema::config_version::version)
+        .first(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +111,50 @@ mod tests {
         assert_eq!(cache.get_or_load("b", &mut load), Ok(2), "per key");
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get_or_load("a", &mut load), Ok(3), "expired");
+    }
+
+    #[test]
+    fn the_config_version_moves_with_rules_and_scoring_only() {
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::connect(&format!("sqlite://{}", dir.path().join("c.db").display()), 1).unwrap();
+        db.migrate().unwrap();
+        let mut c = db.get_write().unwrap();
+        let cache: VersionedCache<i64> = VersionedCache::new();
+        let mut loads = 0;
+        let mut read = |c: &mut crate::db::DbConnection| {
+            cache
+                .get_or_load(c, "db", |_| {
+                    loads += 1;
+                    Ok(loads)
+                })
+                .unwrap()
+        };
+        assert_eq!(read(&mut c), 1);
+        assert_eq!(read(&mut c), 1, "kept while nothing changes");
+        c.batch_execute(
+            "INSERT INTO app_settings (key, value, updated_at) VALUES ('routing_state', '{}', CURRENT_TIMESTAMP)",
+        )
+        .unwrap();
+        assert_eq!(read(&mut c), 1, "other settings do not count");
+        c.batch_execute(
+            "INSERT INTO app_settings (key, value, updated_at) VALUES ('scoring_weights', '{}', CURRENT_TIMESTAMP)",
+        )
+        .unwrap();
+        assert_eq!(read(&mut c), 2, "new weights");
+        c.batch_execute("UPDATE app_settings SET value = '{\"a\":1}' WHERE key = 'scoring_weights'")
+            .unwrap();
+        assert_eq!(read(&mut c), 3, "changed weights");
+        c.batch_execute(
+            "INSERT INTO routing_rules (definition, active, created_at, updated_at) \
+             VALUES ('{}', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        .unwrap();
+        assert_eq!(read(&mut c), 4, "a new rule");
+        c.batch_execute("UPDATE routing_rules SET active = 0").unwrap();
+        assert_eq!(read(&mut c), 5, "a rule switched off");
+        c.batch_execute("DELETE FROM routing_rules").unwrap();
+        assert_eq!(read(&mut c), 6, "a rule removed");
     }
 
     #[test]

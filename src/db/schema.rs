@@ -366,6 +366,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    config_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     bench_rows (id) {
         id -> BigInt,
         body -> Text,
@@ -563,6 +570,7 @@ diesel::joinable!(certificates -> courses (course_id));
 diesel::joinable!(enrollments -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    config_version,
     users,
     account_tokens,
     api_tokens,

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::model;
 use super::rules::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
-use super::service::{self, EventActor, IntakeOutcome};
+use super::service::{self, EventActor, IntakeOutcome, Intook};
 use crate::auth::ApiClient;
 use crate::db::now;
 use crate::web::errors::{AppError, AppResult, FieldErrors};
@@ -29,11 +29,16 @@ fn routing_state(conn: &mut crate::db::DbConnection, lead: &model::LeadRow) -> d
     let offer = super::offers::offers_of_lead(conn, lead.id)?
         .into_iter()
         .find(|o| o.status == "pending");
-    Ok(json!({
+    Ok(routing_json(lead, offer.map(|o| (o.agent_id, o.deadline))))
+}
+
+/// The `routing` object of an answer, from the lead and its open offer (agent, deadline).
+fn routing_json(lead: &model::LeadRow, offer: Option<(i64, chrono::NaiveDateTime)>) -> Value {
+    json!({
         "assigned_agent": lead.assigned_agent_id,
-        "offer": offer.map(|o| json!({ "agent_id": o.agent_id, "deadline": o.deadline.and_utc().to_rfc3339() })),
+        "offer": offer.map(|(agent_id, deadline)| json!({ "agent_id": agent_id, "deadline": deadline.and_utc().to_rfc3339() })),
         "unassigned_reason": lead.unassigned_reason,
-    }))
+    })
 }
 
 /// Reads the JSON body leniently: numbers are taken for strings (a ZIP sent as 33101), and a
@@ -182,10 +187,21 @@ pub async fn create(
     let result = state
         .db
         .write(move |c| {
-            let outcome = service::intake(c, &lead, &who, &settings, service::Routing::Now)?;
-            let (lead_row, _) = model::find_lead(c, outcome.id())?;
+            let intook = service::intake_routed(c, &lead, &who, &settings, service::Routing::Now)?;
+            let outcome = intook.outcome();
             let id = outcome.id();
-            let routing = routing_state(c, &lead_row)?;
+            // A new lead is answered as intake stored and routed it; an attached one is read.
+            let (lead_row, routing) = match intook {
+                Intook::Created { lead, offer } => {
+                    let routing = routing_json(&lead, offer);
+                    (*lead, routing)
+                }
+                Intook::Attached(id) => {
+                    let (lead, _) = model::find_lead(c, id)?;
+                    let routing = routing_state(c, &lead)?;
+                    (lead, routing)
+                }
+            };
             let body = json!({
                 "routing": routing,
                 "id": id, "status": lead_row.status, "url": format!("{base}/api/v1/leads/{id}"),

@@ -272,7 +272,8 @@ pub fn seed(
                 lat: Some(place.lat),
                 lon: Some(place.lon),
             },
-        )?;
+        )?
+        .id;
         let source = rng.weighted(SOURCES);
         let product = rng.weighted(PRODUCTS);
         let consent = rng.below(10) < 9;
@@ -287,8 +288,10 @@ pub fn seed(
                 external_id: None,
                 has_consent: false,
                 qualification: None,
+                unassigned_reason: None,
             },
-        )?;
+        )?
+        .id;
         let system = "demo intake";
         model::add_event_at(
             conn,

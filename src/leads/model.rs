@@ -134,7 +134,8 @@ pub struct NewContact<'a> {
     pub lon: Option<f64>,
 }
 
-pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<i64> {
+/// Inserts the contact; the row as stored.
+pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<ContactRow> {
     let t = now();
     diesel::insert_into(contacts::table)
         .values((
@@ -152,7 +153,11 @@ pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<i6
             contacts::created_at.eq(t),
             contacts::updated_at.eq(t),
         ))
-        .returning(contacts::id)
+        // The columns of `ContactRow` in field order (`as_returning` is not available through the
+        // two-backend connection).
+        .returning(<ContactRow as Selectable<
+            <DbConnection as diesel::Connection>::Backend,
+        >>::construct_selection())
         .get_result(conn)
 }
 
@@ -166,26 +171,27 @@ pub fn contacts_matching(
     email: Option<&str>,
     phone: Option<&str>,
 ) -> QueryResult<Vec<ContactRow>> {
-    let mut found: Vec<ContactRow> = Vec::new();
-    if let Some(e) = email {
-        found.extend(
-            contacts::table
-                .filter(contacts::email.eq(e))
-                .select(ContactRow::as_select())
-                .load(conn)?,
-        );
-    }
-    if let Some(p) = phone {
-        for c in contacts::table
-            .filter(contacts::phone.eq(p))
+    let mut found: Vec<ContactRow> = match (email, phone) {
+        // One statement: SQLite and PostgreSQL answer the OR from both indexes.
+        (Some(e), Some(p)) => contacts::table
+            .filter(contacts::email.eq(e).or(contacts::phone.eq(p)))
+            .order(contacts::id.asc())
             .select(ContactRow::as_select())
-            .load(conn)?
-        {
-            if !found.iter().any(|f| f.id == c.id) {
-                found.push(c);
-            }
-        }
-    }
+            .load(conn)?,
+        (Some(e), None) => contacts::table
+            .filter(contacts::email.eq(e))
+            .order(contacts::id.asc())
+            .select(ContactRow::as_select())
+            .load(conn)?,
+        (None, Some(p)) => contacts::table
+            .filter(contacts::phone.eq(p))
+            .order(contacts::id.asc())
+            .select(ContactRow::as_select())
+            .load(conn)?,
+        (None, None) => Vec::new(),
+    };
+    // Those with the same e-mail first, then those with the same phone.
+    found.sort_by_key(|c| email.is_none() || c.email.as_deref() != email);
     Ok(found)
 }
 
@@ -246,9 +252,12 @@ pub struct NewLead<'a> {
     /// The qualification made at intake, stored with the lead (its product line replaces
     /// `product_line`); `None` leaves the lead unscored.
     pub qualification: Option<&'a crate::scoring::Qualification>,
+    /// Why it waits unassigned, when it is queued rather than routed.
+    pub unassigned_reason: Option<&'a str>,
 }
 
-pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<i64> {
+/// Inserts the lead; the row as stored.
+pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<LeadRow> {
     let t = now();
     let q = l.qualification;
     let factors = q.map(|q| serde_json::to_string(&q.factors).unwrap_or_else(|_| "[]".into()));
@@ -272,9 +281,10 @@ pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<i64> {
                 leads::intent.eq(q.map(|q| q.intent.as_str())),
                 leads::urgency.eq(q.map(|q| q.urgency.as_str())),
                 leads::scored_by.eq(q.map(|q| q.model.as_str())),
+                leads::unassigned_reason.eq(l.unassigned_reason),
             ),
         ))
-        .returning(leads::id)
+        .returning(<LeadRow as Selectable<<DbConnection as diesel::Connection>::Backend>>::construct_selection())
         .get_result(conn)
 }
 

@@ -95,6 +95,13 @@ pub fn rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
     Ok(out)
 }
 
+static RULES: crate::db::cache::VersionedCache<Arc<Vec<Rule>>> = crate::db::cache::VersionedCache::new();
+
+/// [`rules`], read again only when a rule changes (`config_version`).
+pub fn rules_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Arc<Vec<Rule>>> {
+    RULES.get_or_load(conn, db_key, |c| rules(c).map(Arc::new))
+}
+
 /// Saves a rule (its id is given by the database).
 pub fn insert_rule(conn: &mut DbConnection, rule: &Rule) -> QueryResult<i64> {
     let t = now();
@@ -748,24 +755,55 @@ pub fn route_lead_excluding(
     exclude: &[i64],
     settings: &Settings,
 ) -> Result<Option<i64>, AppError> {
-    let Some(Offered {
+    let Some(o) = route_lead_at(conn, lead_id, exclude, chrono::Utc::now(), settings)? else {
+        return Ok(None);
+    };
+    let offer = OfferMade {
+        offer_id: o.offer_id,
+        agent_id: o.agent_id,
+        deadline: o.deadline,
+    };
+    tell(conn, &offer, &o.lead, &o.contact, settings)?;
+    Ok(Some(o.offer_id))
+}
+
+/// Routes a lead just inserted, as intake has it in hand (nothing is read again, and nobody can
+/// have been offered it yet), and tells the agent chosen.
+pub fn route_new_lead(
+    conn: &mut DbConnection,
+    lead: LeadRow,
+    contact: ContactRow,
+    settings: &Settings,
+) -> Result<Routed, AppError> {
+    lock_routing(conn)?;
+    let routed = record_route(conn, lead, contact, &[], chrono::Utc::now(), settings)?;
+    if let Some(offer) = &routed.offer {
+        tell(conn, offer, &routed.lead, &routed.contact, settings)?;
+    }
+    Ok(routed)
+}
+
+/// The time-out job, the notification and the e-mail of an offer just made.
+fn tell(
+    conn: &mut DbConnection,
+    offer: &OfferMade,
+    lead: &LeadRow,
+    contact: &ContactRow,
+    settings: &Settings,
+) -> Result<(), AppError> {
+    let OfferMade {
         offer_id,
         agent_id,
         deadline,
-        lead,
-        contact,
-    }) = route_lead_at(conn, lead_id, exclude, chrono::Utc::now(), settings)?
-    else {
-        return Ok(None);
-    };
+    } = offer;
     jobs::model::insert(
         conn,
         KIND_TIMEOUT,
         &serde_json::json!({ "offer_id": offer_id }).to_string(),
-        deadline,
+        *deadline,
         3,
     )?;
-    let (_, agent_user) = agents_model::find_agent(conn, agent_id)?;
+    let (_, agent_user) = agents_model::find_agent(conn, *agent_id)?;
     notifications::notify(
         conn,
         agent_user.id,
@@ -797,7 +835,7 @@ pub fn route_lead_excluding(
             body,
         },
     )?;
-    Ok(Some(offer_id))
+    Ok(())
 }
 
 /// An offer just made, with the lead it is for (as routing read it).
@@ -807,6 +845,30 @@ pub struct Offered {
     pub deadline: NaiveDateTime,
     pub lead: LeadRow,
     pub contact: ContactRow,
+}
+
+/// An offer just made.
+pub struct OfferMade {
+    pub offer_id: i64,
+    pub agent_id: i64,
+    pub deadline: NaiveDateTime,
+}
+
+/// A lead routing has just dealt with: the lead (with the unassigned reason routing gave it, if it
+/// waits), its contact, and the offer made.
+pub struct Routed {
+    pub lead: LeadRow,
+    pub contact: ContactRow,
+    pub offer: Option<OfferMade>,
+}
+
+/// On PostgreSQL, routing decisions are taken one at a time across servers (the round-robin
+/// cursor and the caps are read and written in one go); SQLite has one writer anyway.
+fn lock_routing(conn: &mut DbConnection) -> QueryResult<()> {
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
+    }
+    Ok(())
 }
 
 /// The routing decision for a lead as of `at`, recorded: the offer (with its explanation, the
@@ -820,16 +882,34 @@ pub fn route_lead_at(
     at: chrono::DateTime<chrono::Utc>,
     settings: &Settings,
 ) -> Result<Option<Offered>, AppError> {
-    if conn.backend() == Backend::Postgres {
-        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
-    }
+    lock_routing(conn)?;
     let (lead, contact) = model::find_lead(conn, lead_id)?;
-    let rules = rules(conn)?;
     let mut offered: Vec<i64> = offers::table
         .filter(offers::lead_id.eq(lead_id))
         .select(offers::agent_id)
         .load(conn)?;
     offered.extend_from_slice(exclude);
+    let Routed { lead, contact, offer } = record_route(conn, lead, contact, &offered, at, settings)?;
+    Ok(offer.map(|o| Offered {
+        offer_id: o.offer_id,
+        agent_id: o.agent_id,
+        deadline: o.deadline,
+        lead,
+        contact,
+    }))
+}
+
+/// Decides and records where the lead goes, passing over the agents in `offered`.
+fn record_route(
+    conn: &mut DbConnection,
+    lead: LeadRow,
+    contact: ContactRow,
+    offered: &[i64],
+    at: chrono::DateTime<chrono::Utc>,
+    settings: &Settings,
+) -> Result<Routed, AppError> {
+    let lead_id = lead.id;
+    let rules = rules_cached(conn, &settings.database_url)?;
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
@@ -839,7 +919,7 @@ pub fn route_lead_at(
         &rules,
         &lead_to_route(&lead, &contact),
         at,
-        &offered,
+        offered,
         &mut state,
         settings,
     )?;
@@ -848,7 +928,8 @@ pub fn route_lead_at(
         model::put_setting(conn, STATE_KEY, &serde_json::to_string(&state).unwrap_or_default())?;
     }
     let details = serde_json::to_string(&explanation).unwrap_or_default();
-    let t = at.naive_utc();
+    // To the microsecond, as PostgreSQL keeps it: the deadline answered is the one stored.
+    let t = chrono::SubsecRound::trunc_subsecs(at.naive_utc(), 6);
     let Some(agent_id) = explanation.chosen else {
         let reason = explanation
             .unassigned_reason
@@ -858,7 +939,14 @@ pub fn route_lead_at(
             model::set_unassigned_reason(conn, lead_id, Some(&reason))?;
         }
         model::add_event_at(conn, lead_id, None, "routing", "unrouted", &details, t)?;
-        return Ok(None);
+        return Ok(Routed {
+            lead: LeadRow {
+                unassigned_reason: Some(reason),
+                ..lead
+            },
+            contact,
+            offer: None,
+        });
     };
     let deadline = t + chrono::Duration::minutes(settings.offer_minutes as i64);
     let offer_id = diesel::insert_into(offers::table)
@@ -877,13 +965,18 @@ pub fn route_lead_at(
         model::set_unassigned_reason(conn, lead_id, None)?;
     }
     model::add_event_at(conn, lead_id, None, "routing", "offered", &details, t)?;
-    Ok(Some(Offered {
-        offer_id,
-        agent_id,
-        deadline,
-        lead,
+    Ok(Routed {
+        lead: LeadRow {
+            unassigned_reason: None,
+            ..lead
+        },
         contact,
-    }))
+        offer: Some(OfferMade {
+            offer_id,
+            agent_id,
+            deadline,
+        }),
+    })
 }
 
 pub fn find_offer(conn: &mut DbConnection, id: i64) -> QueryResult<OfferRow> {

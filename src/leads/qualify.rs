@@ -187,9 +187,28 @@ pub fn qualify_intake(
     let conversion = source_conversion_cached(conn, db_key, &lead.source)?;
     let facts = facts_for_intake(lead, state, duplicate, conversion, Utc::now());
     let today = now().date();
-    Ok(match active_model(conn)? {
-        Some(m) => scoring::qualify_with_model(&facts, &m, today),
-        None => scoring::qualify(&facts, &weights(conn)?, today),
+    Ok(match scorer_cached(conn, db_key)? {
+        Scorer::Model(m) => scoring::qualify_with_model(&facts, &m, today),
+        Scorer::Rules(w) => scoring::qualify(&facts, &w, today),
+    })
+}
+
+/// What scores new leads: the learned model the owner chose, or the rule set's weights.
+#[derive(Clone)]
+enum Scorer {
+    Model(std::sync::Arc<LogisticModel>),
+    Rules(std::sync::Arc<Weights>),
+}
+
+static SCORERS: crate::db::cache::VersionedCache<Scorer> = crate::db::cache::VersionedCache::new();
+
+/// The scorer, read again only when the weights or models change (`config_version`).
+fn scorer_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Scorer> {
+    SCORERS.get_or_load(conn, db_key, |c| {
+        Ok(match active_model(c)? {
+            Some(m) => Scorer::Model(std::sync::Arc::new(m)),
+            None => Scorer::Rules(std::sync::Arc::new(weights(c)?)),
+        })
     })
 }
 

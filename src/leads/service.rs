@@ -143,6 +143,37 @@ pub fn intake(
     settings: &crate::config::Settings,
     routing: Routing,
 ) -> Result<IntakeOutcome, AppError> {
+    intake_routed(conn, lead, who, settings, routing).map(|i| i.outcome())
+}
+
+/// What intake did, with the new lead as stored and routed (so its answer needs no second read).
+pub enum Intook {
+    Created {
+        /// The lead row, with the unassigned reason routing gave it.
+        lead: Box<LeadRow>,
+        /// The offer made at once: the agent and the deadline.
+        offer: Option<(i64, NaiveDateTime)>,
+    },
+    Attached(i64),
+}
+
+impl Intook {
+    pub fn outcome(&self) -> IntakeOutcome {
+        match self {
+            Intook::Created { lead, .. } => IntakeOutcome::Created(lead.id),
+            Intook::Attached(id) => IntakeOutcome::Attached(*id),
+        }
+    }
+}
+
+/// [`intake`], returning the new lead as it was stored and routed.
+pub fn intake_routed(
+    conn: &mut DbConnection,
+    lead: &ValidLead,
+    who: &EventActor,
+    settings: &crate::config::Settings,
+    routing: Routing,
+) -> Result<Intook, AppError> {
     let place = lead.zip.as_deref().and_then(geo::lookup);
     let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
     let new_contact = NewContact {
@@ -171,12 +202,12 @@ pub fn intake(
         record_consent(conn, open.id, lead, false)?;
         model::touch(conn, open.id)?;
         webhooks::emit(conn, "lead.updated", open.id)?;
-        return Ok(IntakeOutcome::Attached(open.id));
+        return Ok(Intook::Attached(open.id));
     }
-    let contact_id = match known.first() {
+    let contact = match known.first() {
         Some(c) => {
             model::complete_contact(conn, c, &new_contact)?;
-            c.id
+            model::find_contact(conn, c.id)?
         }
         None => model::insert_contact(conn, &new_contact)?,
     };
@@ -184,10 +215,14 @@ pub fn intake(
     // Qualified at once, and stored with the lead: score with its factors, product read from the
     // message, intent, urgency.
     let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
-    let id = model::insert_lead(
+    let queued = match routing {
+        Routing::Queue(reason) => Some(reason),
+        Routing::Now => None,
+    };
+    let row = model::insert_lead(
         conn,
         &NewLead {
-            contact_id,
+            contact_id: contact.id,
             source: &lead.source,
             product_line: lead.product_line.as_str(),
             message: &lead.message,
@@ -195,22 +230,29 @@ pub fn intake(
             external_id: lead.external_id.as_deref(),
             has_consent: lead.consent.is_some(),
             qualification: Some(&q),
+            unassigned_reason: queued,
         },
     )?;
+    let id = row.id;
     let details = serde_json::json!({
         "source": lead.source, "product_line": q.product_line.as_str(), "score": q.score, "model": q.model,
     });
     model::add_event(conn, id, who.id, &who.label, "created", &details.to_string())?;
     record_consent(conn, id, lead, true)?;
     webhooks::emit(conn, "lead.created", id)?;
-    // Offered at once to the agent the rules choose, or queued unassigned with the reason.
-    match routing {
-        Routing::Now => {
-            super::offers::route_lead(conn, id, settings)?;
-        }
-        Routing::Queue(reason) => model::set_unassigned_reason(conn, id, Some(reason))?,
+    // Offered at once to the agent the rules choose, or queued unassigned with the reason (set
+    // on insert).
+    if queued.is_some() {
+        return Ok(Intook::Created {
+            lead: Box::new(row),
+            offer: None,
+        });
     }
-    Ok(IntakeOutcome::Created(id))
+    let routed = super::offers::route_new_lead(conn, row, contact, settings)?;
+    Ok(Intook::Created {
+        lead: Box::new(routed.lead),
+        offer: routed.offer.map(|o| (o.agent_id, o.deadline)),
+    })
 }
 
 pub fn change_status(

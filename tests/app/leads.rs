@@ -141,6 +141,9 @@ async fn the_api_names_every_bad_field_and_takes_a_good_lead() {
             .is_some_and(|r| !r.is_empty()),
         "{lead}"
     );
+    // The answer to the POST, built from what intake stored, tells the same.
+    assert_eq!(body["routing"], lead["routing"]);
+    assert_eq!(body["score"], lead["score"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

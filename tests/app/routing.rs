@@ -114,6 +114,21 @@ async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
     assert_eq!(answer["routing"]["offer"]["agent_id"], ann_id, "{answer}");
     let first = offers_of(&app, id).remove(0);
     assert!(first.deadline > agency_engine::db::now() + chrono::Duration::minutes(4));
+    // The answer is built from what intake stored; reading the lead back tells the same.
+    let stored: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/leads/{id}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["routing"], stored["routing"]);
+    for field in ["status", "product_line", "score", "score_factors", "intent", "urgency"] {
+        assert_eq!(answer[field], stored[field], "{field}");
+    }
     assert_eq!(
         app.count(&format!("jobs WHERE kind = 'email' AND payload LIKE '%{}%'", ann.email)),
         1,

@@ -1,0 +1,10 @@
+DROP TRIGGER routing_rules_config_version_insert;
+DROP TRIGGER routing_rules_config_version_update;
+DROP TRIGGER routing_rules_config_version_delete;
+DROP TRIGGER scoring_models_config_version_insert;
+DROP TRIGGER scoring_models_config_version_update;
+DROP TRIGGER scoring_models_config_version_delete;
+DROP TRIGGER scoring_weights_config_version_insert;
+DROP TRIGGER scoring_weights_config_version_update;
+DROP TRIGGER scoring_weights_config_version_delete;
+DROP TABLE config_version;
