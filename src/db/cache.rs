@@ -89,9 +89,10 @@ impl<V: Clone> Default for VersionedCache<V> {
 /// The counter the triggers of migration 13 move on any change to the rules or scoring.
 pub fn config_version(conn: &mut super::DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
-    super::schema::config_version::table
+    // Read twice for every lead taken in (rules, scoring).
+    crate::db::direct!(conn, |c| super::schema::config_version::table
         .select(super::schema::config_version::version)
-        .first(conn)
+        .first(c))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub fn insert(
     max_attempts: i32,
 ) -> QueryResult<i64> {
     let t = now();
-    diesel::insert_into(jobs::table)
+    let insert = diesel::insert_into(jobs::table)
         .values((
             jobs::kind.eq(kind),
             jobs::payload.eq(payload),
@@ -50,8 +50,8 @@ pub fn insert(
             jobs::created_at.eq(t),
             jobs::updated_at.eq(t),
         ))
-        .returning(jobs::id)
-        .get_result(conn)
+        .returning(jobs::id);
+    crate::db::direct!(conn, |c| insert.get_result(c))
 }
 
 #[derive(Debug, Clone, QueryableByName)]

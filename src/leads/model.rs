@@ -137,28 +137,25 @@ pub struct NewContact<'a> {
 /// Inserts the contact; the row as stored.
 pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<ContactRow> {
     let t = now();
-    diesel::insert_into(contacts::table)
-        .values((
-            contacts::first_name.eq(c.first_name),
-            contacts::last_name.eq(c.last_name),
-            contacts::email.eq(c.email),
-            contacts::phone.eq(c.phone),
-            contacts::birth_date.eq(c.birth_date),
-            contacts::zip.eq(c.zip),
-            contacts::state.eq(c.state),
-            contacts::city.eq(c.city),
-            contacts::lat.eq(c.lat),
-            contacts::lon.eq(c.lon),
-            contacts::do_not_call.eq(false),
-            contacts::created_at.eq(t),
-            contacts::updated_at.eq(t),
-        ))
-        // The columns of `ContactRow` in field order (`as_returning` is not available through the
-        // two-backend connection).
-        .returning(<ContactRow as Selectable<
-            <DbConnection as diesel::Connection>::Backend,
-        >>::construct_selection())
-        .get_result(conn)
+    let values = (
+        contacts::first_name.eq(c.first_name),
+        contacts::last_name.eq(c.last_name),
+        contacts::email.eq(c.email),
+        contacts::phone.eq(c.phone),
+        contacts::birth_date.eq(c.birth_date),
+        contacts::zip.eq(c.zip),
+        contacts::state.eq(c.state),
+        contacts::city.eq(c.city),
+        contacts::lat.eq(c.lat),
+        contacts::lon.eq(c.lon),
+        contacts::do_not_call.eq(false),
+        contacts::created_at.eq(t),
+        contacts::updated_at.eq(t),
+    );
+    crate::db::direct!(conn, |db| diesel::insert_into(contacts::table)
+        .values(values)
+        .returning(ContactRow::as_returning())
+        .get_result(db))
 }
 
 pub fn find_contact(conn: &mut DbConnection, id: i64) -> QueryResult<ContactRow> {
@@ -171,25 +168,26 @@ pub fn contacts_matching(
     email: Option<&str>,
     phone: Option<&str>,
 ) -> QueryResult<Vec<ContactRow>> {
-    let mut found: Vec<ContactRow> = match (email, phone) {
+    // Read for every lead taken in, so on the backend's own connection.
+    let mut found: Vec<ContactRow> = crate::db::direct!(conn, |c| match (email, phone) {
         // One statement: SQLite and PostgreSQL answer the OR from both indexes.
         (Some(e), Some(p)) => contacts::table
             .filter(contacts::email.eq(e).or(contacts::phone.eq(p)))
             .order(contacts::id.asc())
             .select(ContactRow::as_select())
-            .load(conn)?,
+            .load(c)?,
         (Some(e), None) => contacts::table
             .filter(contacts::email.eq(e))
             .order(contacts::id.asc())
             .select(ContactRow::as_select())
-            .load(conn)?,
+            .load(c)?,
         (None, Some(p)) => contacts::table
             .filter(contacts::phone.eq(p))
             .order(contacts::id.asc())
             .select(ContactRow::as_select())
-            .load(conn)?,
+            .load(c)?,
         (None, None) => Vec::new(),
-    };
+    });
     // Those with the same e-mail first, then those with the same phone.
     found.sort_by_key(|c| email.is_none() || c.email.as_deref() != email);
     Ok(found)
@@ -261,31 +259,32 @@ pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<LeadRow>
     let t = now();
     let q = l.qualification;
     let factors = q.map(|q| serde_json::to_string(&q.factors).unwrap_or_else(|_| "[]".into()));
-    diesel::insert_into(leads::table)
-        .values((
-            (
-                leads::contact_id.eq(l.contact_id),
-                leads::source.eq(l.source),
-                leads::product_line.eq(q.map_or(l.product_line, |q| q.product_line.as_str())),
-                leads::message.eq(l.message),
-                leads::tags.eq(l.tags),
-                leads::status.eq("new"),
-                leads::external_id.eq(l.external_id),
-                leads::has_consent.eq(l.has_consent),
-                leads::created_at.eq(t),
-                leads::updated_at.eq(t),
-            ),
-            (
-                leads::score.eq(q.map(|q| q.score as i32)),
-                leads::score_factors.eq(factors.as_deref().unwrap_or("[]")),
-                leads::intent.eq(q.map(|q| q.intent.as_str())),
-                leads::urgency.eq(q.map(|q| q.urgency.as_str())),
-                leads::scored_by.eq(q.map(|q| q.model.as_str())),
-                leads::unassigned_reason.eq(l.unassigned_reason),
-            ),
-        ))
-        .returning(<LeadRow as Selectable<<DbConnection as diesel::Connection>::Backend>>::construct_selection())
-        .get_result(conn)
+    let values = (
+        (
+            leads::contact_id.eq(l.contact_id),
+            leads::source.eq(l.source),
+            leads::product_line.eq(q.map_or(l.product_line, |q| q.product_line.as_str())),
+            leads::message.eq(l.message),
+            leads::tags.eq(l.tags),
+            leads::status.eq("new"),
+            leads::external_id.eq(l.external_id),
+            leads::has_consent.eq(l.has_consent),
+            leads::created_at.eq(t),
+            leads::updated_at.eq(t),
+        ),
+        (
+            leads::score.eq(q.map(|q| q.score as i32)),
+            leads::score_factors.eq(factors.as_deref().unwrap_or("[]")),
+            leads::intent.eq(q.map(|q| q.intent.as_str())),
+            leads::urgency.eq(q.map(|q| q.urgency.as_str())),
+            leads::scored_by.eq(q.map(|q| q.model.as_str())),
+            leads::unassigned_reason.eq(l.unassigned_reason),
+        ),
+    );
+    crate::db::direct!(conn, |c| diesel::insert_into(leads::table)
+        .values(values)
+        .returning(LeadRow::as_returning())
+        .get_result(c))
 }
 
 pub fn find_lead(conn: &mut DbConnection, id: i64) -> QueryResult<(LeadRow, ContactRow)> {
@@ -401,16 +400,17 @@ pub fn add_event_at(
     details: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(lead_events::table)
-        .values((
-            lead_events::lead_id.eq(lead_id),
-            lead_events::actor_id.eq(actor_id),
-            lead_events::actor_label.eq(actor_label),
-            lead_events::kind.eq(kind),
-            lead_events::details.eq(details),
-            lead_events::created_at.eq(at),
-        ))
-        .execute(conn)?;
+    let values = (
+        lead_events::lead_id.eq(lead_id),
+        lead_events::actor_id.eq(actor_id),
+        lead_events::actor_label.eq(actor_label),
+        lead_events::kind.eq(kind),
+        lead_events::details.eq(details),
+        lead_events::created_at.eq(at),
+    );
+    crate::db::direct!(conn, |c| diesel::insert_into(lead_events::table)
+        .values(values)
+        .execute(c))?;
     Ok(())
 }
 
@@ -451,18 +451,19 @@ pub fn insert_consent(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()
 
 /// Records the consent of a lead inserted with `has_consent` already set.
 pub fn insert_consent_record(conn: &mut DbConnection, c: &NewConsent) -> QueryResult<()> {
-    diesel::insert_into(lead_consents::table)
-        .values((
-            lead_consents::lead_id.eq(c.lead_id),
-            lead_consents::text.eq(c.text),
-            lead_consents::given_at.eq(c.given_at),
-            lead_consents::ip.eq(c.ip),
-            lead_consents::user_agent.eq(c.user_agent),
-            lead_consents::page_url.eq(c.page_url),
-            lead_consents::sellers.eq(c.sellers),
-            lead_consents::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+    let values = (
+        lead_consents::lead_id.eq(c.lead_id),
+        lead_consents::text.eq(c.text),
+        lead_consents::given_at.eq(c.given_at),
+        lead_consents::ip.eq(c.ip),
+        lead_consents::user_agent.eq(c.user_agent),
+        lead_consents::page_url.eq(c.page_url),
+        lead_consents::sellers.eq(c.sellers),
+        lead_consents::created_at.eq(now()),
+    );
+    crate::db::direct!(conn, |db| diesel::insert_into(lead_consents::table)
+        .values(values)
+        .execute(db))?;
     Ok(())
 }
 
@@ -780,11 +781,12 @@ pub fn store_answer(
 // ---- settings -------------------------------------------------------------------------------
 
 pub fn get_setting(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    app_settings::table
+    // Routing reads its state here for every lead.
+    crate::db::direct!(conn, |c| app_settings::table
         .find(key)
         .select(app_settings::value)
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn put_setting(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
@@ -952,10 +954,11 @@ pub fn insert_endpoint(conn: &mut DbConnection, url: &str, secret: &str, events:
 }
 
 pub fn endpoints(conn: &mut DbConnection) -> QueryResult<Vec<EndpointRow>> {
-    webhook_endpoints::table
+    // Read for every new lead (webhooks::emit).
+    crate::db::direct!(conn, |c| webhook_endpoints::table
         .order(webhook_endpoints::id.asc())
         .select(EndpointRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn find_endpoint(conn: &mut DbConnection, id: i64) -> QueryResult<EndpointRow> {
@@ -1095,8 +1098,8 @@ pub fn set_lead_times(
 
 /// Why a lead waits unassigned (None once it is offered).
 pub fn set_unassigned_reason(conn: &mut DbConnection, id: i64, reason: Option<&str>) -> QueryResult<()> {
-    diesel::update(leads::table.find(id))
+    crate::db::direct!(conn, |c| diesel::update(leads::table.find(id))
         .set(leads::unassigned_reason.eq(reason))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }

@@ -234,9 +234,9 @@ impl Directory {
 static DIRECTORIES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Directory>>>> = std::sync::OnceLock::new();
 
 pub(crate) fn routing_version(conn: &mut DbConnection) -> QueryResult<i64> {
-    crate::db::schema::routing_version::table
+    crate::db::direct!(conn, |c| crate::db::schema::routing_version::table
         .select(crate::db::schema::routing_version::version)
-        .first(conn)
+        .first(c))
 }
 
 /// The current directory: this server's copy when it is up to date, else loaded anew.
@@ -949,18 +949,19 @@ fn record_route(
         });
     };
     let deadline = t + chrono::Duration::minutes(settings.offer_minutes as i64);
-    let offer_id = diesel::insert_into(offers::table)
-        .values((
-            offers::lead_id.eq(lead_id),
-            offers::agent_id.eq(agent_id),
-            offers::rule_id.eq(explanation.rule.as_ref().map(|(id, _)| *id).filter(|id| *id > 0)),
-            offers::status.eq("pending"),
-            offers::deadline.eq(deadline),
-            offers::explanation.eq(&details),
-            offers::created_at.eq(t),
-        ))
+    let values = (
+        offers::lead_id.eq(lead_id),
+        offers::agent_id.eq(agent_id),
+        offers::rule_id.eq(explanation.rule.as_ref().map(|(id, _)| *id).filter(|id| *id > 0)),
+        offers::status.eq("pending"),
+        offers::deadline.eq(deadline),
+        offers::explanation.eq(&details),
+        offers::created_at.eq(t),
+    );
+    let offer_id: i64 = crate::db::direct!(conn, |c| diesel::insert_into(offers::table)
+        .values(values)
         .returning(offers::id)
-        .get_result::<i64>(conn)?;
+        .get_result(c))?;
     if lead.unassigned_reason.is_some() {
         model::set_unassigned_reason(conn, lead_id, None)?;
     }

@@ -22,7 +22,7 @@ pub struct NotificationRow {
 
 /// Tells one person something; `link` is where the notification leads (a path of this site).
 pub fn notify(conn: &mut DbConnection, user_id: i64, kind: &str, body: &str, link: &str) -> QueryResult<i64> {
-    diesel::insert_into(notifications::table)
+    let insert = diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(user_id),
             notifications::kind.eq(kind),
@@ -30,8 +30,8 @@ pub fn notify(conn: &mut DbConnection, user_id: i64, kind: &str, body: &str, lin
             notifications::link.eq(link),
             notifications::created_at.eq(now()),
         ))
-        .returning(notifications::id)
-        .get_result(conn)
+        .returning(notifications::id);
+    crate::db::direct!(conn, |c| insert.get_result(c))
 }
 
 /// The active owners and admins, with their e-mail addresses: who hears about escalations.
