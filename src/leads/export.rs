@@ -67,7 +67,9 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, actix_web::Erro
     let page =
         c.db.read(move |conn| {
             let (rows, more) = model::list_leads(conn, &viewer.scope, &filter, sort, after, BATCH)?;
-            let ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
+            let mut ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
             let names = model::agent_names(conn, &ids)?;
             Ok((rows, more, names))
         })

@@ -56,7 +56,9 @@ impl LeadItem {
 }
 
 fn items(conn: &mut crate::db::DbConnection, rows: Vec<(LeadRow, ContactRow)>) -> diesel::QueryResult<Vec<LeadItem>> {
-    let ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
+    let mut ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let names = model::agent_names(conn, &ids)?;
     Ok(rows
         .into_iter()
