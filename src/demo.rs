@@ -125,6 +125,7 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
         crate::courses::demo::seed(c, owner, &as_owner, settings)
     })
     .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
+    db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(true)
 }
 

@@ -1202,6 +1202,14 @@ async fn the_demo_has_three_courses_and_learners_at_every_stage() {
         .unwrap()
         .unwrap();
     assert!(seeded);
+    if app.db.backend() == agency_engine::db::Backend::Postgres {
+        // The seed leaves PostgreSQL with statistics of the loaded tables (-1: never analysed),
+        // so the lead lists are planned for thousands of rows, not a guess.
+        assert!(
+            app.count("pg_class WHERE relname = 'leads' AND reltuples > 1000") == 1,
+            "the lead table was not analysed after the seed"
+        );
+    }
     assert_eq!(app.count("courses WHERE published"), 3);
     assert!(app.count("questions") >= 15 && app.count("lessons") >= 8);
     for status in ["active", "completed"] {
