@@ -159,6 +159,35 @@ mod tests {
     }
 
     #[test]
+    fn signing_in_does_not_move_the_routing_version_but_a_new_name_does() {
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::connect(&format!("sqlite://{}", dir.path().join("r.db").display()), 1).unwrap();
+        db.migrate().unwrap();
+        let mut c = db.get_write().unwrap();
+        c.batch_execute(
+            "INSERT INTO users (email, name, role, active, time_zone, session_version, failed_logins, created_at, \
+             updated_at) VALUES ('a@example.com', 'Ann', 'agent', 1, 'UTC', 1, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        .unwrap();
+        let before = crate::leads::offers::routing_version(&mut c).unwrap();
+        c.batch_execute(
+            "UPDATE users SET last_login_at = CURRENT_TIMESTAMP, failed_logins = 0, updated_at = CURRENT_TIMESTAMP",
+        )
+        .unwrap();
+        assert_eq!(
+            crate::leads::offers::routing_version(&mut c).unwrap(),
+            before,
+            "a sign-in"
+        );
+        c.batch_execute("UPDATE users SET name = 'Ann Able'").unwrap();
+        assert!(
+            crate::leads::offers::routing_version(&mut c).unwrap() > before,
+            "a new name"
+        );
+    }
+
+    #[test]
     fn a_failed_load_stores_nothing() {
         let cache: TtlCache<&str, u32> = TtlCache::new(Duration::from_secs(60));
         assert_eq!(cache.get_or_load("a", || Err::<u32, &str>("down")), Err("down"));

@@ -1,0 +1,6 @@
+-- Every sign-in writes users.last_login_at (and a failed one failed_logins), and the trigger of
+-- migration 8 moved routing_version on each: every server then read its whole agent directory
+-- again. Only the columns the directory and the agent menus show move it now.
+DROP TRIGGER users_routing_version ON users;
+CREATE TRIGGER users_routing_version AFTER INSERT OR DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION bump_routing_version();
+CREATE TRIGGER users_routing_version_update AFTER UPDATE OF email, name, role, active, time_zone ON users FOR EACH STATEMENT EXECUTE FUNCTION bump_routing_version();
