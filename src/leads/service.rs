@@ -124,8 +124,6 @@ fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead, new_l
     Ok(())
 }
 
-/// Takes in a lead: attaches it to the person's open lead when there is one (same e-mail or
-/// phone), else creates the contact (placed on the map by ZIP) and the lead.
 /// How a new lead reaches an agent after intake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Routing {
@@ -136,6 +134,9 @@ pub enum Routing {
     Queue(&'static str),
 }
 
+/// Takes in a lead: attaches it to the person's open lead when there is one (same e-mail or
+/// phone), else creates the contact (placed on the map by ZIP) and the lead, scored, and routes
+/// it as `routing` says.
 pub fn intake(
     conn: &mut DbConnection,
     lead: &ValidLead,
