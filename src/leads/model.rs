@@ -134,10 +134,23 @@ pub struct NewContact<'a> {
     pub lon: Option<f64>,
 }
 
-/// Inserts the contact; the row as stored.
-pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<ContactRow> {
-    let t = now();
-    let values = (
+type ContactFields<'a> = (
+    diesel::dsl::Eq<contacts::first_name, &'a str>,
+    diesel::dsl::Eq<contacts::last_name, &'a str>,
+    diesel::dsl::Eq<contacts::email, Option<&'a str>>,
+    diesel::dsl::Eq<contacts::phone, Option<&'a str>>,
+    diesel::dsl::Eq<contacts::birth_date, Option<NaiveDate>>,
+    diesel::dsl::Eq<contacts::zip, Option<&'a str>>,
+    diesel::dsl::Eq<contacts::state, Option<&'a str>>,
+    diesel::dsl::Eq<contacts::city, Option<&'a str>>,
+    diesel::dsl::Eq<contacts::lat, Option<f64>>,
+    diesel::dsl::Eq<contacts::lon, Option<f64>>,
+);
+
+/// The person's details as columns, for a new contact and for a correction alike. Absent values
+/// are written as NULL (a correction may clear a field).
+fn contact_fields<'a>(c: &NewContact<'a>) -> ContactFields<'a> {
+    (
         contacts::first_name.eq(c.first_name),
         contacts::last_name.eq(c.last_name),
         contacts::email.eq(c.email),
@@ -148,6 +161,14 @@ pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<Co
         contacts::city.eq(c.city),
         contacts::lat.eq(c.lat),
         contacts::lon.eq(c.lon),
+    )
+}
+
+/// Inserts the contact; the row as stored.
+pub fn insert_contact(conn: &mut DbConnection, c: &NewContact) -> QueryResult<ContactRow> {
+    let t = now();
+    let values = (
+        contact_fields(c),
         contacts::do_not_call.eq(false),
         contacts::created_at.eq(t),
         contacts::updated_at.eq(t),
@@ -705,20 +726,10 @@ pub fn agent_menu(conn: &mut DbConnection) -> QueryResult<(Vec<(i64, String)>, b
 /// counter that triggers move): it was read on every staff view of the lead list and lead page.
 pub fn agent_menu_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<(Vec<(i64, String)>, bool)> {
     type Menu = std::sync::Arc<(Vec<(i64, String)>, bool)>;
-    static KEPT: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, (i64, Menu)>>> =
-        std::sync::OnceLock::new();
-    let version = super::offers::routing_version(conn)?;
-    let kept = KEPT.get_or_init(Default::default);
-    if let Some((v, menu)) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(db_key) {
-        if *v == version {
-            return Ok((**menu).clone());
-        }
-    }
-    let menu = agent_menu(conn)?;
-    kept.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(db_key.to_string(), (version, std::sync::Arc::new(menu.clone())));
-    Ok(menu)
+    static KEPT: crate::db::cache::VersionedCache<Menu> =
+        crate::db::cache::VersionedCache::new(super::offers::routing_version);
+    let menu = KEPT.get_or_load(conn, db_key, |c| agent_menu(c).map(std::sync::Arc::new))?;
+    Ok((*menu).clone())
 }
 
 pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
@@ -1040,19 +1051,7 @@ pub fn deliveries_of(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<V
 /// Overwrites the person's details (an agent corrected them).
 pub fn update_contact(conn: &mut DbConnection, id: i64, c: &NewContact) -> QueryResult<usize> {
     diesel::update(contacts::table.find(id))
-        .set((
-            contacts::first_name.eq(c.first_name),
-            contacts::last_name.eq(c.last_name),
-            contacts::email.eq(c.email),
-            contacts::phone.eq(c.phone),
-            contacts::birth_date.eq(c.birth_date),
-            contacts::zip.eq(c.zip),
-            contacts::state.eq(c.state),
-            contacts::city.eq(c.city),
-            contacts::lat.eq(c.lat),
-            contacts::lon.eq(c.lon),
-            contacts::updated_at.eq(now()),
-        ))
+        .set((contact_fields(c), contacts::updated_at.eq(now())))
         .execute(conn)
 }
 
