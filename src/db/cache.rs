@@ -40,17 +40,23 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
-/// A value kept until the database's `config_version` counter moves (the routing rules, the
-/// scoring weights and model: read for every lead, changed by hand now and then). Triggers move the
-/// counter on any change, so every server sees it at once. Keyed by database URL as well.
+/// Reads a counter that triggers move whenever what a cache holds changes.
+pub type VersionOf = fn(&mut super::DbConnection) -> diesel::QueryResult<i64>;
+
+/// A value kept until a database counter moves: `config_version` for the routing rules and the
+/// scoring weights and model (read for every lead, changed by hand now and then),
+/// `routing_version` for what is made of agents and users. Triggers move the counters on any
+/// change, so every server sees it at once. Keyed by database URL as well.
 pub struct VersionedCache<V> {
+    version_of: VersionOf,
     entries: Mutex<Option<HashMap<String, (i64, V)>>>,
 }
 
 impl<V: Clone> VersionedCache<V> {
-    /// An empty cache (usable in a `static`).
-    pub const fn new() -> Self {
+    /// An empty cache following the counter `version_of` reads (usable in a `static`).
+    pub const fn new(version_of: VersionOf) -> Self {
         VersionedCache {
+            version_of,
             entries: Mutex::new(None),
         }
     }
@@ -62,7 +68,7 @@ impl<V: Clone> VersionedCache<V> {
         db_key: &str,
         load: impl FnOnce(&mut super::DbConnection) -> diesel::QueryResult<V>,
     ) -> diesel::QueryResult<V> {
-        let version = config_version(conn)?;
+        let version = (self.version_of)(conn)?;
         if let Some((v, value)) = self.lock().as_ref().and_then(|m| m.get(db_key)) {
             if *v == version {
                 return Ok(value.clone());
@@ -77,12 +83,6 @@ impl<V: Clone> VersionedCache<V> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<String, (i64, V)>>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl<V: Clone> Default for VersionedCache<V> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -114,14 +114,20 @@ mod tests {
         assert_eq!(cache.get_or_load("a", &mut load), Ok(3), "expired");
     }
 
+    /// A new SQLite database with every migration, in a folder removed when the test ends.
+    fn migrated() -> (tempfile::TempDir, crate::db::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::connect(&format!("sqlite://{}", dir.path().join("v.db").display()), 1).unwrap();
+        db.migrate().unwrap();
+        (dir, db)
+    }
+
     #[test]
     fn the_config_version_moves_with_rules_and_scoring_only() {
         use diesel::connection::SimpleConnection;
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::connect(&format!("sqlite://{}", dir.path().join("c.db").display()), 1).unwrap();
-        db.migrate().unwrap();
+        let (_dir, db) = migrated();
         let mut c = db.get_write().unwrap();
-        let cache: VersionedCache<i64> = VersionedCache::new();
+        let cache: VersionedCache<i64> = VersionedCache::new(config_version);
         let mut loads = 0;
         let mut read = |c: &mut crate::db::DbConnection| {
             cache
@@ -161,9 +167,7 @@ mod tests {
     #[test]
     fn signing_in_does_not_move_the_routing_version_but_a_new_name_does() {
         use diesel::connection::SimpleConnection;
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::connect(&format!("sqlite://{}", dir.path().join("r.db").display()), 1).unwrap();
-        db.migrate().unwrap();
+        let (_dir, db) = migrated();
         let mut c = db.get_write().unwrap();
         c.batch_execute(
             "INSERT INTO users (email, name, role, active, time_zone, session_version, failed_logins, created_at, \

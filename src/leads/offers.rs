@@ -95,7 +95,8 @@ pub fn rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
     Ok(out)
 }
 
-static RULES: crate::db::cache::VersionedCache<Arc<Vec<Rule>>> = crate::db::cache::VersionedCache::new();
+static RULES: crate::db::cache::VersionedCache<Arc<Vec<Rule>>> =
+    crate::db::cache::VersionedCache::new(crate::db::cache::config_version);
 
 /// [`rules`], read again only when a rule changes (`config_version`).
 pub fn rules_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Arc<Vec<Rule>>> {

@@ -200,7 +200,8 @@ enum Scorer {
     Rules(std::sync::Arc<Weights>),
 }
 
-static SCORERS: crate::db::cache::VersionedCache<Scorer> = crate::db::cache::VersionedCache::new();
+static SCORERS: crate::db::cache::VersionedCache<Scorer> =
+    crate::db::cache::VersionedCache::new(crate::db::cache::config_version);
 
 /// The scorer, read again only when the weights or models change (`config_version`).
 fn scorer_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Scorer> {
