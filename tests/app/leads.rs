@@ -1060,12 +1060,8 @@ async fn every_new_lead_is_qualified_and_the_page_says_why() {
     );
     let id = answer["id"].as_i64().unwrap();
     let lead: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/leads/{id}")))
-        .bearer_auth(&t)
-        .send()
+        .api_get(&format!("/api/v1/leads/{id}"), &t)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

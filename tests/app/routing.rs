@@ -116,12 +116,8 @@ async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
     assert!(first.deadline > agency_engine::db::now() + chrono::Duration::minutes(4));
     // The answer is built from what intake stored; reading the lead back tells the same.
     let stored: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/leads/{id}")))
-        .bearer_auth(&t)
-        .send()
+        .api_get(&format!("/api/v1/leads/{id}"), &t)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -180,12 +176,8 @@ async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
     let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
     assert_eq!(l.assigned_agent_id, Some(ben_id));
     let got: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/leads/{id}")))
-        .bearer_auth(&t)
-        .send()
+        .api_get(&format!("/api/v1/leads/{id}"), &t)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
