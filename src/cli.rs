@@ -11,6 +11,7 @@ use crate::auth::{model, password, service};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::startup::Application;
+use crate::web::errors::AppError;
 
 const SETTINGS_HELP: &str = "\
 Settings (environment variables):
@@ -89,6 +90,10 @@ enum Command {
     CreateApiToken {
         #[arg(long)]
         name: String,
+        /// What the token may do; repeat for several. `leads:write` sends leads and reads back only
+        /// the leads this token sent; `leads:read` reads every lead.
+        #[arg(long = "scope", default_value = "leads:write")]
+        scopes: Vec<String>,
     },
     /// Fill the database with a realistic demo agency (skipped when the demo is already there).
     SeedDemo {
@@ -154,17 +159,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let who = AuditActor::system("command line");
             let id = db
                 .write_blocking(|c| service::create_user_with_password(c, &who, &email, &name, role, &hash))
-                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+                .map_err(explain)?;
             println!("Created {role} {email} (user {id}).");
             Ok(())
         }
-        Command::CreateApiToken { name } => {
+        Command::CreateApiToken { name, scopes } => {
             let db = connect(&settings)?;
             let who = AuditActor::system("command line");
             let (id, token) = db
-                .write_blocking(|c| service::create_api_token(c, &who, &name))
-                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
-            eprintln!("API token {id} \"{name}\" created. It is shown only now; keep it secret:");
+                .write_blocking(|c| service::create_api_token(c, &who, &name, &scopes))
+                .map_err(explain)?;
+            eprintln!(
+                "API token {id} \"{name}\" created with scopes {}. It is shown only now; keep it secret:",
+                scopes.join(", ")
+            );
             println!("{token}");
             Ok(())
         }
@@ -254,4 +262,15 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// An error for the terminal: the message, and each field's problem on a line of its own.
+fn explain(e: AppError) -> anyhow::Error {
+    match &e {
+        AppError::Validation(fields) => {
+            let lines: Vec<String> = fields.0.iter().map(|(f, m)| format!("{f}: {}", m.join(" "))).collect();
+            anyhow::anyhow!("{}\n{}", e.public_message(), lines.join("\n"))
+        }
+        _ => anyhow::anyhow!("{}", e.public_message()),
+    }
 }

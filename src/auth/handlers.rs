@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::model::{self, ApiTokenRow, PURPOSE_INVITATION, PURPOSE_RESET};
+use super::scopes::Scope;
 use super::service::{self, parse_email, parse_name, parse_time_zone, time_zone_choices};
 use super::throttle::{self, LoginPolicy};
 use super::{password, start_session, ApiClient};
@@ -635,12 +636,18 @@ struct ApiTokensPage {
     tokens: Vec<ApiTokenRow>,
     new_token: Option<String>,
     name: String,
+    chosen: Vec<Scope>,
     errors: FieldErrors,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ApiTokenForm {
-    name: Option<String>,
+impl ApiTokensPage {
+    fn all_scopes(&self) -> &'static [Scope] {
+        &Scope::ALL
+    }
+
+    fn is_chosen(&self, scope: &Scope) -> bool {
+        self.chosen.contains(scope)
+    }
 }
 
 pub async fn api_tokens(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -650,49 +657,60 @@ pub async fn api_tokens(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<H
         tokens,
         new_token: None,
         name: String::new(),
+        chosen: vec![Scope::LeadsWrite],
         errors: FieldErrors::new(),
     })
 }
 
+/// The form: `name`, and a `scope` field for each box ticked.
 pub async fn create_api_token(
     req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<ApiTokenForm>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let name = text(&form.name);
+    let pairs = form.into_inner();
+    let name = pairs
+        .iter()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let chosen: Vec<String> = pairs
+        .into_iter()
+        .filter(|(k, _)| k == "scope")
+        .map(|(_, v)| v)
+        .collect();
     let who = AuditActor::user(&user, &req);
-    let n = name.clone();
-    let created = state.db.write(move |c| service::create_api_token(c, &who, &n)).await;
-    let tokens_now = state.db.read(|c| Ok(model::list_api_tokens(c)?));
+    let (n, c) = (name.clone(), chosen.clone());
+    let created = state
+        .db
+        .write(move |conn| service::create_api_token(conn, &who, &n, &c))
+        .await;
+    let tokens = state.db.read(|c| Ok(model::list_api_tokens(c)?)).await?;
     match created {
-        Ok((_, token)) => {
-            let tokens = tokens_now.await?;
-            render_status(
-                StatusCode::CREATED,
-                &ApiTokensPage {
-                    ctx,
-                    tokens,
-                    new_token: Some(token),
-                    name: String::new(),
-                    errors: FieldErrors::new(),
-                },
-            )
-        }
-        Err(AppError::Validation(errors)) => {
-            let tokens = tokens_now.await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ApiTokensPage {
-                    ctx,
-                    tokens,
-                    new_token: None,
-                    name,
-                    errors,
-                },
-            )
-        }
+        Ok((_, token)) => render_status(
+            StatusCode::CREATED,
+            &ApiTokensPage {
+                ctx,
+                tokens,
+                new_token: Some(token),
+                name: String::new(),
+                chosen: vec![Scope::LeadsWrite],
+                errors: FieldErrors::new(),
+            },
+        ),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ApiTokensPage {
+                ctx,
+                tokens,
+                new_token: None,
+                name,
+                chosen: chosen.iter().filter_map(|c| c.parse().ok()).collect(),
+                errors,
+            },
+        ),
         Err(e) => Err(e),
     }
 }

@@ -5,6 +5,7 @@ mod handlers;
 pub mod model;
 pub mod password;
 pub mod roles;
+pub mod scopes;
 pub mod service;
 pub mod throttle;
 pub mod tokens;
@@ -49,7 +50,7 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             handlers::revoke_api_token,
         )
-        .get("/api/v1/whoami", Access::ApiToken, handlers::api_whoami);
+        .get("/api/v1/whoami", Access::Api(&[]), handlers::api_whoami);
 }
 
 /// The client behind an API request.
@@ -57,7 +58,13 @@ pub fn routes(r: &mut Routes) {
 pub struct ApiClient {
     pub token_id: i64,
     pub name: String,
-    pub scopes: String,
+    pub scopes: Vec<scopes::Scope>,
+}
+
+impl ApiClient {
+    pub fn has(&self, scope: scopes::Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
 }
 
 impl actix_web::FromRequest for ApiClient {
@@ -131,7 +138,7 @@ pub async fn api_client(db: &Db, token: String) -> Result<Option<ApiClient>, App
     Ok(Some(ApiClient {
         token_id: row.id,
         name: row.name,
-        scopes: row.scopes,
+        scopes: scopes::parse_stored(&row.scopes),
     }))
 }
 

@@ -339,11 +339,18 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+impl ApiTokenRow {
+    pub fn scope_list(&self) -> Vec<crate::auth::scopes::Scope> {
+        crate::auth::scopes::parse_stored(&self.scopes)
+    }
+}
+
 pub fn insert_api_token(
     conn: &mut DbConnection,
     name: &str,
     prefix: &str,
     hash: &str,
+    scopes: &str,
     created_by: Option<i64>,
 ) -> QueryResult<i64> {
     diesel::insert_into(api_tokens::table)
@@ -351,6 +358,7 @@ pub fn insert_api_token(
             api_tokens::name.eq(name),
             api_tokens::prefix.eq(prefix),
             api_tokens::token_hash.eq(hash),
+            api_tokens::scopes.eq(scopes),
             api_tokens::created_by.eq(created_by),
             api_tokens::created_at.eq(now()),
         ))

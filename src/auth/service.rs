@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use super::model::{self, NewUser, PURPOSE_INVITATION, PURPOSE_RESET};
 use super::password;
 use super::roles::{self, Actor, Role, Target};
+use super::scopes;
 use super::tokens;
 use crate::audit::{self, AuditActor};
 use crate::config::Settings;
@@ -447,17 +448,30 @@ pub fn set_active(
 }
 
 /// Creates an API token; returns its id and the token, which is shown only this once.
-pub fn create_api_token(conn: &mut DbConnection, who: &AuditActor, name: &str) -> Result<(i64, String), AppError> {
-    let name = parse_name(name).map_err(|m| AppError::field("name", &m))?;
+/// Creates a token with the scopes chosen; `scopes` names them as the form or command line gave
+/// them (at least one). The token is returned once; only its hash is kept.
+pub fn create_api_token<S: AsRef<str>>(
+    conn: &mut DbConnection,
+    who: &AuditActor,
+    name: &str,
+    scopes: &[S],
+) -> Result<(i64, String), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = parse_name(name).map_err(|m| errors.add("name", m)).ok();
+    let scopes = scopes::parse_choice(scopes).map_err(|m| errors.add("scopes", m)).ok();
+    let (Some(name), Some(scopes)) = (name, scopes) else {
+        return Err(AppError::Validation(errors));
+    };
+    let stored = scopes::to_stored(&scopes);
     let t = tokens::new_api_token();
-    let id = model::insert_api_token(conn, &name, &t.prefix, &t.hash, who.id)?;
+    let id = model::insert_api_token(conn, &name, &t.prefix, &t.hash, &stored, who.id)?;
     audit::record(
         conn,
         who,
         "api_token.created",
         "api_token",
         Some(id),
-        &format!("{name} (ae_{}…)", t.prefix),
+        &format!("{name} (ae_{}…) with scopes {stored}", t.prefix),
     )?;
     Ok((id, t.token))
 }

@@ -193,6 +193,7 @@ diesel::table! {
         scored_by -> Nullable<Text>,
         unassigned_reason -> Nullable<Text>,
         escalated_at -> Nullable<Timestamp>,
+        api_token_id -> Nullable<BigInt>,
     }
 }
 
@@ -568,6 +569,31 @@ diesel::joinable!(attempt_questions -> quiz_attempts (attempt_id));
 diesel::joinable!(attempt_questions -> questions (question_id));
 diesel::joinable!(certificates -> courses (course_id));
 diesel::joinable!(enrollments -> users (user_id));
+diesel::joinable!(user_sessions -> users (user_id));
+
+diesel::table! {
+    user_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_throttles (email, ip) {
+        email -> Text,
+        ip -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     config_version,
@@ -609,4 +635,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     quiz_attempts,
     attempt_questions,
     certificates,
+    user_sessions,
+    login_throttles,
 );

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::model;
 use super::rules::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
 use super::service::{self, EventActor, IntakeOutcome, Intook};
+use crate::auth::scopes::Scope;
 use crate::auth::ApiClient;
 use crate::db::now;
 use crate::web::errors::{AppError, AppResult, FieldErrors};
@@ -180,6 +181,7 @@ pub async fn create(
     let who = EventActor {
         id: None,
         label: format!("API: {}", client.name),
+        api_token_id: Some(client.token_id),
     };
     let (token, k2, h2) = (client.token_id, key.clone(), hash.clone());
     let base = state.settings.base_url.clone();
@@ -250,12 +252,21 @@ pub async fn create(
     Ok(res)
 }
 
-pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+/// May this client read the lead? With `leads:read` every lead; with `leads:write` alone only the
+/// leads this token sent (anything else is answered as if it did not exist).
+pub fn may_read(client: &ApiClient, lead: &model::LeadRow) -> bool {
+    client.has(Scope::LeadsRead) || (client.has(Scope::LeadsWrite) && lead.api_token_id == Some(client.token_id))
+}
+
+pub async fn show(client: ApiClient, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (lead, contact, events, routing) = state
         .db
         .read(move |c| {
             let (l, ct) = model::find_lead(c, id)?;
+            if !may_read(&client, &l) {
+                return Err(AppError::NotFound);
+            }
             let routing = routing_state(c, &l)?;
             Ok((l, ct, model::events_of(c, id)?.len(), routing))
         })
@@ -312,7 +323,7 @@ pub fn openapi_document() -> Value {
         "info": {
             "title": "Agency Engine API",
             "version": "1",
-            "description": "Send leads to Agency Engine. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page or with `agency-engine create-api-token`). Send an `Idempotency-Key` header to make retries safe: a retried request with the same key and body gets the first answer and creates nothing."
+            "description": "Send leads to Agency Engine. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page or with `agency-engine create-api-token`). Each token has scopes, chosen when it is created: `leads:write` sends leads and reads back only the leads that token sent; `leads:read` reads every lead. A route the token's scopes do not open answers 403; a lead the token may not read answers 404. Send an `Idempotency-Key` header to make retries safe: a retried request with the same key and body gets the first answer and creates nothing."
         },
         "servers": [{ "url": "/" }],
         "components": {
@@ -377,6 +388,7 @@ pub fn openapi_document() -> Value {
                         "200": { "description": "Attached to the person's open lead", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } },
                         "400": { "description": "Not JSON", "content": { "application/json": { "schema": error } } },
                         "401": { "description": "Missing or revoked token", "content": { "application/json": { "schema": error } } },
+                        "403": { "description": "The token lacks the leads:write scope", "content": { "application/json": { "schema": error } } },
                         "422": { "description": "Validation failed; `fields` names each bad field", "content": { "application/json": { "schema": error } } },
                         "429": { "description": "Rate limited", "content": { "application/json": { "schema": error } } }
                     }
@@ -393,12 +405,13 @@ pub fn openapi_document() -> Value {
             },
             "/api/v1/leads/{id}": {
                 "get": {
-                    "summary": "Read a lead",
+                    "summary": "Read a lead (scope leads:read, or leads:write for the leads this token sent)",
                     "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                     "responses": {
                         "200": { "description": "The lead", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
                         "401": { "description": "Missing or revoked token", "content": { "application/json": { "schema": error } } },
-                        "404": { "description": "No such lead", "content": { "application/json": { "schema": error } } }
+                        "403": { "description": "The token has neither leads:read nor leads:write", "content": { "application/json": { "schema": error } } },
+                        "404": { "description": "No such lead, or one this token may not read (with leads:write alone, a token reads only the leads it sent)", "content": { "application/json": { "schema": error } } }
                     }
                 }
             },

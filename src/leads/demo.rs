@@ -289,6 +289,7 @@ pub fn seed(
                 has_consent: false,
                 qualification: None,
                 unassigned_reason: None,
+                api_token_id: None,
             },
         )?
         .id;

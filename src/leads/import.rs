@@ -404,6 +404,7 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
     let who = EventActor {
         id: import.created_by,
         label: format!("import: {}", import.file_name),
+        api_token_id: None,
     };
     let (mut processed, mut created, mut attached, mut rejected) = (0i32, 0i32, 0i32, 0i32);
     let mut batch = Vec::with_capacity(BATCH);

@@ -21,6 +21,7 @@ pub mod service;
 pub mod webhooks;
 
 use crate::auth::roles::{Role, STAFF};
+use crate::auth::scopes::Scope;
 use crate::web::routes::{Access, Routes};
 
 /// Who works leads: owners and admins see all of them, agents and trainees their own.
@@ -78,9 +79,13 @@ pub fn routes(r: &mut Routes) {
         .post("/quote", Access::Public, quote::submit)
         .get("/quote/thanks", Access::Public, quote::thanks)
         .get("/api/v1/openapi.json", Access::Public, api::openapi)
-        .post("/api/v1/leads", Access::ApiToken, api::create)
-        .get("/api/v1/leads/{id}", Access::ApiToken, api::show)
-        .post("/api/v1/bench/bare", Access::ApiToken, api::bench_bare)
+        .post("/api/v1/leads", Access::Api(&[Scope::LeadsWrite]), api::create)
+        .get(
+            "/api/v1/leads/{id}",
+            Access::Api(&[Scope::LeadsRead, Scope::LeadsWrite]),
+            api::show,
+        )
+        .post("/api/v1/bench/bare", Access::Api(&[Scope::LeadsWrite]), api::bench_bare)
         .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
         .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
         .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)

@@ -70,6 +70,8 @@ pub struct LeadRow {
     pub unassigned_reason: Option<String>,
     /// Set when an accepted lead went without first contact for too long; cleared on reassignment.
     pub escalated_at: Option<NaiveDateTime>,
+    /// The API token that sent the lead, when one did.
+    pub api_token_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -273,6 +275,8 @@ pub struct NewLead<'a> {
     pub qualification: Option<&'a crate::scoring::Qualification>,
     /// Why it waits unassigned, when it is queued rather than routed.
     pub unassigned_reason: Option<&'a str>,
+    /// The API token that sent it.
+    pub api_token_id: Option<i64>,
 }
 
 /// Inserts the lead; the row as stored.
@@ -300,6 +304,7 @@ pub fn insert_lead(conn: &mut DbConnection, l: &NewLead) -> QueryResult<LeadRow>
             leads::urgency.eq(q.map(|q| q.urgency.as_str())),
             leads::scored_by.eq(q.map(|q| q.model.as_str())),
             leads::unassigned_reason.eq(l.unassigned_reason),
+            leads::api_token_id.eq(l.api_token_id),
         ),
     );
     crate::db::direct!(conn, |c| diesel::insert_into(leads::table)

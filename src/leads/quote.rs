@@ -161,6 +161,7 @@ pub async fn submit(
     let who = EventActor {
         id: None,
         label: "quote form".into(),
+        api_token_id: None,
     };
     let settings = state.settings.clone();
     state

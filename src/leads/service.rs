@@ -67,6 +67,8 @@ pub fn visible_lead(
 pub struct EventActor {
     pub id: Option<i64>,
     pub label: String,
+    /// The API token acting, for what it sends through the API.
+    pub api_token_id: Option<i64>,
 }
 
 impl From<&Viewer> for EventActor {
@@ -74,6 +76,7 @@ impl From<&Viewer> for EventActor {
         EventActor {
             id: Some(v.user_id),
             label: v.label.clone(),
+            api_token_id: None,
         }
     }
 }
@@ -232,6 +235,7 @@ pub fn intake_routed(
             has_consent: lead.consent.is_some(),
             qualification: Some(&q),
             unassigned_reason: queued,
+            api_token_id: who.api_token_id,
         },
     )?;
     let id = row.id;

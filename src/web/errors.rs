@@ -53,6 +53,9 @@ pub enum AppError {
     NotFound,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    /// Forbidden, saying why (what is missing).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("Please sign in.")]
     Unauthorized,
     #[error("{0}")]
@@ -93,7 +96,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => "forbidden",
             AppError::Unauthorized => "unauthorized",
             AppError::BadRequest(_) => "bad_request",
             AppError::Gone(_) => "gone",
@@ -153,7 +156,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Gone(_) => StatusCode::GONE,

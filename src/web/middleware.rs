@@ -112,7 +112,7 @@ pub async fn access_control(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let ip = client_ip(req.request(), state.settings.trust_proxy);
-    let is_api = spec.access == Access::ApiToken || req.path().starts_with("/api/");
+    let is_api = spec.access.is_api() || req.path().starts_with("/api/");
 
     // Rate limits.
     let limiter = if is_api {
@@ -135,7 +135,7 @@ pub async fn access_control(
     }
 
     // Who is asking.
-    if spec.access == Access::ApiToken {
+    if let Access::Api(needed) = spec.access {
         let token = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -147,6 +147,14 @@ pub async fn access_control(
             None => Ok(None),
         };
         match client {
+            Ok(Some(client)) if !auth::scopes::allows(&client.scopes, needed) => {
+                let names: Vec<&str> = needed.iter().map(|s| s.as_str()).collect();
+                let err = AppError::ForbiddenBecause(format!(
+                    "This token may not do this: it needs the scope {}. Create a token with that scope on the API tokens page.",
+                    names.join(" or ")
+                ));
+                return Ok(req.error_response(err).map_into_right_body());
+            }
             Ok(Some(client)) => {
                 req.extensions_mut().insert(client);
                 return Ok(next.call(req).await?.map_into_left_body());

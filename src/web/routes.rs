@@ -7,6 +7,7 @@ use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 use crate::auth::roles::Role;
+use crate::auth::scopes::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -16,17 +17,22 @@ pub enum Access {
     SignedIn,
     /// Active users with one of these roles.
     Roles(&'static [Role]),
-    /// A bearer API token (no session, no CSRF).
-    ApiToken,
+    /// A bearer API token (no session, no CSRF) holding any of these scopes; an empty list opens
+    /// the route to every token.
+    Api(&'static [Scope]),
 }
 
 impl Access {
+    pub fn is_api(self) -> bool {
+        matches!(self, Access::Api(_))
+    }
+
     pub fn allows(self, role: Option<Role>) -> bool {
         match self {
             Access::Public => true,
             Access::SignedIn => role.is_some(),
             Access::Roles(roles) => role.is_some_and(|r| roles.contains(&r)),
-            Access::ApiToken => false,
+            Access::Api(_) => false,
         }
     }
 }

@@ -177,6 +177,33 @@ async fn create_api_token_prints_the_token_once_and_stores_its_hash() {
     assert_eq!(hashes, vec![agency_engine::auth::tokens::digest(&token)]);
     let r = app.api_get("/api/v1/whoami", &token).await;
     assert_eq!(r.status(), StatusCode::OK);
+    let who: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        who["scopes"],
+        serde_json::json!(["leads:write"]),
+        "a vendor's token by default"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_api_token_takes_its_scopes_and_refuses_unknown_ones() {
+    let db = TestDb::new();
+    let out = cli(&db)
+        .args(["create-api-token", "--name", "CRM", "--scope", "leads:read"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let out = cli(&db)
+        .args(["create-api-token", "--name", "Root", "--scope", "everything"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a scope"));
+    let app = spawn_on(db, |_| {}).await;
+    let who: serde_json::Value = app.api_get("/api/v1/whoami", &token).await.json().await.unwrap();
+    assert_eq!(who["scopes"], serde_json::json!(["leads:read"]));
+    assert_eq!(app.count("api_tokens"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -173,6 +173,15 @@ impl TestApp {
             .expect("API GET")
     }
 
+    /// A new API token with these scopes (as the token page names them), straight in the database.
+    pub fn api_token(&self, name: &str, scopes: &[&str]) -> String {
+        let who = agency_engine::audit::AuditActor::system("test");
+        self.db
+            .write_blocking(|c| agency_engine::auth::service::create_api_token(c, &who, name, scopes))
+            .expect("api token")
+            .1
+    }
+
     /// The stored hashes of every API token.
     pub fn api_token_hashes(&self) -> Vec<String> {
         self.db

@@ -14,7 +14,7 @@ use crate::receiver::Receiver;
 fn token(app: &TestApp) -> String {
     let who = AuditActor::system("test");
     app.db
-        .write_blocking(|c| auth_service::create_api_token(c, &who, "Lead vendor"))
+        .write_blocking(|c| auth_service::create_api_token(c, &who, "Lead vendor", &["leads:write"]))
         .unwrap()
         .1
 }
@@ -768,7 +768,7 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
         .collect();
     let served: std::collections::BTreeSet<(String, String)> = agency_engine::startup::route_specs()
         .into_iter()
-        .filter(|s| s.access == agency_engine::web::routes::Access::ApiToken)
+        .filter(|s| s.access.is_api())
         .map(|s| (s.method.to_string(), s.path.to_string()))
         .collect();
     assert_eq!(documented, served);

@@ -29,7 +29,7 @@ async fn api_tokens_authenticate_are_revocable_and_rate_limited() {
     let who = AuditActor::system("test");
     let (id, token) = app
         .db
-        .write_blocking(|c| service::create_api_token(c, &who, "Lead vendor"))
+        .write_blocking(|c| service::create_api_token(c, &who, "Lead vendor", &["leads:write"]))
         .unwrap();
     assert!(token.starts_with("ae_"));
     // Only the hash is stored.

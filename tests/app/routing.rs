@@ -15,7 +15,7 @@ use crate::harness::{eventually, spawn_with, TestApp, TestUser};
 pub(crate) fn token(app: &TestApp) -> String {
     let who = AuditActor::system("test");
     app.db
-        .write_blocking(|c| agency_engine::auth::service::create_api_token(c, &who, "Vendor"))
+        .write_blocking(|c| agency_engine::auth::service::create_api_token(c, &who, "Vendor", &["leads:write"]))
         .unwrap()
         .1
 }

@@ -1,0 +1,3 @@
+//! The security regression suite: each probe that once got through is a test here.
+
+mod access;
