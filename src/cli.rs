@@ -29,7 +29,11 @@ Settings (environment variables):
   AE_DATA_DIR       Folder for the secret key, outbox and uploads. Default: the SQLite file's
                     folder, or ./data with PostgreSQL.
   AE_STATIC_DIR     Folder with css/ and js/. Default ./static.
-  AE_TRUST_PROXY    true when behind a reverse proxy: the client address comes from X-Forwarded-For.
+  AE_TRUST_PROXY    true when behind a reverse proxy: the client address comes from X-Forwarded-For,
+                    the right-most entry that is not one of AE_TRUSTED_PROXIES.
+  AE_TRUSTED_PROXIES  The proxies' addresses or networks, comma-separated. Default 127.0.0.0/8, ::1.
+  AE_SESSION_IDLE_MINUTES   A session unused this long ends. Default 120.
+  AE_SESSION_MAX_HOURS      A session ends this long after sign-in. Default 12.
   AE_METRICS_TOKEN  When set, /metrics requires \"Authorization: Bearer <token>\".
   AE_LOGIN_RATE_PER_MINUTE  Sign-in attempts per minute from one address. Default 20.
   AE_API_RATE_PER_SECOND    API requests per second from one address. Default 200.

@@ -34,6 +34,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub trust_proxy: bool,
+    /// The reverse proxies whose X-Forwarded-For entries are believed (AE_TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics_token: Option<String>,
     /// Login attempts per minute from one address.
     pub login_rate_per_minute: u32,
@@ -46,6 +48,10 @@ pub struct Settings {
     pub lockout_duration: Duration,
     pub invitation_ttl: Duration,
     pub password_reset_ttl: Duration,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_lifetime: Duration,
     /// Run the background job worker inside the server.
     pub run_worker: bool,
     pub worker_poll: Duration,
@@ -111,6 +117,10 @@ impl Settings {
             smtp_url: env("AE_SMTP_URL"),
             mail_from: env("AE_MAIL_FROM").unwrap_or_else(|| "Agency Engine <no-reply@agency-engine.local>".into()),
             trust_proxy: matches!(env("AE_TRUST_PROXY").as_deref(), Some("1" | "true" | "yes")),
+            trusted_proxies: match env("AE_TRUSTED_PROXIES") {
+                Some(v) => parse_networks(&v).context("AE_TRUSTED_PROXIES")?,
+                None => loopback_networks(),
+            },
             metrics_token: env("AE_METRICS_TOKEN"),
             login_rate_per_minute: num("AE_LOGIN_RATE_PER_MINUTE", 20)? as u32,
             api_rate_per_second: num("AE_API_RATE_PER_SECOND", 200)? as u32,
@@ -119,6 +129,8 @@ impl Settings {
             lockout_duration: Duration::from_secs(60 * num("AE_LOCKOUT_MINUTES", 15)?),
             invitation_ttl: Duration::from_secs(3600 * num("AE_INVITATION_HOURS", 72)?),
             password_reset_ttl: Duration::from_secs(60 * num("AE_PASSWORD_RESET_MINUTES", 60)?),
+            session_idle: Duration::from_secs(60 * num("AE_SESSION_IDLE_MINUTES", 120)?.max(1)),
+            session_lifetime: Duration::from_secs(3600 * num("AE_SESSION_MAX_HOURS", 12)?.max(1)),
             run_worker: !matches!(env("AE_WORKER").as_deref(), Some("0" | "false" | "off")),
             worker_poll: Duration::from_millis(num("AE_WORKER_POLL_MS", 1000)?),
             workers: num("AE_HTTP_WORKERS", 0)? as usize,
@@ -152,6 +164,7 @@ impl Settings {
             smtp_url: None,
             mail_from: "Agency Engine <no-reply@agency-engine.local>".into(),
             trust_proxy: false,
+            trusted_proxies: loopback_networks(),
             metrics_token: None,
             login_rate_per_minute: 1000,
             api_rate_per_second: 1000,
@@ -160,6 +173,8 @@ impl Settings {
             lockout_duration: Duration::from_secs(900),
             invitation_ttl: Duration::from_secs(72 * 3600),
             password_reset_ttl: Duration::from_secs(3600),
+            session_idle: Duration::from_secs(120 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
             run_worker: true,
             worker_poll: Duration::from_millis(50),
             workers: 2,
@@ -183,6 +198,27 @@ impl Settings {
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+}
+
+/// Loopback, the default trusted proxy: a proxy on the same machine.
+fn loopback_networks() -> Vec<ipnet::IpNet> {
+    vec![
+        "127.0.0.0/8".parse().expect("a network"),
+        "::1/128".parse().expect("a network"),
+    ]
+}
+
+/// Addresses or networks separated by commas or spaces: `10.0.0.5, 10.1.0.0/16, fd00::/8`.
+fn parse_networks(v: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    v.split([',', ' '])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let s = s.trim();
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .with_context(|| format!("{s:?} is not an address or a network like 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 fn parse_month_day(v: &str) -> anyhow::Result<crate::agents::readiness::PlanYearRule> {
@@ -255,6 +291,16 @@ mod tests {
         let r = parse_month_day("10-15").unwrap();
         assert_eq!((r.aep_start_month, r.aep_start_day), (10, 15));
         assert!(parse_month_day("13-01").is_err() && parse_month_day("Oct 15").is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let nets = parse_networks("10.0.0.5, 10.1.0.0/16 fd00::/8").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[0].contains(&"10.0.0.5".parse::<std::net::IpAddr>().unwrap()));
+        assert!(nets[1].contains(&"10.1.200.3".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_networks("10.0.0.0/33").is_err());
+        assert!(parse_networks("proxy.internal").is_err());
     }
 
     #[test]

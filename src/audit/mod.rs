@@ -52,9 +52,11 @@ impl AuditActor {
 }
 
 fn ip_of(req: &HttpRequest) -> String {
-    let trust = req
-        .app_data::<actix_web::web::Data<crate::web::AppState>>()
-        .map(|s| s.settings.trust_proxy)
-        .unwrap_or(false);
-    client_ip(req, trust)
+    match req.app_data::<actix_web::web::Data<crate::web::AppState>>() {
+        Some(state) => client_ip(req, &state.settings),
+        None => req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    }
 }

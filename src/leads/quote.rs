@@ -122,11 +122,11 @@ pub async fn submit(
         || !elapsed.is_some_and(|s| s >= state.settings.quote_min_seconds as i64 && s <= 86_400);
     if is_bot {
         // Answer as if it worked, so a bot learns nothing; keep nothing.
-        tracing::info!(ip = %client_ip(&req, state.settings.trust_proxy), "quote form: spam dropped");
+        tracing::info!(ip = %client_ip(&req, &state.settings), "quote form: spam dropped");
         return Ok(see_other("/quote/thanks"));
     }
     let page_url = format!("{}/quote", state.settings.base_url);
-    let ip = client_ip(&req, state.settings.trust_proxy);
+    let ip = client_ip(&req, &state.settings);
     let agent = req
         .headers()
         .get("user-agent")

@@ -1,6 +1,7 @@
 //! What every page needs: the signed-in user, the CSRF token, flash messages, the viewer's time zone.
 
 use std::future::{ready, Ready};
+use std::net::IpAddr;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -215,15 +216,41 @@ pub fn is_partial(req: &HttpRequest) -> bool {
     req.headers().get("x-partial").is_some_and(|v| v == "1")
 }
 
-/// The client's address: the peer, or the proxy's X-Forwarded-For when AE_TRUST_PROXY is set.
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
+/// The client's address: the peer, or, when AE_TRUST_PROXY is set and the peer is one of the
+/// trusted proxies, the right-most X-Forwarded-For entry that is not a trusted proxy (the entries
+/// to its left are whatever the client sent, and prove nothing).
+pub fn client_ip(req: &HttpRequest, settings: &crate::config::Settings) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
     };
-    addr.map(strip_port).unwrap_or("unknown").to_string()
+    if !settings.trust_proxy {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    forwarded_client(peer, &forwarded, &settings.trusted_proxies).to_string()
+}
+
+/// Walks the hops from the nearest: each trusted proxy vouches for the address before it; the
+/// first address that is not a trusted proxy is the client. An entry that is not an address ends
+/// the walk at the last proxy that passed it on.
+pub fn forwarded_client(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        if !is_trusted(&client) {
+            break;
+        }
+        match strip_port(entry.trim()).parse::<IpAddr>() {
+            Ok(ip) => client = ip.to_canonical(),
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 fn strip_port(addr: &str) -> &str {
@@ -271,6 +298,45 @@ mod tests {
         assert_eq!(strip_port("[::1]:5000"), "::1");
         assert_eq!(strip_port("::1"), "::1");
         assert_eq!(strip_port("10.0.0.2"), "10.0.0.2");
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_no_trusted_proxy_vouches_for() {
+        let trusted: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "10.0.0.0/24".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("127.0.0.1");
+        // The client put 8.8.8.8 first; nginx appended the address it saw.
+        assert_eq!(
+            forwarded_client(proxy, &["8.8.8.8", " 203.0.113.7"], &trusted),
+            ip("203.0.113.7")
+        );
+        // Two proxies in a row.
+        assert_eq!(
+            forwarded_client(proxy, &["8.8.8.8", "203.0.113.7", "10.0.0.3"], &trusted),
+            ip("203.0.113.7")
+        );
+        // A peer that is not a proxy is the client, whatever it says.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.4"), &["8.8.8.8"], &trusted),
+            ip("198.51.100.4")
+        );
+        // No header: the proxy itself.
+        assert_eq!(forwarded_client(proxy, &[], &trusted), proxy);
+        // Garbage stops the walk at the proxy that passed it on.
+        assert_eq!(forwarded_client(proxy, &["8.8.8.8", "not-an-ip"], &trusted), proxy);
+        // Ports and brackets are stripped; IPv4-mapped IPv6 reads as IPv4.
+        assert_eq!(
+            forwarded_client(proxy, &["[2001:db8::1]:443"], &trusted),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            forwarded_client(proxy, &["::ffff:203.0.113.9"], &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_client(proxy, &["203.0.113.9:5000"], &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub async fn access_control(
         }
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let ip = client_ip(req.request(), state.settings.trust_proxy);
+    let ip = client_ip(req.request(), &state.settings);
     let is_api = spec.access.is_api() || req.path().starts_with("/api/");
 
     // Rate limits.

@@ -5,7 +5,7 @@ use agency_engine::auth::roles::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{spawn_app, TestApp};
+use crate::harness::{spawn_app, spawn_with, TestApp};
 
 fn lead(first: &str, email: &str) -> Value {
     json!({ "first_name": first, "last_name": "Lopez", "email": email, "zip": "33101", "source": "vendor-a",
@@ -100,4 +100,141 @@ async fn the_token_page_chooses_and_shows_scopes() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("is not a scope"));
     assert_eq!(app.count("api_tokens"), before);
+}
+
+// ---- 5. The client address behind a proxy ---------------------------------------------------
+
+/// A request through the proxy on loopback: the client sent `forged`, the proxy appended `real`.
+fn via_proxy(r: reqwest::RequestBuilder, forged: &str, real: &str) -> reqwest::RequestBuilder {
+    r.header("X-Forwarded-For", format!("{forged}, {real}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_forwarded_for_does_not_escape_the_sign_in_limit() {
+    let app = spawn_with(|s| {
+        s.trust_proxy = true;
+        s.login_rate_per_minute = 20;
+    })
+    .await;
+    let token = app.csrf().await;
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        // A new e-mail address each time, so only the per-address limit can answer 429.
+        let email = format!("nobody{i}@example.com");
+        let r = via_proxy(
+            app.client.post(app.url("/login")),
+            &format!("10.9.{i}.{i}"),
+            "203.0.113.7",
+        )
+        .form(&[("email", email.as_str()), ("password", "wrong"), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+        statuses.push(r.status());
+    }
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(
+        limited >= 9,
+        "the one real address is limited whatever it forges: {statuses:?}"
+    );
+    // Another real address behind the same proxy is not.
+    let r = via_proxy(app.client.post(app.url("/login")), "10.9.9.9", "198.51.100.20")
+        .form(&[
+            ("email", "nobody@example.com"),
+            ("password", "wrong"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_forwarded_for_does_not_escape_the_api_limit() {
+    let app = spawn_with(|s| {
+        s.trust_proxy = true;
+        s.api_rate_per_second = 5;
+    })
+    .await;
+    let token = app.api_token("vendor", &["leads:write"]);
+    let mut limited = 0;
+    for i in 0..40 {
+        let r = via_proxy(
+            app.client.get(app.url("/api/v1/whoami")),
+            &format!("10.8.{i}.1"),
+            "203.0.113.8",
+        )
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited += 1;
+        }
+    }
+    assert!(
+        limited > 0,
+        "forty requests in a burst from one real address hit the limit of 5/s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_and_consent_keep_the_real_client_address() {
+    let app = spawn_with(|s| {
+        s.trust_proxy = true;
+        s.quote_min_seconds = 0;
+    })
+    .await;
+    let user = app.create_user(Role::Agent, "Dana Whit");
+    let token = app.csrf().await;
+    let r = via_proxy(app.client.post(app.url("/login")), "8.8.8.8", "203.0.113.30")
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", user.password.as_str()),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ips: Vec<Option<String>> = app
+        .db
+        .read_blocking(|c| {
+            Ok(agency_engine::audit::model::list(c, &Default::default(), None, 50)?
+                .0
+                .into_iter()
+                .filter(|r| r.action == "user.signed_in")
+                .map(|r| r.ip)
+                .collect())
+        })
+        .unwrap();
+    assert_eq!(ips, vec![Some("203.0.113.30".to_string())]);
+
+    let (_, html) = app.page("/quote").await;
+    let started = html
+        .split("name=\"started\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = app.csrf().await;
+    let r = via_proxy(app.client.post(app.url("/quote")), "8.8.8.8", "203.0.113.31")
+        .form(&[
+            ("first_name", "Ana"),
+            ("last_name", "Garcia"),
+            ("phone", "(305) 555-0142"),
+            ("zip", "33101"),
+            ("consent", "yes"),
+            ("started", started.as_str()),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/quote/thanks");
+    assert_eq!(app.count("lead_consents WHERE ip = '203.0.113.31'"), 1);
+    assert_eq!(app.count("lead_consents WHERE ip = '8.8.8.8'"), 0);
 }
