@@ -7,7 +7,7 @@ use super::model::{self, ApiTokenRow, PURPOSE_INVITATION, PURPOSE_RESET};
 use super::scopes::Scope;
 use super::service::{self, parse_email, parse_name, parse_time_zone, time_zone_choices};
 use super::throttle::{self, LoginPolicy};
-use super::{password, start_session, ApiClient};
+use super::{open_session, password, start_session, ApiClient, Device};
 use crate::audit::{self, AuditActor};
 use crate::db::now;
 use crate::web::context::{format_in_zone, CurrentUser, PageCtx};
@@ -114,11 +114,15 @@ pub async fn setup(
     };
     let hash = hash_off_thread(pw).await?;
     let who = AuditActor::anonymous(&email, &req);
-    let id = state
+    let device = Device::of(&req);
+    let (id, secret) = state
         .db
-        .write(move |c| service::create_first_owner(c, &who, &email, &name, &hash, &tz))
+        .write(move |c| {
+            let id = service::create_first_owner(c, &who, &email, &name, &hash, &tz)?;
+            Ok((id, open_session(c, id, &device)?))
+        })
         .await?;
-    start_session(&session, id, 1)?;
+    start_session(&session, id, 1, &secret)?;
     Ok(redirect_with(
         &session,
         "/",
@@ -225,15 +229,16 @@ pub async fn login(
                 ..AuditActor::anonymous(&u.email, &req)
             };
             let id = u.id;
-            state
+            let device = Device::of(&req);
+            let secret = state
                 .db
                 .write(move |c| {
                     model::record_login(c, id)?;
                     audit::record(c, &who, "user.signed_in", "user", Some(id), "")?;
-                    Ok(())
+                    Ok(open_session(c, id, &device)?)
                 })
                 .await?;
-            start_session(&session, u.id, u.session_version)?;
+            start_session(&session, u.id, u.session_version, &secret)?;
             Ok(see_other(&next))
         }
         Some(_) if matches => fail(
@@ -286,9 +291,20 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> HttpResponse {
+/// Signing out ends this session on the server too: a copy of the cookie opens nothing after.
+pub async fn logout(
+    req: HttpRequest,
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let who = AuditActor::user(&user, &req);
+    state
+        .db
+        .write(move |c| service::end_session(c, &who, user.id, user.session_id, "signed out"))
+        .await?;
     session.purge();
-    see_other("/login")
+    Ok(see_other("/login"))
 }
 
 // ---- one-time links -------------------------------------------------------------------------
@@ -374,11 +390,15 @@ async fn use_link(
     }
     let pw_hash = hash_off_thread(pw).await?;
     let who = AuditActor::anonymous(&user.email, &req);
-    let (id, version) = state
+    let device = Device::of(&req);
+    let (id, version, session_secret) = state
         .db
-        .write(move |c| service::set_password_with_link(c, &who, &secret, purpose, &pw_hash))
+        .write(move |c| {
+            let (id, version) = service::set_password_with_link(c, &who, &secret, purpose, &pw_hash)?;
+            Ok((id, version, open_session(c, id, &device)?))
+        })
         .await?;
-    start_session(&session, id, version)?;
+    start_session(&session, id, version, &session_secret)?;
     let msg = if purpose == PURPOSE_INVITATION {
         "Your password is set and you are signed in. Welcome aboard."
     } else {
@@ -523,6 +543,7 @@ struct AccountPage {
     role: String,
     time_zone: String,
     time_zones: Vec<&'static str>,
+    sessions: Vec<SessionView>,
     errors: FieldErrors,
 }
 
@@ -532,26 +553,107 @@ impl AccountPage {
     }
 }
 
-fn account_page(ctx: PageCtx, user: &CurrentUser, name: String, time_zone: String, errors: FieldErrors) -> AccountPage {
-    AccountPage {
+/// One signed-in device on the account page.
+struct SessionView {
+    id: i64,
+    device: String,
+    ip: String,
+    started: String,
+    last_seen: String,
+    current: bool,
+}
+
+async fn account_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &CurrentUser,
+    name: String,
+    time_zone: String,
+    errors: FieldErrors,
+) -> AppResult<AccountPage> {
+    let (uid, policy) = (user.id, super::SessionPolicy::of(&state.settings));
+    let t = now();
+    let since = |d: std::time::Duration| t - chrono::Duration::from_std(d).unwrap_or_default();
+    let (seen_after, started_after) = (since(policy.idle), since(policy.lifetime));
+    let rows = state
+        .db
+        .read(move |c| Ok(model::open_sessions_of(c, uid, seen_after, started_after)?))
+        .await?;
+    let sessions = rows
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            device: super::devices::describe(&s.user_agent),
+            started: ctx.time(&s.created_at),
+            last_seen: ctx.time(&s.last_seen_at),
+            current: s.id == user.session_id,
+            ip: s.ip,
+        })
+        .collect();
+    Ok(AccountPage {
         ctx,
         name,
         email: user.email.clone(),
         role: user.role.label().into(),
         time_zone,
         time_zones: time_zone_choices(),
+        sessions,
         errors,
-    }
+    })
 }
 
-pub async fn account(ctx: PageCtx, user: CurrentUser) -> AppResult<HttpResponse> {
-    render(&account_page(
+pub async fn account(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let page = account_page(
+        &state,
         ctx,
         &user,
         user.name.clone(),
         user.time_zone.name().into(),
         FieldErrors::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+/// "Sign out" beside one device. Ending this browser's own session signs it out.
+pub async fn end_session(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let who = AuditActor::user(&user, &req);
+    let uid = user.id;
+    state
+        .db
+        .write(move |c| service::end_session(c, &who, uid, id, "signed out from the account page"))
+        .await?;
+    if id == user.session_id {
+        session.purge();
+        return Ok(see_other("/login"));
+    }
+    Ok(redirect_with(
+        &session,
+        "/account",
+        "success",
+        "That device is signed out.",
     ))
+}
+
+/// "Sign out everywhere": every session of the user ends, this one too.
+pub async fn end_all_sessions(
+    req: HttpRequest,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let who = AuditActor::user(&user, &req);
+    let uid = user.id;
+    state.db.write(move |c| service::end_all_sessions(c, &who, uid)).await?;
+    session.purge();
+    Ok(see_other("/login"))
 }
 
 pub async fn update_account(
@@ -568,7 +670,7 @@ pub async fn update_account(
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let (Some(name), Some(tz)) = (name, tz) else {
-        let page = account_page(ctx, &user, text(&form.name), text(&form.time_zone), errors);
+        let page = account_page(&state, ctx, &user, text(&form.name), text(&form.time_zone), errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let who = AuditActor::user(&user, &req);
@@ -604,21 +706,30 @@ pub async fn change_password(
         errors.add("password", m);
     }
     if !errors.is_empty() {
-        let page = account_page(ctx, &user, user.name.clone(), user.time_zone.name().into(), errors);
+        let page = account_page(
+            &state,
+            ctx,
+            &user,
+            user.name.clone(),
+            user.time_zone.name().into(),
+            errors,
+        )
+        .await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let pw_hash = hash_off_thread(pw).await?;
     let who = AuditActor::user(&user, &req);
-    let version = state
+    let device = Device::of(&req);
+    let (version, secret) = state
         .db
         .write(move |c| {
             model::set_password(c, id, &pw_hash)?;
             audit::record(c, &who, "user.password_changed", "user", Some(id), "")?;
-            Ok(model::find_user(c, id)?.session_version)
+            Ok((model::find_user(c, id)?.session_version, open_session(c, id, &device)?))
         })
         .await?;
-    // This browser stays signed in; every other session of the user ends.
-    start_session(&session, id, version)?;
+    // Every session of the user ended; this browser goes on in a new one.
+    start_session(&session, id, version, &secret)?;
     Ok(redirect_with(
         &session,
         "/account",

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::auth::roles::Role;
-use crate::db::schema::{account_tokens, api_tokens, users};
+use crate::db::schema::{account_tokens, api_tokens, user_sessions, users};
 use crate::db::{contains_pattern, lower, now, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -96,17 +96,6 @@ pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<O
         .optional()
 }
 
-/// The user behind a session, if the account is still active and the session still valid.
-pub fn session_user(conn: &mut DbConnection, id: i64, version: i32) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::id.eq(id))
-        .filter(users::active.eq(true))
-        .filter(users::session_version.eq(version))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 pub fn count_active_owners(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Owner.as_str()))
@@ -136,8 +125,9 @@ pub fn record_login(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Sets a new password; every other session of the user ends.
+/// Sets a new password; every session of the user ends.
 pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+    end_sessions_of(conn, id, "password changed")?;
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(Some(hash)),
@@ -155,8 +145,11 @@ pub fn set_role(conn: &mut DbConnection, id: i64, role: Role) -> QueryResult<usi
         .execute(conn)
 }
 
-/// Deactivating ends the user's sessions at once (their session version no longer matches).
+/// Deactivating ends the user's sessions at once.
 pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
+    if !active {
+        end_sessions_of(conn, id, "account deactivated")?;
+    }
     diesel::update(users::table.find(id))
         .set((
             users::active.eq(active),
@@ -404,5 +397,115 @@ pub fn active_owners(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
         .filter(users::active.eq(true))
         .order(users::id.asc())
         .select(UserRow::as_select())
+        .load(conn)
+}
+
+// ---- sessions --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = user_sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub end_reason: Option<String>,
+}
+
+pub fn insert_session(
+    conn: &mut DbConnection,
+    user_id: i64,
+    token_hash: &str,
+    ip: &str,
+    user_agent: &str,
+) -> QueryResult<i64> {
+    let t = now();
+    diesel::insert_into(user_sessions::table)
+        .values((
+            user_sessions::user_id.eq(user_id),
+            user_sessions::token_hash.eq(token_hash),
+            user_sessions::ip.eq(ip),
+            user_sessions::user_agent.eq(user_agent),
+            user_sessions::created_at.eq(t),
+            user_sessions::last_seen_at.eq(t),
+        ))
+        .returning(user_sessions::id)
+        .get_result(conn)
+}
+
+/// The open session with this token and its user, if the account is active and the cookie's
+/// session version still current.
+pub fn session_user(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    token_hash: &str,
+) -> QueryResult<Option<(UserRow, SessionRow)>> {
+    user_sessions::table
+        .inner_join(users::table)
+        .filter(user_sessions::token_hash.eq(token_hash))
+        .filter(user_sessions::ended_at.is_null())
+        .filter(users::id.eq(id))
+        .filter(users::active.eq(true))
+        .filter(users::session_version.eq(version))
+        .select((UserRow::as_select(), SessionRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn touch_session(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(user_sessions::table.find(id))
+        .set(user_sessions::last_seen_at.eq(now()))
+        .execute(conn)
+}
+
+/// Ends one session of the user; 0 when it was not theirs or already ended.
+pub fn end_session(conn: &mut DbConnection, user_id: i64, id: i64, reason: &str) -> QueryResult<usize> {
+    diesel::update(
+        user_sessions::table
+            .filter(user_sessions::id.eq(id))
+            .filter(user_sessions::user_id.eq(user_id))
+            .filter(user_sessions::ended_at.is_null()),
+    )
+    .set((
+        user_sessions::ended_at.eq(Some(now())),
+        user_sessions::end_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+}
+
+/// Ends every open session of the user.
+pub fn end_sessions_of(conn: &mut DbConnection, user_id: i64, reason: &str) -> QueryResult<usize> {
+    diesel::update(
+        user_sessions::table
+            .filter(user_sessions::user_id.eq(user_id))
+            .filter(user_sessions::ended_at.is_null()),
+    )
+    .set((
+        user_sessions::ended_at.eq(Some(now())),
+        user_sessions::end_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+}
+
+/// The user's open sessions seen after `seen_after` and started after `started_after`, the most
+/// recently seen first.
+pub fn open_sessions_of(
+    conn: &mut DbConnection,
+    user_id: i64,
+    seen_after: NaiveDateTime,
+    started_after: NaiveDateTime,
+) -> QueryResult<Vec<SessionRow>> {
+    user_sessions::table
+        .filter(user_sessions::user_id.eq(user_id))
+        .filter(user_sessions::ended_at.is_null())
+        .filter(user_sessions::last_seen_at.gt(seen_after))
+        .filter(user_sessions::created_at.gt(started_after))
+        .order((user_sessions::last_seen_at.desc(), user_sessions::id.desc()))
+        .select(SessionRow::as_select())
         .load(conn)
 }

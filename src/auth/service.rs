@@ -491,6 +491,36 @@ pub fn revoke_api_token(conn: &mut DbConnection, actor: Actor, who: &AuditActor,
     ))
 }
 
+/// Ends one of the user's own sessions (signing out, or "sign out" beside a device on the account
+/// page). Another user's session, or one already ended, is not found.
+pub fn end_session(
+    conn: &mut DbConnection,
+    who: &AuditActor,
+    user_id: i64,
+    session_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    if model::end_session(conn, user_id, session_id, reason)? == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(conn, who, "user.signed_out", "user", Some(user_id), reason)?;
+    Ok(())
+}
+
+/// "Sign out everywhere": ends every session of the user, this one too. Returns how many.
+pub fn end_all_sessions(conn: &mut DbConnection, who: &AuditActor, user_id: i64) -> Result<usize, AppError> {
+    let n = model::end_sessions_of(conn, user_id, "signed out everywhere")?;
+    audit::record(
+        conn,
+        who,
+        "user.signed_out_everywhere",
+        "user",
+        Some(user_id),
+        &format!("{n} sessions ended"),
+    )?;
+    Ok(n)
+}
+
 pub fn update_profile(
     conn: &mut DbConnection,
     who: &AuditActor,

@@ -15,6 +15,8 @@ use crate::web::errors::AppError;
 
 pub const SESSION_USER: &str = "uid";
 pub const SESSION_VERSION: &str = "sv";
+/// The secret naming the session's row in `user_sessions`.
+pub const SESSION_ID: &str = "sid";
 pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_FLASH: &str = "flash";
 
@@ -30,6 +32,8 @@ pub struct CurrentUser {
     pub time_zone: Tz,
     /// Unread notifications, for the badge in the header.
     pub unread: i64,
+    /// The session's row (`user_sessions`), so it can be ended.
+    pub session_id: i64,
 }
 
 impl CurrentUser {

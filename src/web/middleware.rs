@@ -105,7 +105,9 @@ pub async fn access_control(
         // Static files and unknown paths: nothing to guard. An unknown path answers 404 with the
         // signed-in user's navigation, so it needs to know who is asking.
         if !req.path().starts_with("/static/") {
-            if let Ok(Some(user)) = auth::session_user(&state.db, &req.get_session()).await {
+            if let Ok(Some(user)) =
+                auth::session_user(&state.db, auth::SessionPolicy::of(&state.settings), &req.get_session()).await
+            {
                 req.extensions_mut().insert::<CurrentUser>(user);
             }
         }
@@ -164,7 +166,7 @@ pub async fn access_control(
         }
     }
     let session = req.get_session();
-    let user = match auth::session_user(&state.db, &session).await {
+    let user = match auth::session_user(&state.db, auth::SessionPolicy::of(&state.settings), &session).await {
         Ok(u) => u,
         Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };

@@ -74,7 +74,10 @@ async fn the_api_token_page_shows_a_new_token_once() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Enter a name."));
     let r = app
-        .post_form("/admin/api-tokens", &[("name", "Website quote form")])
+        .post_form(
+            "/admin/api-tokens",
+            &[("name", "Website quote form"), ("scope", "leads:write")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let html = r.text().await.unwrap();

@@ -238,3 +238,206 @@ async fn audit_and_consent_keep_the_real_client_address() {
     assert_eq!(app.count("lead_consents WHERE ip = '203.0.113.31'"), 1);
     assert_eq!(app.count("lead_consents WHERE ip = '8.8.8.8'"), 0);
 }
+
+// ---- 2. Sessions end on the server ----------------------------------------------------------
+
+/// Signs a fresh browser in and returns it with the raw session cookie it was given.
+async fn signed_in(app: &TestApp, user: &crate::harness::TestUser) -> (TestApp, String) {
+    let browser = app.new_client();
+    let r = browser.login(&user.email, &user.password).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ae_session="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (browser, cookie)
+}
+
+/// A request carrying a copied cookie, as an attacker who saved it would send it.
+async fn with_cookie(app: &TestApp, cookie: &str, path: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_saved_before_signing_out_opens_nothing_after() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, "Olga Owner");
+    let (browser, cookie) = signed_in(&app, &owner).await;
+    assert_eq!(with_cookie(&app, &cookie, "/admin/users").await, StatusCode::OK);
+    let csrf = browser.csrf().await;
+    let r = browser.post_form("/logout", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(with_cookie(&app, &cookie, "/admin/users").await, StatusCode::SEE_OTHER);
+    // Nor can it change anything.
+    let r = reqwest::Client::new()
+        .post(app.url("/admin/teams"))
+        .header("cookie", &cookie)
+        .form(&[("name", "Ghosts"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("teams WHERE name = 'Ghosts'"), 0);
+    assert!(app.audit_actions().contains(&"user.signed_out".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_when_idle_and_when_too_old() {
+    let app = spawn_with(|s| s.session_idle = std::time::Duration::from_secs(1)).await;
+    let user = app.create_user(Role::Agent, "Ivy Idle");
+    let (browser, _) = signed_in(&app, &user).await;
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "idle too long"
+    );
+
+    let app = spawn_with(|s| s.session_lifetime = std::time::Duration::from_secs(2)).await;
+    let user = app.create_user(Role::Agent, "Olive Old");
+    let (browser, _) = signed_in(&app, &user).await;
+    for _ in 0..4 {
+        assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "busy but too old"
+    );
+    assert_eq!(app.count("user_sessions WHERE end_reason = 'expired'"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_page_lists_devices_and_signs_them_out() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Agent, "Dev Ice");
+    let (laptop, _) = signed_in(&app, &user).await;
+    let phone = app.new_client();
+    let r = phone
+        .client
+        .post(app.url("/login"))
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        )
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", user.password.as_str()),
+            ("csrf_token", phone.csrf().await.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (_, page) = laptop.page("/account").await;
+    assert!(page.contains("Safari on iPhone"), "the phone is listed");
+    assert!(page.contains("This device"));
+    assert_eq!(
+        page.matches("/revocation\"").count(),
+        3,
+        "one button a device, and everywhere"
+    );
+    let phone_session: i64 = app
+        .db
+        .read_blocking(|c| {
+            use agency_engine::db::schema::user_sessions::dsl::*;
+            use diesel::prelude::*;
+            Ok(user_sessions.filter(user_agent.like("%iPhone%")).select(id).first(c)?)
+        })
+        .unwrap();
+    let r = laptop
+        .post_form(&format!("/account/sessions/{phone_session}/revocation"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        phone.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the phone is out"
+    );
+    assert_eq!(
+        laptop.get("/account").await.status(),
+        StatusCode::OK,
+        "the laptop stays in"
+    );
+
+    // Someone else's session is not found.
+    let other = app.create_user(Role::Agent, "Other Person");
+    let (other_browser, _) = signed_in(&app, &other).await;
+    let r = other_browser
+        .post_form(&format!("/account/sessions/{phone_session}/revocation"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Everywhere: this device too.
+    let (tablet, _) = signed_in(&app, &user).await;
+    let r = laptop.post_form("/account/sessions/revocation", &[]).await;
+    assert_eq!(r.headers()["location"], "/login");
+    assert_eq!(laptop.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(tablet.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(other_browser.get("/account").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_and_deactivation_end_every_other_session() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Agent, "Pat Word");
+    let (a, cookie_a) = signed_in(&app, &user).await;
+    let (b, _) = signed_in(&app, &user).await;
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", user.password.as_str()),
+                ("password", "an even longer new password"),
+                ("password_confirm", "an even longer new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.get("/account").await.status(),
+        StatusCode::OK,
+        "this browser stays in"
+    );
+    assert_eq!(b.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        with_cookie(&app, &cookie_a, "/account").await,
+        StatusCode::SEE_OTHER,
+        "the old cookie is dead"
+    );
+
+    let owner = app.login_as(Role::Owner).await;
+    let _ = owner;
+    let r = app
+        .post_form(&format!("/admin/users/{}/deactivation", user.id), &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(a.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(&format!(
+            "user_sessions WHERE user_id = {} AND ended_at IS NULL",
+            user.id
+        )),
+        0
+    );
+}
