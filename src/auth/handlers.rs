@@ -18,14 +18,31 @@ fn text(v: &Option<String>) -> String {
     v.as_deref().unwrap_or_default().to_string()
 }
 
-/// Only local paths, so a link cannot send a user elsewhere after signing in.
-fn safe_next(next: &Option<String>) -> String {
-    match next.as_deref().map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/logout") => {
-            n.to_string()
-        }
-        _ => "/".into(),
+/// Where to go after signing in: a path on this site, or `/`. The `next` value is parsed the way
+/// browsers parse URLs (WHATWG, by the `url` crate), so a tab, a backslash or a control character
+/// cannot turn it into another host, and the result is written back as parsed (percent-encoded),
+/// so it is always a valid `Location` header.
+pub fn safe_next(next: &Option<String>) -> String {
+    local_path(next.as_deref()).unwrap_or_else(|| "/".into())
+}
+
+fn local_path(raw: Option<&str>) -> Option<String> {
+    let raw = raw?.trim();
+    if !raw.starts_with('/') {
+        return None;
     }
+    let base = url::Url::parse("https://agency-engine.invalid/").expect("a base URL");
+    let url = base.join(raw).ok()?;
+    if url.origin() != base.origin() {
+        return None;
+    }
+    let mut path = url.path().to_string();
+    if let Some(q) = url.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    // "//host" would be read as another host; signing out right after signing in is pointless.
+    (!path.starts_with("//") && !path.starts_with("/logout")).then_some(path)
 }
 
 async fn hash_off_thread(password: String) -> AppResult<String> {
@@ -851,13 +868,42 @@ pub async fn api_whoami(client: ApiClient) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use proptest::prelude::*;
+
+    fn next(s: &str) -> String {
+        safe_next(&Some(s.to_string()))
+    }
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(&Some("/admin/users?page=2".into())), "/admin/users?page=2");
-        assert_eq!(safe_next(&Some("//evil.example".into())), "/");
-        assert_eq!(safe_next(&Some("https://evil.example".into())), "/");
-        assert_eq!(safe_next(&Some("/\\evil.example".into())), "/");
+        assert_eq!(next("/admin/users?page=2"), "/admin/users?page=2");
+        assert_eq!(next("//evil.example"), "/");
+        assert_eq!(next("https://evil.example"), "/");
+        assert_eq!(next("/\\evil.example"), "/");
+        assert_eq!(next("/\t/evil.example/"), "/");
+        assert_eq!(next("/\n/evil.example/"), "/");
+        assert_eq!(next("/.//evil.example/"), "/");
+        assert_eq!(next("/logout"), "/");
         assert_eq!(safe_next(&None), "/");
+        // Control characters are dropped or encoded, never passed on.
+        assert_eq!(next("/leads\r\nSet-Cookie: x=1"), "/leadsSet-Cookie:%20x=1");
+        assert_eq!(next("/a\u{0}b"), "/a%00b");
+        assert_eq!(next("/leads/ü"), "/leads/%C3%BC");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Whatever `next` holds, the answer is a path on this site that a Location header takes.
+        #[test]
+        fn any_next_is_a_local_path(raw in proptest::string::string_regex("(/|\\\\|\\t|\\n|\\r|\\.|[a-z:@%?#]|\\PC|[\\x00-\\x20\\x7f]){0,24}").unwrap()) {
+            let out = next(&raw);
+            prop_assert!(out.starts_with('/'), "{out:?}");
+            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"), "{out:?}");
+            prop_assert!(out.bytes().all(|b| b.is_ascii_graphic()), "{out:?}");
+            prop_assert!(actix_web::http::header::HeaderValue::from_str(&out).is_ok());
+            let base = url::Url::parse("https://agency-engine.invalid/").unwrap();
+            prop_assert_eq!(base.join(&out).unwrap().origin(), base.origin());
+        }
     }
 }

@@ -441,3 +441,62 @@ async fn a_password_change_and_deactivation_end_every_other_session() {
         0
     );
 }
+
+// ---- 3. Redirects after signing in stay on this site ----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_after_sign_in_never_leaves_the_site_nor_fails() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Agent, "Nina Next");
+    let cases: Vec<(String, &str)> = vec![
+        ("/\t/evil.example/".into(), "/"),
+        ("/\\evil.example".into(), "/"),
+        ("//evil.example".into(), "/"),
+        ("https://evil.example/".into(), "/"),
+        ("/leads?page=2".into(), "/leads?page=2"),
+    ];
+    let controls = ['\r', '\n', '\u{b}', '\u{c}', '\u{0}'];
+    let mut all = cases.clone();
+    for (i, c) in controls.iter().enumerate() {
+        all.push((format!("/leads{c}"), ""));
+        all.push((format!("/{c}/evil.example"), ""));
+        if i < 2 {
+            all.push((format!("/leads{c}Set-Cookie: x=1"), ""));
+        }
+    }
+    assert!(all.len() >= 17);
+    for (next, want) in all {
+        let browser = app.new_client();
+        // The sign-in page carries next into its form.
+        let q: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let (status, _) = browser.page(&format!("/login?next={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{next:?}");
+        let r = browser
+            .post_form(
+                "/login",
+                &[
+                    ("email", user.email.as_str()),
+                    ("password", user.password.as_str()),
+                    ("next", next.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{next:?} → {location:?}"
+        );
+        assert!(
+            !location.contains("evil.example") || location.starts_with("/%"),
+            "{next:?} → {location:?}"
+        );
+        assert!(
+            location.bytes().all(|b| b.is_ascii_graphic()),
+            "{next:?} → {location:?}"
+        );
+        if !want.is_empty() {
+            assert_eq!(location, want, "{next:?}");
+        }
+    }
+}
