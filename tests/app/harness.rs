@@ -173,6 +173,13 @@ impl TestApp {
             .expect("API GET")
     }
 
+    /// A lead as `GET /api/v1/leads/{id}` answers it.
+    pub async fn api_lead(&self, id: i64, token: &str) -> serde_json::Value {
+        let r = self.api_get(&format!("/api/v1/leads/{id}"), token).await;
+        assert_eq!(r.status(), StatusCode::OK, "lead {id}");
+        r.json().await.expect("a lead as JSON")
+    }
+
     /// The stored hashes of every API token.
     pub fn api_token_hashes(&self) -> Vec<String> {
         self.db

@@ -1,0 +1,154 @@
+//! Security issue #12, what comes in: text with hidden characters, webhooks aimed at the server's
+//! own network, the SQLite durability setting, and a stream of generated bodies at the lead API.
+
+use agency_engine::auth::roles::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::harness::spawn_app;
+use crate::leads::{lead_json, post_lead, quote_started};
+use crate::routing::token;
+
+/// The names the issue reported as accepted.
+const HIDDEN_NAMES: [&str; 5] = ["\u{0}", "A\u{0}B", "\u{200b}", "\u{202e}evil", "\u{feff}"];
+const HIDDEN_NAME_MESSAGE: &str = "Remove the invisible or control characters from this name.";
+
+/// Asserts a form was sent back with 422 and `message` on the page.
+async fn assert_refused(r: reqwest::Response, message: &str, case: &str) {
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+    assert!(r.text().await.unwrap().contains(message), "{case}: no {message:?}");
+}
+
+fn lead_with(field: &str, value: &str) -> Value {
+    let mut body = lead_json("Ana", "ana@example.com", "(305) 555-0142");
+    body[field] = json!(value);
+    body
+}
+
+// ---- names and text ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_lead_with_hidden_characters_in_the_name_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    let t = token(&app);
+    for name in HIDDEN_NAMES {
+        let (status, body) = post_lead(&app, &t, &lead_with("first_name", name), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {body}");
+        assert_eq!(body["fields"]["first_name"], json!([HIDDEN_NAME_MESSAGE]), "{name:?}");
+    }
+    assert_eq!((app.count("leads"), app.count("contacts")), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_lead_with_a_nul_in_any_text_field_is_a_422_not_a_failed_write() {
+    // PostgreSQL refuses a NUL in text: before the fix this was a failed write, not a message.
+    let app = spawn_app().await;
+    let t = token(&app);
+    let nul = "a\u{0}b";
+    let mut cases: Vec<(Value, &str)> = ["last_name", "message", "source", "external_id", "email", "product_line"]
+        .into_iter()
+        .map(|field| (lead_with(field, nul), field))
+        .collect();
+    let mut tags = lead_with("source", "vendor-a");
+    tags["tags"] = json!(["ok", nul]);
+    cases.push((tags, "tags"));
+    let mut consent = lead_with("source", "vendor-a");
+    consent["consent"]["text"] = json!(nul);
+    cases.push((consent, "consent.text"));
+    for (body, field) in cases {
+        let (status, answer) = post_lead(&app, &t, &body, Some(&format!("nul-{field}"))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {answer}");
+        assert!(answer["fields"][field].is_array(), "{field}: {answer}");
+    }
+    assert_eq!((app.count("leads"), app.count("contacts")), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_lead_name_typed_decomposed_is_stored_composed() {
+    let app = spawn_app().await;
+    let t = token(&app);
+    let (status, body) = post_lead(&app, &t, &lead_with("first_name", "Jose\u{301}"), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let lead = app.api_lead(id, &t).await;
+    assert_eq!(lead["contact"]["first_name"], "Jos\u{e9}");
+    // Typed composed, the same person is found again rather than stored twice.
+    let (status, body) = post_lead(&app, &t, &lead_with("first_name", "Jos\u{e9}"), None).await;
+    assert_eq!(
+        (status, body["attached"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitation_with_hidden_characters_in_the_name_is_refused() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    let (users, emails) = (app.count("users"), app.email_jobs());
+    for (i, name) in HIDDEN_NAMES.into_iter().enumerate() {
+        let email = format!("invitee{i}@example.com");
+        let r = app
+            .post_form("/admin/users", &[("name", name), ("email", &email), ("role", "agent")])
+            .await;
+        assert_refused(r, HIDDEN_NAME_MESSAGE, &format!("{name:?}")).await;
+    }
+    assert_eq!((app.count("users"), app.email_jobs()), (users, emails));
+    let r = app
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "Nguye\u{302}\u{303}n Van An"),
+                ("email", "an@example.com"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("users WHERE name = 'Nguy\u{1ec5}n Van An'"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quote_form_team_name_and_note_with_hidden_characters_are_refused() {
+    let app = spawn_app().await;
+    let started = quote_started(&app.page("/quote").await.1);
+    let r = app
+        .post_form(
+            "/quote",
+            &[
+                ("first_name", "\u{202e}evil"),
+                ("last_name", "Garcia"),
+                ("phone", "(305) 555-0142"),
+                ("started", &started),
+            ],
+        )
+        .await;
+    assert_refused(r, HIDDEN_NAME_MESSAGE, "quote form").await;
+    assert_eq!(app.count("leads"), 0);
+
+    app.login_as(Role::Owner).await;
+    let r = app.post_form("/admin/teams", &[("name", "Team\u{200b}")]).await;
+    let message = "Remove the invisible or control characters from this team name.";
+    assert_refused(r, message, "team").await;
+    assert_eq!(app.count("teams"), 0);
+
+    let t = token(&app);
+    let (_, body) = post_lead(&app, &t, &lead_with("source", "vendor-a"), None).await;
+    let id = body["id"].as_i64().unwrap();
+    let notes = || app.count(&format!("lead_events WHERE lead_id = {id} AND kind = 'note_added'"));
+    let r = app
+        .post_form(&format!("/leads/{id}/notes"), &[("body", "call\u{0} back")])
+        .await;
+    let message = "Remove the invisible or control characters from this note.";
+    assert_refused(r, message, "note").await;
+    assert_eq!(notes(), 0);
+    // A note keeps its lines.
+    let r = app
+        .post_form(
+            &format!("/leads/{id}/notes"),
+            &[("body", "Prefers calls\r\n\tafter 5 pm")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(notes(), 1);
+}
