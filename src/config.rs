@@ -70,6 +70,8 @@ pub struct Settings {
     /// Days before a course certificate or a certification expires that its holder is enrolled
     /// again in the course that grants it.
     pub recert_days: i64,
+    /// SQLite's `synchronous`: normal, or full for power-loss durability.
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -137,6 +139,10 @@ impl Settings {
                 None => Default::default(),
             },
             recert_days: num("AE_RECERT_DAYS", 60)?.min(3650) as i64,
+            sqlite_synchronous: match env("AE_SQLITE_SYNCHRONOUS") {
+                Some(v) => crate::db::SqliteSynchronous::parse(&v).map_err(anyhow::Error::msg)?,
+                None => Default::default(),
+            },
             data_dir,
         })
     }
@@ -173,6 +179,7 @@ impl Settings {
             form_rate_per_minute: 1000,
             plan_year_rule: Default::default(),
             recert_days: 60,
+            sqlite_synchronous: Default::default(),
         }
     }
 

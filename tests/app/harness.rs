@@ -112,7 +112,12 @@ pub async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Settings)) ->
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     settings.base_url = format!("http://127.0.0.1:{port}");
-    let db = Db::connect(&settings.database_url, settings.db_pool_size).expect("connect");
+    let db = Db::connect_with(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.sqlite_synchronous,
+    )
+    .expect("connect");
     db.migrate().expect("migrate");
     let app = Application::build_with(settings.clone(), db.clone(), listener).expect("build app");
     let handle = app.handle();

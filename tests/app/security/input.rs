@@ -1,11 +1,13 @@
 //! Security issue #12, what comes in: text with hidden characters, webhooks aimed at the server's
 //! own network, the SQLite durability setting, and a stream of generated bodies at the lead API.
 
+use std::process::Command;
+
 use agency_engine::auth::roles::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::spawn_app;
+use crate::harness::{spawn_app, TestDb};
 use crate::leads::{lead_json, post_lead, quote_started};
 use crate::routing::token;
 
@@ -151,4 +153,42 @@ async fn quote_form_team_name_and_note_with_hidden_characters_are_refused() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(notes(), 1);
+}
+
+// ---- settings -----------------------------------------------------------------------------------
+
+#[test]
+fn sqlite_synchronous_takes_normal_or_full_and_says_so_otherwise() {
+    let db = TestDb::new();
+    let run = |value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_agency-engine"))
+            .arg("migrate")
+            .env("DATABASE_URL", &db.url)
+            .env("AE_DATA_DIR", db.dir.path().join("data"))
+            .env("AE_SQLITE_SYNCHRONOUS", value)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run("sometimes");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("AE_SQLITE_SYNCHRONOUS must be normal or full"),
+        "{stderr}"
+    );
+    for value in ["normal", "full", "FULL"] {
+        let out = run(value);
+        assert!(
+            out.status.success(),
+            "{value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let help = Command::new(env!("CARGO_BIN_EXE_agency-engine"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("AE_SQLITE_SYNCHRONOUS"));
 }
