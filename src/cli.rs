@@ -53,6 +53,8 @@ Settings (environment variables):
   AE_DB_POOL_SIZE   Database connections for reads. Default 8.
   AE_SQLITE_SYNCHRONOUS  SQLite only: normal (a crash of the process loses no committed write) or
                     full (a power loss loses none either; slower writes). Default normal.
+  AE_WEBHOOK_ALLOW_PRIVATE  Set to true to let webhooks go to private, loopback and link-local
+                    addresses (a CRM on the same network). Default false: public addresses only.
   RUST_LOG          Log filter, e.g. info or agency_engine=debug. Default info.";
 
 #[derive(Debug, Parser)]

@@ -101,6 +101,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
 
+/// For `spawn_with`, in tests whose webhooks go to the loopback receiver (`receiver.rs`): private
+/// addresses allowed, as a deployment with its CRM on its own network would set.
+pub fn loopback_webhooks(settings: &mut Settings) {
+    settings.webhook_allow_private = true;
+}
+
 pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_on(TestDb::new(), configure).await
 }
@@ -203,6 +209,12 @@ impl TestApp {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.client.post(self.url(path)).form(&all).send().await.expect("POST")
+    }
+
+    /// Registers a webhook endpoint through the admin form.
+    pub async fn create_webhook(&self, url: &str, events: &str) -> Response {
+        self.post_form("/admin/webhooks", &[("url", url), ("events", events)])
+            .await
     }
 
     /// Creates an active user with a password, straight in the database.

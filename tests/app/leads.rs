@@ -8,7 +8,7 @@ use agency_engine::leads::model;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{eventually, spawn_app, spawn_with, TestApp};
+use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_with, TestApp};
 use crate::receiver::Receiver;
 
 fn token(app: &TestApp) -> String {
@@ -557,25 +557,15 @@ async fn the_export_is_exactly_the_filter_and_is_recorded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failure() {
     let receiver = Receiver::start(1).await;
-    let app = spawn_app().await;
+    let app = spawn_with(loopback_webhooks).await;
     app.login_as(Role::Owner).await;
-    let r = app
-        .post_form(
-            "/admin/webhooks",
-            &[("url", "http://crm.example.com/hook"), ("events", "*")],
-        )
-        .await;
+    let r = app.create_webhook("http://crm.example.com/hook", "*").await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "https only, except on this machine"
     );
-    let r = app
-        .post_form(
-            "/admin/webhooks",
-            &[("url", &receiver.url()), ("events", "lead.created")],
-        )
-        .await;
+    let r = app.create_webhook(&receiver.url(), "lead.created").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let endpoint = app.db.read_blocking(|c| Ok(model::endpoints(c)?.remove(0))).unwrap();
 

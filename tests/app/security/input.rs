@@ -4,11 +4,13 @@
 use std::process::Command;
 
 use agency_engine::auth::roles::Role;
+use agency_engine::leads::model;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{spawn_app, TestDb};
+use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_on, spawn_with, TestDb};
 use crate::leads::{lead_json, post_lead, quote_started};
+use crate::receiver::Receiver;
 use crate::routing::token;
 
 /// The names the issue reported as accepted.
@@ -155,6 +157,65 @@ async fn quote_form_team_name_and_note_with_hidden_characters_are_refused() {
     assert_eq!(notes(), 1);
 }
 
+// ---- webhooks -----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_to_a_private_address_is_refused_unless_allowed() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    for url in [
+        "http://127.0.0.1:9000/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hooks",
+        "http://10.0.0.5/hooks",
+        "https://10.0.0.5/hooks",
+        "https://192.168.1.20/hooks",
+        "https://localhost/hooks",
+    ] {
+        let r = app.create_webhook(url, "*").await;
+        assert_refused(r, "webhooks go to public addresses only", url).await;
+    }
+    assert_eq!(app.count("webhook_endpoints"), 0);
+
+    let allowed = spawn_with(loopback_webhooks).await;
+    allowed.login_as(Role::Owner).await;
+    let r = allowed.create_webhook("http://127.0.0.1:9000/hooks", "*").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_saved_while_allowed_is_refused_at_delivery_once_not_allowed() {
+    let receiver = Receiver::start(0).await;
+    let app = spawn_with(loopback_webhooks).await;
+    app.login_as(Role::Owner).await;
+    assert_eq!(
+        app.create_webhook(&receiver.url(), "*").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The same database, served again with private addresses no longer allowed.
+    let app = spawn_on(app.stop().await, |_| {}).await;
+    let t = token(&app);
+    let (status, _) = post_lead(&app, &t, &lead_with("source", "vendor-a"), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let endpoint = app.db.read_blocking(|c| Ok(model::endpoints(c)?.remove(0))).unwrap();
+    let tried = eventually(10, || {
+        app.db
+            .read_blocking(move |c| Ok(model::deliveries_of(c, endpoint.id)?))
+            .unwrap()
+            .into_iter()
+            .find(|d| d.attempts >= 1)
+    })
+    .await
+    .expect("the delivery is attempted");
+    assert_eq!(tried.status, "pending", "a failed attempt, to be retried");
+    let error = tried.error.expect("the refusal is on the delivery");
+    assert!(error.contains("refused") && error.contains("127.0.0.1"), "{error}");
+    assert!(receiver.requests().is_empty(), "the receiver got nothing");
+    app.login_as(Role::Owner).await;
+    let (_, html) = app.page(&format!("/admin/webhooks/{}", endpoint.id)).await;
+    assert!(html.contains("refused: 127.0.0.1 is at 127.0.0.1"), "the log shows why");
+}
+
 // ---- settings -----------------------------------------------------------------------------------
 
 #[test]
@@ -190,5 +251,5 @@ fn sqlite_synchronous_takes_normal_or_full_and_says_so_otherwise() {
         .output()
         .unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
-    assert!(help.contains("AE_SQLITE_SYNCHRONOUS"));
+    assert!(help.contains("AE_SQLITE_SYNCHRONOUS") && help.contains("AE_WEBHOOK_ALLOW_PRIVATE"));
 }
