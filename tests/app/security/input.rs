@@ -5,10 +5,13 @@ use std::process::Command;
 
 use agency_engine::auth::roles::Role;
 use agency_engine::leads::model;
+use proptest::prelude::*;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_on, spawn_with, TestDb};
+use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_on, spawn_with, TestApp, TestDb};
 use crate::leads::{lead_json, post_lead, quote_started};
 use crate::receiver::Receiver;
 use crate::routing::token;
@@ -252,4 +255,184 @@ fn sqlite_synchronous_takes_normal_or_full_and_says_so_otherwise() {
         .unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("AE_SQLITE_SYNCHRONOUS") && help.contains("AE_WEBHOOK_ALLOW_PRIVATE"));
+}
+
+// ---- generated bodies ---------------------------------------------------------------------------
+
+/// Text of every kind: good names, any Unicode (controls included), hidden characters, long runs.
+fn any_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => prop::sample::select(vec!["Ana", "José", "Jose\u{301}", "O'Brien", "Nguyễn", "Mary-Kate", "王秀英", "  Ana  "])
+            .prop_map(String::from),
+        2 => any::<String>(),
+        2 => "[\\x00-\\x1f\\x7f\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}\\x{feff}\\x{e000}a-z ]{0,12}",
+        1 => (0usize..12_000).prop_map(|n| "x".repeat(n)),
+        1 => Just(String::new()),
+    ]
+    .boxed()
+}
+
+/// A JSON value for a field: mostly text from `text`, sometimes of the wrong type.
+fn field_value(text: BoxedStrategy<String>) -> BoxedStrategy<Value> {
+    prop_oneof![
+        8 => text.prop_map(Value::String),
+        1 => Just(Value::Null),
+        1 => any::<i64>().prop_map(Value::from),
+        1 => any::<f64>().prop_map(|f| json!(f)),
+        1 => any::<bool>().prop_map(Value::Bool),
+        1 => prop::collection::vec(any_text(), 0..3).prop_map(|v| json!(v)),
+        1 => any_text().prop_map(|t| json!({ "nested": t })),
+    ]
+    .boxed()
+}
+
+fn text_or(good: BoxedStrategy<String>) -> BoxedStrategy<String> {
+    prop_oneof![3 => good, 2 => any_text()].boxed()
+}
+
+fn consent_value() -> BoxedStrategy<Value> {
+    let field = |s: &'static str| field_value(text_or(Just(s.to_string()).boxed()));
+    prop_oneof![
+        3 => (
+            field("I agree to be contacted."),
+            field("2026-11-01T10:00:00Z"),
+            field("203.0.113.9"),
+            field("Mozilla/5.0"),
+            field("https://vendor.example/form"),
+            field_value(any_text()),
+        )
+            .prop_map(|(text, given_at, ip, user_agent, page_url, sellers)| {
+                json!({ "text": text, "given_at": given_at, "ip": ip, "user_agent": user_agent,
+                        "page_url": page_url, "sellers": sellers })
+            }),
+        1 => field_value(any_text()),
+    ]
+    .boxed()
+}
+
+/// A lead body: each field left out, well formed, or junk.
+fn lead_body() -> BoxedStrategy<Value> {
+    let good = |re: &'static str| text_or(re.boxed());
+    let fields: Vec<BoxedStrategy<(&'static str, Option<Value>)>> = vec![
+        ("first_name", field_value(any_text())),
+        ("last_name", field_value(any_text())),
+        (
+            "email",
+            field_value(good("[a-z]{1,8}\\.[0-9]{1,6}@example\\.com|[a-z@. ]{0,10}")),
+        ),
+        ("phone", field_value(good("\\(305\\) 555-0[0-9]{3}|[0-9()+ -]{0,15}"))),
+        (
+            "birth_date",
+            field_value(good("19[0-9]{2}-0[1-9]-[0-2][0-9]|[0-9/-]{0,12}")),
+        ),
+        ("zip", field_value(good("[0-9]{5}|[0-9A-Z-]{0,10}"))),
+        ("state", field_value(good("FL|Texas|Narnia|tx"))),
+        (
+            "product_line",
+            field_value(good("medicare_advantage|Medicare Supplement|spaceships")),
+        ),
+        ("message", field_value(any_text())),
+        ("source", field_value(any_text())),
+        ("external_id", field_value(any_text())),
+        ("tags", field_value(any_text())),
+        ("consent", consent_value()),
+    ]
+    .into_iter()
+    .map(|(key, value)| prop::option::weighted(0.8, value).prop_map(move |v| (key, v)).boxed())
+    .collect();
+    fields
+        .prop_map(|pairs| {
+            Value::Object(
+                pairs
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                    .collect(),
+            )
+        })
+        .boxed()
+}
+
+/// A valid lead with at most one field swapped for a generated value.
+fn nearly_valid_body() -> BoxedStrategy<Value> {
+    let keys = [
+        "first_name",
+        "last_name",
+        "email",
+        "birth_date",
+        "message",
+        "tags",
+        "consent",
+    ];
+    (
+        "[a-z]{6}\\.[0-9]{4}",
+        prop::option::weighted(0.6, (prop::sample::select(keys.to_vec()), field_value(any_text()))),
+    )
+        .prop_map(|(user, swap)| {
+            let mut body = lead_json("Ana", &format!("{user}@example.com"), "(305) 555-0142");
+            body.as_object_mut().unwrap().remove("phone");
+            if let Some((key, value)) = swap {
+                body[key] = value;
+            }
+            body
+        })
+        .boxed()
+}
+
+/// What is sent: JSON objects, nearly valid leads, other JSON, and bytes that are not JSON.
+fn request_body() -> BoxedStrategy<Vec<u8>> {
+    prop_oneof![
+        4 => lead_body().prop_map(|v| v.to_string().into_bytes()),
+        4 => nearly_valid_body().prop_map(|v| v.to_string().into_bytes()),
+        1 => field_value(any_text()).prop_map(|v| v.to_string().into_bytes()),
+        1 => prop::collection::vec(any::<u8>(), 0..64),
+        1 => lead_body().prop_map(|v| format!("{v}}}trailing").into_bytes()),
+    ]
+    .boxed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_lead_bodies_never_get_a_5xx_and_only_created_leads_are_written() {
+    const BODIES: usize = 2_500;
+    let app = spawn_with(|s| s.api_rate_per_second = 1_000_000).await;
+    let t = token(&app);
+    let counts = |app: &TestApp| (app.count("leads"), app.count("contacts"));
+    let mut runner = TestRunner::deterministic();
+    let strategy = request_body();
+    let mut tally = std::collections::BTreeMap::<u16, usize>::new();
+    for n in 0..BODIES {
+        let body = strategy.new_tree(&mut runner).unwrap().current();
+        let before = counts(&app);
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/leads"))
+            .bearer_auth(&t)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if n % 4 == 0 {
+            request = request.header("Idempotency-Key", format!("key-{n}"));
+        }
+        let r = request.send().await.unwrap();
+        let status = r.status();
+        let answer: Value = r.json().await.unwrap_or(Value::Null);
+        let shown = String::from_utf8_lossy(&body[..body.len().min(300)]).to_string();
+        assert!(status.as_u16() < 500, "{status} for {shown:?}: {answer}");
+        let after = counts(&app);
+        *tally.entry(status.as_u16()).or_default() += 1;
+        if status == StatusCode::CREATED {
+            assert_eq!(after.0, before.0 + 1, "one lead for {shown:?}");
+            let id = answer["id"].as_i64().expect("an id");
+            assert_eq!(app.api_lead(id, &t).await["id"], id, "lead {id} exists");
+        } else if status == StatusCode::OK {
+            assert_eq!(after, before, "an attached lead adds no lead or contact: {shown:?}");
+        } else {
+            assert!(status.is_client_error(), "{status} for {shown:?}");
+            assert_eq!(after, before, "{status} wrote nothing for {shown:?}: {answer}");
+        }
+    }
+    let created = tally.get(&201).copied().unwrap_or(0);
+    let refused = tally.get(&422).copied().unwrap_or(0) + tally.get(&400).copied().unwrap_or(0);
+    assert!(
+        created > 100 && refused > 1_000,
+        "a fair mix of good and bad bodies: {tally:?}"
+    );
 }
