@@ -56,6 +56,10 @@ Settings (environment variables):
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
   AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.
   AE_DB_POOL_SIZE   Database connections for reads. Default 8.
+  AE_SQLITE_SYNCHRONOUS  SQLite only: normal (a crash of the process loses no committed write) or
+                    full (a power loss loses none either; slower writes). Default normal.
+  AE_WEBHOOK_ALLOW_PRIVATE  Set to true to let webhooks go to private, loopback and link-local
+                    addresses (a CRM on the same network). Default false: public addresses only.
   RUST_LOG          Log filter, e.g. info or agency_engine=debug. Default info.";
 
 #[derive(Debug, Parser)]
@@ -138,7 +142,11 @@ fn init_logging() {
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    let db = Db::connect_with(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.sqlite_synchronous,
+    )?;
     db.migrate()?;
     Ok(db)
 }
@@ -148,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(settings, demo),
         Command::Migrate => {
-            let db = Db::connect(&settings.database_url, 1)?;
+            let db = Db::connect_with(&settings.database_url, 1, settings.sqlite_synchronous)?;
             let n = db.migrate()?;
             println!("{n} migration(s) applied to {}", db.redacted_url());
             Ok(())

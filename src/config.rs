@@ -76,6 +76,11 @@ pub struct Settings {
     /// Days before a course certificate or a certification expires that its holder is enrolled
     /// again in the course that grants it.
     pub recert_days: i64,
+    /// Let webhook endpoints point at private, loopback and link-local addresses (off: only public
+    /// addresses, checked when an endpoint is saved and again at each delivery).
+    pub webhook_allow_private: bool,
+    /// SQLite's `synchronous`: normal, or full for power-loss durability.
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -149,6 +154,11 @@ impl Settings {
                 None => Default::default(),
             },
             recert_days: num("AE_RECERT_DAYS", 60)?.min(3650) as i64,
+            webhook_allow_private: matches!(env("AE_WEBHOOK_ALLOW_PRIVATE").as_deref(), Some("1" | "true" | "yes")),
+            sqlite_synchronous: match env("AE_SQLITE_SYNCHRONOUS") {
+                Some(v) => crate::db::SqliteSynchronous::parse(&v).map_err(anyhow::Error::msg)?,
+                None => Default::default(),
+            },
             data_dir,
         })
     }
@@ -188,6 +198,8 @@ impl Settings {
             form_rate_per_minute: 1000,
             plan_year_rule: Default::default(),
             recert_days: 60,
+            webhook_allow_private: false,
+            sqlite_synchronous: Default::default(),
         }
     }
 

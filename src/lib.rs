@@ -21,5 +21,6 @@ pub mod ops;
 pub mod routing;
 pub mod scoring;
 pub mod startup;
+pub mod text;
 pub mod users;
 pub mod web;

@@ -69,7 +69,11 @@ pub struct Application {
 impl Application {
     /// Connects to the database, migrates it, binds the address and prepares the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+        let db = Db::connect_with(
+            &settings.database_url,
+            settings.db_pool_size,
+            settings.sqlite_synchronous,
+        )?;
         let ran = db.migrate()?;
         if ran > 0 {
             tracing::info!(migrations = ran, database = %db.redacted_url(), "database migrated");

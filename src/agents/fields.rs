@@ -94,14 +94,14 @@ pub fn display_phone(e164: &str) -> String {
 /// Parses an e-mail address with basic checks and returns it lowercased.
 ///
 /// Rules: exactly one `@`, a non-empty local part, a domain containing a `.` (not at either end),
-/// no whitespace, at most 254 characters.
+/// no whitespace and no hidden characters (see [`crate::text::is_hidden`]), at most 254 characters.
 pub fn parse_email(raw: &str) -> Result<String, String> {
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
         return Err("Enter an e-mail address.".to_string());
     }
     let invalid = || Err("Enter a valid e-mail address.".to_string());
-    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || crate::text::is_hidden(c)) {
         return invalid();
     }
     let mut parts = email.split('@');
@@ -751,14 +751,12 @@ fn parse_roster_row<'r>(
         }
     };
 
-    let name = cell(Field::Name).split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut name = String::new();
     check(
         "name",
-        if name.is_empty() {
-            Err("Enter a name.".to_string())
-        } else {
-            Ok(())
-        },
+        crate::text::person_name(cell(Field::Name), 120)
+            .map(|n| name = n)
+            .map_err(|e| e.message("name")),
     );
 
     let mut email = String::new();

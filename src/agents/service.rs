@@ -9,6 +9,7 @@ use super::readiness::LineOfAuthority;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::{now, DbConnection};
+use crate::text;
 use crate::web::errors::{AppError, FieldErrors};
 
 // ---- who may do what ------------------------------------------------------------------------
@@ -199,10 +200,9 @@ pub fn parse_profile(form: &ProfileForm, with_capacity: bool) -> Result<ParsedPr
         },
         None => None,
     };
-    let bio = form.bio.clone().unwrap_or_default();
-    if bio.chars().count() > 4000 {
-        errors.add("bio", "Keep the bio under 4,000 characters.");
-    }
+    let bio = text::clean_text(form.bio.as_deref().unwrap_or_default(), 4000)
+        .map_err(|e| errors.add("bio", e.message_or_long("bio", "Keep the bio under 4,000 characters.")))
+        .unwrap_or_default();
     let languages = fields::parse_languages(form.languages.as_deref().unwrap_or(""))
         .map_err(|m| errors.add("languages", m))
         .unwrap_or_default();
@@ -671,9 +671,16 @@ pub fn remove_certification(
 
 // ---- teams ----------------------------------------------------------------------------------
 
+/// A team's name: one line of 1 to 120 characters (digits alone are a fine name for a team).
+fn parse_team_name(raw: &str) -> Result<String, AppError> {
+    text::clean_line(raw, 120)
+        .and_then(text::non_empty)
+        .map_err(|e| AppError::field("name", &e.message("team name")))
+}
+
 pub fn create_team(conn: &mut DbConnection, actor: Actor, who: &AuditActor, name: &str) -> Result<i64, AppError> {
     may_manage_agency(actor)?;
-    let name = crate::auth::service::parse_name(name).map_err(|m| AppError::field("name", &m))?;
+    let name = parse_team_name(name)?;
     if model::team_by_name(conn, &name)?.is_some() {
         return Err(AppError::field("name", "A team with this name already exists."));
     }
@@ -693,7 +700,7 @@ pub fn update_team(
 ) -> Result<(), AppError> {
     may_manage_agency(actor)?;
     let team = model::find_team(conn, team_id)?;
-    let name = crate::auth::service::parse_name(name).map_err(|m| AppError::field("name", &m))?;
+    let name = parse_team_name(name)?;
     if model::team_by_name(conn, &name)?.is_some_and(|t| t.id != team_id) {
         return Err(AppError::field("name", "A team with this name already exists."));
     }

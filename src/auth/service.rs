@@ -27,12 +27,7 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
 }
 
 pub fn parse_name(raw: &str) -> Result<String, String> {
-    let n = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    match n.chars().count() {
-        0 => Err("Enter a name.".into()),
-        1..=120 => Ok(n),
-        _ => Err("Use at most 120 characters.".into()),
-    }
+    crate::text::person_name(raw, 120).map_err(|e| e.message("name"))
 }
 
 pub fn parse_time_zone(raw: &str) -> Result<String, String> {

@@ -52,6 +52,20 @@ fn one_line(v: &Option<String>) -> String {
     text(v).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A field cleaned by `clean` ([`crate::text::clean_line`] or [`crate::text::clean_text`]); a
+/// refusal is added under `field` (with `long` for a value over `max`) and gives "".
+fn cleaned(
+    v: &Option<String>,
+    clean: fn(&str, usize) -> Result<String, crate::text::TextError>,
+    (field, what): (&str, &str),
+    (max, long): (usize, &str),
+    errors: &mut FieldErrors,
+) -> String {
+    clean(v.as_deref().unwrap_or(""), max)
+        .map_err(|e| errors.add(field, e.message_or_long(what, long)))
+        .unwrap_or_default()
+}
+
 fn checked(v: &Option<String>) -> bool {
     matches!(v.as_deref().map(str::trim), Some("on" | "yes" | "true" | "1"))
 }
@@ -80,11 +94,10 @@ fn number(
 }
 
 fn title(v: &Option<String>, field: &str, what: &str, errors: &mut FieldErrors) -> String {
-    let t = one_line(v);
-    if t.is_empty() {
+    let limit = (150, "Keep the title under 150 characters.");
+    let t = cleaned(v, crate::text::clean_line, (field, "title"), limit, errors);
+    if t.is_empty() && !errors.has(field) {
         errors.add(field, format!("Give the {what} a title."));
-    } else if t.chars().count() > 150 {
-        errors.add(field, "Keep the title under 150 characters.");
     }
     t
 }
@@ -133,18 +146,24 @@ impl CourseForm {
 pub fn parse_course(form: &CourseForm) -> Result<CourseChanges, FieldErrors> {
     let mut errors = FieldErrors::new();
     let title = title(&form.title, "title", "course", &mut errors);
-    let summary = text(&form.summary);
-    if summary.chars().count() > 2000 {
-        errors.add("summary", "Keep the summary under 2,000 characters.");
-    }
-    let kind = one_line(&form.cert_kind);
+    let summary = cleaned(
+        &form.summary,
+        crate::text::clean_text,
+        ("summary", "summary"),
+        (2000, "Keep the summary under 2,000 characters."),
+        &mut errors,
+    );
+    let kind = cleaned(
+        &form.cert_kind,
+        crate::text::clean_line,
+        ("cert_kind", "certification"),
+        (60, "Keep the certification under 60 characters."),
+        &mut errors,
+    );
     let cert_kind = if kind.is_empty() {
         None
     } else if kind.eq_ignore_ascii_case("ahip") {
         Some("AHIP".to_string())
-    } else if kind.chars().count() > 60 {
-        errors.add("cert_kind", "Keep the certification under 60 characters.");
-        None
     } else {
         Some(kind)
     };
@@ -373,13 +392,16 @@ impl LessonForm {
 pub fn parse_lesson(form: &LessonForm) -> Result<LessonChanges, FieldErrors> {
     let mut errors = FieldErrors::new();
     let t = title(&form.title, "title", "lesson", &mut errors);
-    let body = form.body.clone().unwrap_or_default();
-    if body.chars().count() > 100_000 {
-        errors.add(
-            "body",
+    let body = cleaned(
+        &form.body,
+        crate::text::clean_text,
+        ("body", "lesson"),
+        (
+            100_000,
             "Keep the lesson under 100,000 characters; split it into two lessons.",
-        );
-    }
+        ),
+        &mut errors,
+    );
     let video_url = match text(&form.video_url) {
         v if v.is_empty() => None,
         v => super::media::embed_url(&v).map_err(|m| errors.add("video_url", m)).ok(),
@@ -591,16 +613,23 @@ pub fn parse_question(form: &QuestionForm) -> Result<ParsedQuestion, FieldErrors
     if kind.is_none() {
         errors.add("kind", "Choose single choice, multiple choice or true/false.");
     }
-    let prompt = text(&form.prompt);
-    if prompt.is_empty() {
+    let prompt = cleaned(
+        &form.prompt,
+        crate::text::clean_text,
+        ("prompt", "question"),
+        (2000, "Keep the question under 2,000 characters."),
+        &mut errors,
+    );
+    if prompt.is_empty() && !errors.has("prompt") {
         errors.add("prompt", "Write the question.");
-    } else if prompt.chars().count() > 2000 {
-        errors.add("prompt", "Keep the question under 2,000 characters.");
     }
-    let explanation = text(&form.explanation);
-    if explanation.chars().count() > 4000 {
-        errors.add("explanation", "Keep the explanation under 4,000 characters.");
-    }
+    let explanation = cleaned(
+        &form.explanation,
+        crate::text::clean_text,
+        ("explanation", "explanation"),
+        (4000, "Keep the explanation under 4,000 characters."),
+        &mut errors,
+    );
     let tags = quiz::normalise_tags(form.tags.as_deref().unwrap_or("")).join(",");
     let choices: Vec<(String, bool)> = match kind {
         Some(QuestionKind::TrueFalse) => match form.answer.as_deref() {
@@ -621,6 +650,8 @@ pub fn parse_question(form: &QuestionForm) -> Result<ParsedQuestion, FieldErrors
                 errors.add("choices", "Give at least two choices.");
             } else if given.iter().any(|(t, _)| t.chars().count() > 500) {
                 errors.add("choices", "Keep each choice under 500 characters.");
+            } else if given.iter().any(|(t, _)| t.chars().any(crate::text::is_hidden)) {
+                errors.add("choices", crate::text::TextError::Hidden.message("choice"));
             } else if right == 0 {
                 errors.add("choices", "Mark the correct choice.");
             } else if k == QuestionKind::Single && right > 1 {

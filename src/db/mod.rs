@@ -98,6 +98,35 @@ pub enum DbError {
     },
 }
 
+/// SQLite's `synchronous` setting (`AE_SQLITE_SYNCHRONOUS`). With WAL, `Normal` never loses a
+/// committed transaction when the process crashes, but may lose the last ones when the machine
+/// loses power; `Full` syncs the log at every commit and survives that too, at some write speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl SqliteSynchronous {
+    pub fn parse(raw: &str) -> Result<SqliteSynchronous, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteSynchronous::Normal),
+            "full" => Ok(SqliteSynchronous::Full),
+            _ => Err(format!(
+                "AE_SQLITE_SYNCHRONOUS must be normal or full (full for power-loss durability), not {raw:?}"
+            )),
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Normal => "PRAGMA synchronous = NORMAL;",
+            SqliteSynchronous::Full => "PRAGMA synchronous = FULL;",
+        }
+    }
+}
+
 /// A parsed `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -160,6 +189,7 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     /// SQLite's write connection: its savepoint journals are kept in memory (below).
     writer: bool,
+    synchronous: SqliteSynchronous,
 }
 
 impl ConnectionManager {
@@ -168,11 +198,9 @@ impl ConnectionManager {
             DatabaseUrl::Postgres(u) => PgConnection::establish(u).map(DbConnection::Pg),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                )
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                    .and_then(|()| conn.batch_execute(self.synchronous.pragma()))
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 if self.writer {
                     // Every write runs in a savepoint of the writer's batch (`writer.rs`), and SQLite
                     // copies each page a savepoint first changes to a journal: in a temporary file
@@ -221,6 +249,7 @@ pub struct Db {
     write: DbPool,
     backend: Backend,
     url: DatabaseUrl,
+    synchronous: SqliteSynchronous,
     /// The reader threads, one per read connection (started on the first `read`).
     readers: std::sync::Arc<std::sync::OnceLock<readers::Readers>>,
     read_threads: usize,
@@ -235,6 +264,11 @@ pub struct Db {
 impl Db {
     /// Connects, failing at once with the real error when the database cannot be reached.
     pub fn connect(database_url: &str, pool_size: u32) -> Result<Db, DbError> {
+        Self::connect_with(database_url, pool_size, SqliteSynchronous::default())
+    }
+
+    /// As [`Db::connect`], with SQLite's `synchronous` setting (PostgreSQL ignores it).
+    pub fn connect_with(database_url: &str, pool_size: u32, synchronous: SqliteSynchronous) -> Result<Db, DbError> {
         let url = DatabaseUrl::parse(database_url)?;
         if let DatabaseUrl::Sqlite(path) = &url {
             ensure_parent(path)?;
@@ -242,6 +276,7 @@ impl Db {
         let manager = ConnectionManager {
             url: url.clone(),
             writer: false,
+            synchronous,
         };
         // One direct connection first: its error is the real one, and it comes at once.
         manager.open().map_err(|source| DbError::Connect {
@@ -275,6 +310,7 @@ impl Db {
             write,
             backend: url.backend(),
             url,
+            synchronous,
             batcher: Default::default(),
         })
     }
@@ -328,6 +364,7 @@ impl Db {
             let checkpoints = ConnectionManager {
                 url: self.url.clone(),
                 writer: false,
+                synchronous: self.synchronous,
             };
             return self
                 .batcher
@@ -480,6 +517,26 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern("Ann_50%"), "%ann\\_50\\%%");
+    }
+
+    #[test]
+    fn sqlite_synchronous_is_set_on_every_connection() {
+        #[derive(diesel::QueryableByName)]
+        struct Sync {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        for (setting, expected) in [(SqliteSynchronous::Normal, 1), (SqliteSynchronous::Full, 2)] {
+            let db = Db::connect_with(&url, 2, setting).unwrap();
+            for mut conn in [db.get_read().unwrap(), db.get_write().unwrap()] {
+                let got: Sync = diesel::sql_query("PRAGMA synchronous").get_result(&mut *conn).unwrap();
+                assert_eq!(got.synchronous, expected, "{setting:?}");
+            }
+        }
+        assert_eq!(SqliteSynchronous::parse(" FULL "), Ok(SqliteSynchronous::Full));
+        assert!(SqliteSynchronous::parse("off").unwrap_err().contains("normal or full"));
     }
 
     #[test]

@@ -53,7 +53,6 @@ pub struct Worker {
     wakeup: Arc<Notify>,
     /// The last day this worker made sure the daily reminder run was queued.
     scheduled_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
-    http: reqwest::Client,
 }
 
 impl Worker {
@@ -64,11 +63,6 @@ impl Worker {
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("an HTTP client with default TLS settings");
         Worker {
             db,
             mailer,
@@ -76,7 +70,6 @@ impl Worker {
             id,
             wakeup,
             scheduled_on: std::sync::Mutex::new(None),
-            http,
         }
     }
 
@@ -167,8 +160,13 @@ impl Worker {
                     delivery_id: i64,
                 }
                 let d: Delivery = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
-                crate::leads::webhooks::deliver(&self.db, &self.http, d.delivery_id, job.attempts >= job.max_attempts)
-                    .await
+                crate::leads::webhooks::deliver(
+                    &self.db,
+                    self.settings.webhook_allow_private,
+                    d.delivery_id,
+                    job.attempts >= job.max_attempts,
+                )
+                .await
             }
             crate::leads::offers::KIND_TIMEOUT => {
                 #[derive(serde::Deserialize)]

@@ -1078,17 +1078,12 @@ pub fn decline(
     if offer.agent_id != agent_id {
         return Err(AppError::NotFound);
     }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 300 {
-        return Err(AppError::field(
-            "reason",
-            "Say in a few words why you pass on this lead.",
-        ));
-    }
-    if !close_offer(conn, offer_id, "declined", Some(reason))? {
+    let reason = crate::text::required_line(reason, 300, "reason", "Say in a few words why you pass on this lead.")
+        .map_err(|m| AppError::field("reason", &m))?;
+    if !close_offer(conn, offer_id, "declined", Some(&reason))? {
         return Err(AppError::Conflict("This offer is no longer open.".into()));
     }
-    model::add_event(conn, offer.lead_id, Some(user.0), user.1, "declined", reason)?;
+    model::add_event(conn, offer.lead_id, Some(user.0), user.1, "declined", &reason)?;
     route_lead(conn, offer.lead_id, settings)?;
     Ok(offer.lead_id)
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::fields;
 use crate::agents::readiness::ProductLine;
+use crate::text::{self, TextError};
 
 // ---------------------------------------------------------------------------------------------
 // Status pipeline
@@ -248,9 +249,9 @@ pub struct ConsentRequest {
 /// A lead that passed [`validate_lead`], with every value in canonical form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidLead {
-    /// Trimmed, 1 to 100 characters.
+    /// A person's name, see [`text::person_name`]: 1 to 100 characters.
     pub first_name: String,
-    /// Trimmed, 1 to 100 characters.
+    /// As `first_name`.
     pub last_name: String,
     /// Lowercased, see [`fields::parse_email`].
     pub email: Option<String>,
@@ -264,32 +265,32 @@ pub struct ValidLead {
     pub state: Option<String>,
     /// [`ProductLine::Other`] when not given.
     pub product_line: ProductLine,
-    /// Trimmed; empty when not given.
+    /// Cleaned by [`text::clean_text`]; empty when not given.
     pub message: String,
-    /// Trimmed; the caller's default when not given.
+    /// Cleaned by [`text::clean_line`]; the caller's default when not given.
     pub source: String,
-    /// Trimmed.
+    /// Cleaned by [`text::clean_line`].
     pub external_id: Option<String>,
     /// The consent record, when one was sent.
     pub consent: Option<ValidConsent>,
-    /// Lowercased, trimmed, deduplicated, in first-seen order.
+    /// Cleaned by [`text::clean_line`], lowercased, deduplicated, in first-seen order.
     pub tags: Vec<String>,
 }
 
 /// A consent record that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidConsent {
-    /// Trimmed consent language.
+    /// Consent language, cleaned by [`text::clean_text`].
     pub text: String,
     /// When consent was given.
     pub given_at: DateTime<Utc>,
     /// Canonical textual form of the IP address.
     pub ip: Option<String>,
-    /// Trimmed user agent.
+    /// The user agent, cleaned by [`text::clean_line`].
     pub user_agent: Option<String>,
-    /// Trimmed page address.
+    /// The page address, cleaned by [`text::clean_line`].
     pub page_url: Option<String>,
-    /// Trimmed seller names, in the order given.
+    /// Seller names cleaned by [`text::clean_line`], in the order given.
     pub sellers: Vec<String>,
 }
 
@@ -297,16 +298,8 @@ pub struct ValidConsent {
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 const NAME_MAX: usize = 100;
-const MESSAGE_MAX: usize = 5_000;
-const SOURCE_MAX: usize = 100;
-const EXTERNAL_ID_MAX: usize = 200;
 const TAGS_MAX: usize = 20;
-const TAG_MAX: usize = 40;
-const CONSENT_TEXT_MAX: usize = 10_000;
-const USER_AGENT_MAX: usize = 1_000;
-const PAGE_URL_MAX: usize = 2_000;
 const SELLERS_MAX: usize = 50;
-const SELLER_MAX: usize = 200;
 /// How far in the future a consent time may be, to allow for clock skew.
 const CONSENT_SKEW_MINUTES: i64 = 5;
 
@@ -324,8 +317,90 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn too_long(value: &str, max: usize) -> bool {
-    value.chars().count() > max
+/// A free-text field of the request: its key, what a message calls it, whether it may hold line
+/// breaks, its limit and the sentence for a value over the limit.
+struct TextField {
+    key: &'static str,
+    what: &'static str,
+    multi_line: bool,
+    max: usize,
+    long: &'static str,
+}
+
+const MESSAGE: TextField = TextField {
+    key: "message",
+    what: "message",
+    multi_line: true,
+    max: 5_000,
+    long: "The message is at most 5,000 characters.",
+};
+const SOURCE: TextField = TextField {
+    key: "source",
+    what: "source",
+    multi_line: false,
+    max: 100,
+    long: "The source is at most 100 characters.",
+};
+const EXTERNAL_ID: TextField = TextField {
+    key: "external_id",
+    what: "external id",
+    multi_line: false,
+    max: 200,
+    long: "The external id is at most 200 characters.",
+};
+const TAG: TextField = TextField {
+    key: "tags",
+    what: "tag",
+    multi_line: false,
+    max: 40,
+    long: "A tag is at most 40 characters.",
+};
+const CONSENT_TEXT: TextField = TextField {
+    key: "consent.text",
+    what: "consent text",
+    multi_line: true,
+    max: 10_000,
+    long: "The consent text is at most 10,000 characters.",
+};
+const USER_AGENT: TextField = TextField {
+    key: "consent.user_agent",
+    what: "user agent",
+    multi_line: false,
+    max: 1_000,
+    long: "The user agent is at most 1,000 characters.",
+};
+const PAGE_URL: TextField = TextField {
+    key: "consent.page_url",
+    what: "page address",
+    multi_line: false,
+    max: 2_000,
+    long: "The page address is at most 2,000 characters.",
+};
+const SELLER: TextField = TextField {
+    key: "consent.sellers",
+    what: "seller name",
+    multi_line: false,
+    max: 200,
+    long: "A seller name is at most 200 characters.",
+};
+
+impl TextField {
+    /// The value cleaned by [`text::clean_line`] or [`text::clean_text`]; `None` when absent,
+    /// blank or refused (a refusal is added to `errors`).
+    fn read(&self, value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+        let clean = if self.multi_line {
+            text::clean_text
+        } else {
+            text::clean_line
+        };
+        match clean(value?, self.max) {
+            Ok(v) => Some(v).filter(|v| !v.is_empty()),
+            Err(e) => {
+                add_error(errors, self.key, e.message_or_long(self.what, self.long));
+                None
+            }
+        }
+    }
 }
 
 /// Validates an intake request, collecting every problem (see the module docs for the
@@ -344,17 +419,15 @@ pub fn validate_lead(
     let mut errors = FieldErrors::new();
 
     let mut name = |key: &str, value: &Option<String>, missing: &str, long: &str| -> String {
-        match given(value) {
-            None => {
-                add_error(&mut errors, key, missing);
-                String::new()
-            }
-            Some(v) if too_long(v, NAME_MAX) => {
-                add_error(&mut errors, key, long);
-                String::new()
-            }
-            Some(v) => v.to_string(),
-        }
+        text::person_name(value.as_deref().unwrap_or_default(), NAME_MAX).unwrap_or_else(|e| {
+            let message = match e {
+                TextError::Empty => missing.to_string(),
+                TextError::TooLong(_) => long.to_string(),
+                e => e.message("name"),
+            };
+            add_error(&mut errors, key, message);
+            String::new()
+        })
     };
     let first_name = name(
         "first_name",
@@ -417,26 +490,21 @@ pub fn validate_lead(
 
     let product_line = match given(&req.product_line) {
         None => ProductLine::Other,
+        Some(raw) if raw.chars().any(text::is_hidden) => {
+            add_error(&mut errors, "product_line", TextError::Hidden.message("product line"));
+            ProductLine::Other
+        }
         Some(raw) => parse_product_line(raw).unwrap_or_else(|message| {
             add_error(&mut errors, "product_line", message);
             ProductLine::Other
         }),
     };
 
-    let message = given(&req.message).unwrap_or_default().to_string();
-    if too_long(&message, MESSAGE_MAX) {
-        add_error(&mut errors, "message", "The message is at most 5,000 characters.");
-    }
-
-    let source = given(&req.source).unwrap_or(default_source.trim()).to_string();
-    if too_long(&source, SOURCE_MAX) {
-        add_error(&mut errors, "source", "The source is at most 100 characters.");
-    }
-
-    let external_id = given(&req.external_id).map(str::to_string);
-    if external_id.as_deref().is_some_and(|id| too_long(id, EXTERNAL_ID_MAX)) {
-        add_error(&mut errors, "external_id", "The external id is at most 200 characters.");
-    }
+    let message = MESSAGE.read(req.message.as_deref(), &mut errors).unwrap_or_default();
+    let source = SOURCE
+        .read(req.source.as_deref(), &mut errors)
+        .unwrap_or_else(|| default_source.trim().to_string());
+    let external_id = EXTERNAL_ID.read(req.external_id.as_deref(), &mut errors);
 
     let tags = validate_tags(req.tags.as_deref().unwrap_or_default(), &mut errors);
 
@@ -513,13 +581,12 @@ fn parse_product_line(raw: &str) -> Result<ProductLine, String> {
 fn validate_tags(raw: &[String], errors: &mut FieldErrors) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for tag in raw {
-        let tag = tag.trim().to_lowercase();
-        if tag.is_empty() {
+        if tag.trim().is_empty() {
             add_error(errors, "tags", "Tags cannot be empty.");
-        } else if too_long(&tag, TAG_MAX) {
-            add_error(errors, "tags", "A tag is at most 40 characters.");
-        } else if !tags.contains(&tag) {
-            tags.push(tag);
+        } else if let Some(tag) = TAG.read(Some(tag), errors).map(|t| t.to_lowercase()) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
         }
     }
     if tags.len() > TAGS_MAX {
@@ -529,16 +596,11 @@ fn validate_tags(raw: &[String], errors: &mut FieldErrors) -> Vec<String> {
 }
 
 fn validate_consent(req: &ConsentRequest, now: DateTime<Utc>, errors: &mut FieldErrors) -> Option<ValidConsent> {
-    let text = match given(&req.text) {
-        None => {
-            add_error(errors, "consent.text", "Enter the consent text shown to the consumer.");
-            String::new()
-        }
-        Some(text) if too_long(text, CONSENT_TEXT_MAX) => {
-            add_error(errors, "consent.text", "The consent text is at most 10,000 characters.");
-            String::new()
-        }
-        Some(text) => text.to_string(),
+    let text = if given(&req.text).is_none() {
+        add_error(errors, "consent.text", "Enter the consent text shown to the consumer.");
+        String::new()
+    } else {
+        CONSENT_TEXT.read(req.text.as_deref(), errors).unwrap_or_default()
     };
 
     let given_at = match given(&req.given_at) {
@@ -570,16 +632,9 @@ fn validate_consent(req: &ConsentRequest, now: DateTime<Utc>, errors: &mut Field
         }
     });
 
-    let user_agent = given(&req.user_agent).map(str::to_string);
-    if user_agent.as_deref().is_some_and(|ua| too_long(ua, USER_AGENT_MAX)) {
-        add_error(
-            errors,
-            "consent.user_agent",
-            "The user agent is at most 1,000 characters.",
-        );
-    }
+    let user_agent = USER_AGENT.read(req.user_agent.as_deref(), errors);
 
-    let page_url = given(&req.page_url).map(str::to_string);
+    let page_url = PAGE_URL.read(req.page_url.as_deref(), errors);
     if let Some(url) = &page_url {
         let lower = url.to_ascii_lowercase();
         let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
@@ -588,12 +643,6 @@ fn validate_consent(req: &ConsentRequest, now: DateTime<Utc>, errors: &mut Field
                 errors,
                 "consent.page_url",
                 "Enter the page address starting with http:// or https://.",
-            );
-        } else if too_long(url, PAGE_URL_MAX) {
-            add_error(
-                errors,
-                "consent.page_url",
-                "The page address is at most 2,000 characters.",
             );
         }
     }
@@ -604,13 +653,10 @@ fn validate_consent(req: &ConsentRequest, now: DateTime<Utc>, errors: &mut Field
     }
     let mut sellers = Vec::with_capacity(raw_sellers.len().min(SELLERS_MAX));
     for seller in raw_sellers {
-        let seller = seller.trim();
-        if seller.is_empty() {
+        if seller.trim().is_empty() {
             add_error(errors, "consent.sellers", "Seller names cannot be empty.");
-        } else if too_long(seller, SELLER_MAX) {
-            add_error(errors, "consent.sellers", "A seller name is at most 200 characters.");
-        } else {
-            sellers.push(seller.to_string());
+        } else if let Some(seller) = SELLER.read(Some(seller), errors) {
+            sellers.push(seller);
         }
     }
 
@@ -969,6 +1015,124 @@ mod tests {
             },
             "first_name",
             "Enter a first name.",
+        );
+    }
+
+    #[test]
+    fn hidden_characters_in_any_text_field_are_errors() {
+        let bad = "a\u{202e}b";
+        let cases: Vec<(LeadRequest, &str, &str)> = vec![
+            (
+                LeadRequest {
+                    first_name: s(bad),
+                    ..ok_request()
+                },
+                "first_name",
+                "name",
+            ),
+            (
+                LeadRequest {
+                    last_name: s("\u{0}"),
+                    ..ok_request()
+                },
+                "last_name",
+                "name",
+            ),
+            (
+                LeadRequest {
+                    message: s(bad),
+                    ..ok_request()
+                },
+                "message",
+                "message",
+            ),
+            (
+                LeadRequest {
+                    source: s(bad),
+                    ..ok_request()
+                },
+                "source",
+                "source",
+            ),
+            (
+                LeadRequest {
+                    external_id: s(bad),
+                    ..ok_request()
+                },
+                "external_id",
+                "external id",
+            ),
+            (
+                LeadRequest {
+                    tags: Some(vec![bad.into()]),
+                    ..ok_request()
+                },
+                "tags",
+                "tag",
+            ),
+            (
+                LeadRequest {
+                    product_line: s(bad),
+                    ..ok_request()
+                },
+                "product_line",
+                "product line",
+            ),
+            (
+                LeadRequest {
+                    consent: Some(ConsentRequest {
+                        text: s(bad),
+                        ..ok_consent()
+                    }),
+                    ..ok_request()
+                },
+                "consent.text",
+                "consent text",
+            ),
+            (
+                LeadRequest {
+                    consent: Some(ConsentRequest {
+                        sellers: Some(vec![bad.into()]),
+                        ..ok_consent()
+                    }),
+                    ..ok_request()
+                },
+                "consent.sellers",
+                "seller name",
+            ),
+        ];
+        for (req, key, what) in cases {
+            assert_only_error(
+                &req,
+                key,
+                &format!("Remove the invisible or control characters from this {what}."),
+            );
+        }
+        assert_only_error(
+            &LeadRequest {
+                email: s("ana\u{0}@example.com"),
+                ..ok_request()
+            },
+            "email",
+            "Enter a valid e-mail address.",
+        );
+    }
+
+    #[test]
+    fn names_are_composed_and_need_a_letter() {
+        let lead = validate(&LeadRequest {
+            first_name: s("Jose\u{301}"),
+            ..ok_request()
+        })
+        .unwrap();
+        assert_eq!(lead.first_name, "Jos\u{e9}");
+        assert_only_error(
+            &LeadRequest {
+                last_name: s("42"),
+                ..ok_request()
+            },
+            "last_name",
+            "A name must contain at least one letter.",
         );
     }
 

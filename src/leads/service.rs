@@ -382,14 +382,16 @@ pub fn update_details(
 
 pub fn add_note(conn: &mut DbConnection, viewer: &Viewer, lead_id: i64, body: &str) -> Result<(), AppError> {
     visible_lead(conn, viewer, lead_id)?;
-    let body = body.trim();
-    if body.is_empty() {
-        return Err(AppError::field("body", "Write the note first."));
-    }
-    if body.chars().count() > 5000 {
-        return Err(AppError::field("body", "Keep a note under 5,000 characters."));
-    }
-    model::add_event(conn, lead_id, Some(viewer.user_id), &viewer.label, "note_added", body)?;
+    let body = crate::text::clean_text(body, 5000)
+        .and_then(crate::text::non_empty)
+        .map_err(|e| {
+            let message = match e {
+                crate::text::TextError::Empty => "Write the note first.".to_string(),
+                e => e.message_or_long("note", "Keep a note under 5,000 characters."),
+            };
+            AppError::field("body", &message)
+        })?;
+    model::add_event(conn, lead_id, Some(viewer.user_id), &viewer.label, "note_added", &body)?;
     model::touch(conn, lead_id)?;
     Ok(())
 }
@@ -402,14 +404,14 @@ pub fn add_task(
     due_at: NaiveDateTime,
 ) -> Result<i64, AppError> {
     visible_lead(conn, viewer, lead_id)?;
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::field(
-            "title",
-            "Describe the follow-up in up to 200 characters.",
-        ));
-    }
-    let id = model::insert_task(conn, lead_id, viewer.user_id, title, due_at, viewer.user_id)?;
+    let title = crate::text::required_line(
+        title,
+        200,
+        "follow-up",
+        "Describe the follow-up in up to 200 characters.",
+    )
+    .map_err(|m| AppError::field("title", &m))?;
+    let id = model::insert_task(conn, lead_id, viewer.user_id, &title, due_at, viewer.user_id)?;
     model::add_event(
         conn,
         lead_id,

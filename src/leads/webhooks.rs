@@ -1,7 +1,14 @@
 //! Webhooks: owners and admins register endpoints for lead events. Each delivery is a job written
 //! in the same transaction as the event, signed with HMAC-SHA256, retried with back-off, and kept
 //! in a delivery log per endpoint.
+//!
+//! Endpoints go to public addresses only (unless `AE_WEBHOOK_ALLOW_PRIVATE`): otherwise anyone who
+//! may register one could make the server post to its own network, such as a cloud metadata
+//! service at 169.254.169.254. An address is checked when the endpoint is saved and again at each
+//! delivery, after a fresh DNS look-up, and the connection goes to the very address checked, so a
+//! name that changes its answer between the check and the connect gets nowhere.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use actix_session::Session;
@@ -37,16 +44,149 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// An endpoint must be https, except on this machine (for development and tests).
-pub fn parse_endpoint_url(raw: &str) -> Result<String, String> {
+const PRIVATE_ADDRESS: &str =
+    "This address is on a private network or this machine; webhooks go to public addresses only.";
+
+/// An endpoint must be https, except on this machine (for development and tests). Without
+/// `allow_private` it must not name a private, loopback or link-local address (a name is checked
+/// again, resolved, at each delivery).
+pub fn parse_endpoint_url(raw: &str, allow_private: bool) -> Result<String, String> {
     let url = url::Url::parse(raw.trim())
         .map_err(|_| "Enter the full address, like https://crm.example.com/hooks/leads.".to_string())?;
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let local = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let public = match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_public(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_public(IpAddr::V6(ip)),
+        _ => !local,
+    };
+    if !public && !allow_private {
+        return Err(PRIVATE_ADDRESS.into());
+    }
     match url.scheme() {
-        "https" => Ok(url.to_string()),
+        "https" if url.host().is_some() => Ok(url.to_string()),
         "http" if local => Ok(url.to_string()),
         _ => Err("Use an https:// address (plain http only for localhost).".into()),
     }
+}
+
+/// Whether a webhook may go to `ip` when private addresses are not allowed: not unspecified,
+/// loopback, private (RFC 1918, IPv6 unique-local), link-local, shared (CGNAT), multicast,
+/// broadcast, documentation, benchmarking or reserved, and no IPv6 form of an IPv4 address
+/// (mapped, compatible); NAT64 and 6to4 addresses are judged by the IPv4 address inside.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+/// IPv4 ranges a webhook may not reach, as (network, prefix length).
+const NOT_PUBLIC_V4: &[(Ipv4Addr, u32)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network"
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // shared address space (carrier-grade NAT)
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link-local, cloud metadata services
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation
+    (Ipv4Addr::new(224, 0, 0, 0), 3),     // multicast, reserved, broadcast
+];
+
+/// IPv6 ranges a webhook may not reach, as (network, prefix length).
+const NOT_PUBLIC_V6: &[(Ipv6Addr, u32)] = &[
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96), // unspecified, loopback, IPv4-compatible
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96), // IPv4-mapped
+    (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64), // discard-only
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7), // unique local
+    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10), // link-local
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10), // site-local (deprecated)
+    (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8), // multicast
+];
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let bits = u32::from(ip);
+    !NOT_PUBLIC_V4.iter().any(|(net, len)| {
+        let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+        bits & mask == u32::from(*net) & mask
+    })
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = embedded_v4(ip) {
+        return is_public_v4(v4);
+    }
+    let bits = u128::from(ip);
+    !NOT_PUBLIC_V6.iter().any(|(net, len)| {
+        let mask = u128::MAX.checked_shl(128 - len).unwrap_or(0);
+        bits & mask == u128::from(*net) & mask
+    })
+}
+
+/// The IPv4 address inside a NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(v4(s[6], s[7]))
+    } else if s[0] == 0x2002 {
+        Some(v4(s[1], s[2]))
+    } else {
+        None
+    }
+}
+
+/// Where a delivery may connect: the endpoint's addresses, looked up now and every one of them
+/// checked. `Err` says why the delivery is refused.
+async fn resolve_endpoint(url: &url::Url, allow_private: bool) -> Result<Vec<SocketAddr>, String> {
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<SocketAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
+        Some(url::Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
+        Some(url::Host::Domain(d)) => tokio::net::lookup_host((d, port))
+            .await
+            .map_err(|e| format!("could not look up {d}: {e}"))?
+            .collect(),
+        None => return Err("the endpoint address has no host".into()),
+    };
+    if addrs.is_empty() {
+        return Err(format!("{} has no address", url.host_str().unwrap_or_default()));
+    }
+    if !allow_private {
+        if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+            return Err(format!(
+                "refused: {} is at {}, a private, loopback or link-local address (set AE_WEBHOOK_ALLOW_PRIVATE to allow it)",
+                url.host_str().unwrap_or_default(),
+                bad.ip()
+            ));
+        }
+    }
+    Ok(addrs)
+}
+
+/// A client for one delivery that connects only to `addrs` (the addresses just checked), follows
+/// no redirect and takes no proxy, so nothing can steer the request elsewhere.
+fn pinned_client(url: &url::Url, addrs: &[SocketAddr]) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(5));
+    if let Some(url::Host::Domain(d)) = url.host() {
+        builder = builder.resolve_to_addrs(d, addrs);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("could not prepare the request: {e}"))
 }
 
 fn payload(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<String, AppError> {
@@ -88,7 +228,9 @@ pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), Ap
 }
 
 /// Sends one delivery. An error makes the job retry later; the last failure marks it failed.
-pub async fn deliver(db: &Db, client: &reqwest::Client, delivery_id: i64, final_attempt: bool) -> Result<(), String> {
+/// Without `allow_private`, an endpoint whose name now resolves to a private address is refused
+/// (a failed attempt, with the reason on the delivery) and is not contacted.
+pub async fn deliver(db: &Db, allow_private: bool, delivery_id: i64, final_attempt: bool) -> Result<(), String> {
     let (delivery, endpoint) = db
         .read(move |c| Ok(model::find_delivery(c, delivery_id)?))
         .await
@@ -96,26 +238,14 @@ pub async fn deliver(db: &Db, client: &reqwest::Client, delivery_id: i64, final_
     if !endpoint.active {
         return Ok(());
     }
-    let ts = chrono::Utc::now().timestamp();
-    let result = client
-        .post(&endpoint.url)
-        .header("content-type", "application/json")
-        .header("user-agent", "AgencyEngine-Webhooks/1")
-        .header("x-ae-event", &delivery.event)
-        .header("x-ae-delivery", delivery.id.to_string())
-        .header("x-ae-signature", signature(&endpoint.secret, ts, &delivery.payload))
-        .body(delivery.payload.clone())
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await;
-    let (status, code, error) = match result {
+    let (status, code, error) = match send(&endpoint, &delivery, allow_private).await {
         Ok(r) if r.status().is_success() => ("delivered", Some(r.status().as_u16() as i32), None),
         Ok(r) => (
             "pending",
             Some(r.status().as_u16() as i32),
             Some(format!("the endpoint answered {}", r.status())),
         ),
-        Err(e) => ("pending", None, Some(format!("could not reach the endpoint: {e}"))),
+        Err(e) => ("pending", None, Some(e)),
     };
     let status = if status == "pending" && final_attempt {
         "failed"
@@ -130,6 +260,29 @@ pub async fn deliver(db: &Db, client: &reqwest::Client, delivery_id: i64, final_
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Posts the signed delivery to the endpoint's checked address.
+async fn send(
+    endpoint: &EndpointRow,
+    delivery: &DeliveryRow,
+    allow_private: bool,
+) -> Result<reqwest::Response, String> {
+    let url = url::Url::parse(&endpoint.url).map_err(|e| format!("the endpoint address is not valid: {e}"))?;
+    let addrs = resolve_endpoint(&url, allow_private).await?;
+    let ts = chrono::Utc::now().timestamp();
+    pinned_client(&url, &addrs)?
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "AgencyEngine-Webhooks/1")
+        .header("x-ae-event", &delivery.event)
+        .header("x-ae-delivery", delivery.id.to_string())
+        .header("x-ae-signature", signature(&endpoint.secret, ts, &delivery.payload))
+        .body(delivery.payload.clone())
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| format!("could not reach the endpoint: {e}"))
 }
 
 pub fn max_attempts() -> i32 {
@@ -179,7 +332,7 @@ pub async fn create(
         Some(e) if EVENTS.contains(&e) => e.to_string(),
         Some(_) => return Err(AppError::field("events", "Choose an event from the list.")),
     };
-    let url = match parse_endpoint_url(&raw) {
+    let url = match parse_endpoint_url(&raw, state.settings.webhook_allow_private) {
         Ok(u) => u,
         Err(m) => {
             let mut errors = FieldErrors::new();
@@ -307,10 +460,97 @@ mod tests {
 
     #[test]
     fn endpoints_must_be_https_except_on_this_machine() {
-        assert!(parse_endpoint_url("https://crm.example.com/hook").is_ok());
-        assert!(parse_endpoint_url("http://127.0.0.1:9000/hook").is_ok());
-        assert!(parse_endpoint_url("http://crm.example.com/hook").is_err());
-        assert!(parse_endpoint_url("ftp://x").is_err());
-        assert!(parse_endpoint_url("not a url").is_err());
+        for allow_private in [false, true] {
+            assert!(parse_endpoint_url("https://crm.example.com/hook", allow_private).is_ok());
+            assert!(parse_endpoint_url("http://crm.example.com/hook", allow_private).is_err());
+            assert!(parse_endpoint_url("ftp://x", allow_private).is_err());
+            assert!(parse_endpoint_url("not a url", allow_private).is_err());
+        }
+        assert!(parse_endpoint_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(parse_endpoint_url("http://[::1]:9000/hook", true).is_ok());
+        assert!(parse_endpoint_url("http://localhost:9000/hook", true).is_ok());
+        assert!(parse_endpoint_url("https://10.0.0.5/hook", true).is_ok());
+    }
+
+    #[test]
+    fn private_endpoints_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:9000/hook",
+            "https://127.0.0.2/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/",
+            "https://10.0.0.5/",
+            "https://192.168.1.20/",
+            "https://[fd00::1]/",
+            "https://[::ffff:10.0.0.5]/",
+            "https://0.0.0.0/",
+            "https://localhost/",
+            "https://printer.localhost/",
+            "https://2130706433/",
+            "https://0x7f.1/",
+        ] {
+            assert_eq!(
+                parse_endpoint_url(url, false),
+                Err(PRIVATE_ADDRESS.to_string()),
+                "{url}"
+            );
+        }
+        assert!(parse_endpoint_url("https://93.184.216.34/hook", false).is_ok());
+        assert!(parse_endpoint_url("https://[2606:4700::1111]/hook", false).is_ok());
+    }
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        let cases: &[(&str, bool)] = &[
+            ("93.184.216.34", true),
+            ("8.8.8.8", true),
+            ("100.63.255.255", true),
+            ("100.128.0.0", true),
+            ("172.15.255.255", true),
+            ("172.32.0.0", true),
+            ("0.0.0.0", false),
+            ("0.1.2.3", false),
+            ("10.0.0.5", false),
+            ("100.64.0.1", false),
+            ("100.127.255.255", false),
+            ("127.0.0.1", false),
+            ("127.255.255.254", false),
+            ("169.254.169.254", false),
+            ("172.16.0.1", false),
+            ("172.31.255.255", false),
+            ("192.0.0.8", false),
+            ("192.0.2.1", false),
+            ("192.168.0.1", false),
+            ("198.18.0.1", false),
+            ("198.51.100.7", false),
+            ("203.0.113.9", false),
+            ("224.0.0.1", false),
+            ("240.0.0.1", false),
+            ("255.255.255.255", false),
+            ("2606:4700::1111", true),
+            ("2001:4860:4860::8888", true),
+            ("64:ff9b::808:808", true),
+            ("2002:808:808::1", true),
+            ("::", false),
+            ("::1", false),
+            ("::ffff:8.8.8.8", false),
+            ("::ffff:127.0.0.1", false),
+            ("::127.0.0.1", false),
+            ("fc00::1", false),
+            ("fd12:3456::1", false),
+            ("fe80::1", false),
+            ("febf::1", false),
+            ("fec0::1", false),
+            ("ff02::1", false),
+            ("2001:db8::1", false),
+            ("100::1", false),
+            ("64:ff9b::a00:5", false),
+            ("64:ff9b::a9fe:a9fe", false),
+            ("2002:a00:5::1", false),
+            ("2002:7f00:1::1", false),
+        ];
+        for (ip, public) in cases {
+            assert_eq!(is_public(ip.parse().unwrap()), *public, "{ip}");
+        }
     }
 }

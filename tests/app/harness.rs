@@ -101,6 +101,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
 
+/// For `spawn_with`, in tests whose webhooks go to the loopback receiver (`receiver.rs`): private
+/// addresses allowed, as a deployment with its CRM on its own network would set.
+pub fn loopback_webhooks(settings: &mut Settings) {
+    settings.webhook_allow_private = true;
+}
+
 pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_on(TestDb::new(), configure).await
 }
@@ -112,7 +118,12 @@ pub async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Settings)) ->
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     settings.base_url = format!("http://127.0.0.1:{port}");
-    let db = Db::connect(&settings.database_url, settings.db_pool_size).expect("connect");
+    let db = Db::connect_with(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.sqlite_synchronous,
+    )
+    .expect("connect");
     db.migrate().expect("migrate");
     let app = Application::build_with(settings.clone(), db.clone(), listener).expect("build app");
     let handle = app.handle();
@@ -182,6 +193,13 @@ impl TestApp {
             .1
     }
 
+    /// A lead as `GET /api/v1/leads/{id}` answers it.
+    pub async fn api_lead(&self, id: i64, token: &str) -> serde_json::Value {
+        let r = self.api_get(&format!("/api/v1/leads/{id}"), token).await;
+        assert_eq!(r.status(), StatusCode::OK, "lead {id}");
+        r.json().await.expect("a lead as JSON")
+    }
+
     /// The stored hashes of every API token.
     pub fn api_token_hashes(&self) -> Vec<String> {
         self.db
@@ -200,6 +218,12 @@ impl TestApp {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.client.post(self.url(path)).form(&all).send().await.expect("POST")
+    }
+
+    /// Registers a webhook endpoint through the admin form.
+    pub async fn create_webhook(&self, url: &str, events: &str) -> Response {
+        self.post_form("/admin/webhooks", &[("url", url), ("events", events)])
+            .await
     }
 
     /// Creates an active user with a password, straight in the database.

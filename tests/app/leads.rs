@@ -8,7 +8,7 @@ use agency_engine::leads::model;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{eventually, spawn_app, spawn_with, TestApp};
+use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_with, TestApp};
 use crate::receiver::Receiver;
 
 fn token(app: &TestApp) -> String {
@@ -19,7 +19,7 @@ fn token(app: &TestApp) -> String {
         .1
 }
 
-async fn post_lead(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> (StatusCode, Value) {
+pub(crate) async fn post_lead(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> (StatusCode, Value) {
     let mut r = app.client.post(app.url("/api/v1/leads")).bearer_auth(token).json(body);
     if let Some(k) = key {
         r = r.header("Idempotency-Key", k);
@@ -29,7 +29,7 @@ async fn post_lead(app: &TestApp, token: &str, body: &Value, key: Option<&str>) 
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-fn lead_json(first: &str, email: &str, phone: &str) -> Value {
+pub(crate) fn lead_json(first: &str, email: &str, phone: &str) -> Value {
     json!({
         "first_name": first, "last_name": "Garcia", "email": email, "phone": phone, "zip": "33101",
         "birth_date": "1958-04-02", "product_line": "medicare_advantage", "source": "vendor-a",
@@ -37,6 +37,12 @@ fn lead_json(first: &str, email: &str, phone: &str) -> Value {
         "consent": { "text": "I agree to be contacted by Sunbelt and its agents.", "given_at": "2026-11-01T10:00:00Z",
                      "ip": "203.0.113.9", "user_agent": "Mozilla/5.0", "page_url": "https://vendor.example/form", "sellers": ["Sunbelt"] }
     })
+}
+
+/// The signed start time the quote form page carries (a form sent too soon is taken for a bot).
+pub(crate) fn quote_started(html: &str) -> String {
+    let value = html.split("name=\"started\" value=\"").nth(1).expect("a started field");
+    value.split('"').next().unwrap().to_string()
 }
 
 /// Waits for a background import to finish and returns it.
@@ -551,25 +557,15 @@ async fn the_export_is_exactly_the_filter_and_is_recorded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failure() {
     let receiver = Receiver::start(1).await;
-    let app = spawn_app().await;
+    let app = spawn_with(loopback_webhooks).await;
     app.login_as(Role::Owner).await;
-    let r = app
-        .post_form(
-            "/admin/webhooks",
-            &[("url", "http://crm.example.com/hook"), ("events", "*")],
-        )
-        .await;
+    let r = app.create_webhook("http://crm.example.com/hook", "*").await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "https only, except on this machine"
     );
-    let r = app
-        .post_form(
-            "/admin/webhooks",
-            &[("url", &receiver.url()), ("events", "lead.created")],
-        )
-        .await;
+    let r = app.create_webhook(&receiver.url(), "lead.created").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let endpoint = app.db.read_blocking(|c| Ok(model::endpoints(c)?.remove(0))).unwrap();
 
@@ -644,14 +640,7 @@ async fn the_quote_form_keeps_consent_and_drops_bots() {
     let (status, html) = app.page("/quote").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Sunbelt Insurance Group and its licensed insurance agents may contact me"));
-    let started = html
-        .split("name=\"started\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let started = quote_started(&html);
 
     // A bot fills the honeypot: it is told thanks and nothing is kept.
     let r = app
@@ -1059,12 +1048,7 @@ async fn every_new_lead_is_qualified_and_the_page_says_why() {
         "the factors add up to the score"
     );
     let id = answer["id"].as_i64().unwrap();
-    let lead: Value = app
-        .api_get(&format!("/api/v1/leads/{id}"), &t)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lead = app.api_lead(id, &t).await;
     assert_eq!(lead["score"], score);
     assert_eq!(lead["scored_by"], "rules-v1");
     app.login_as(Role::Owner).await;

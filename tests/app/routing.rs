@@ -115,12 +115,7 @@ async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
     let first = offers_of(&app, id).remove(0);
     assert!(first.deadline > agency_engine::db::now() + chrono::Duration::minutes(4));
     // The answer is built from what intake stored; reading the lead back tells the same.
-    let stored: Value = app
-        .api_get(&format!("/api/v1/leads/{id}"), &t)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored = app.api_lead(id, &t).await;
     assert_eq!(answer["routing"], stored["routing"]);
     for field in ["status", "product_line", "score", "score_factors", "intent", "urgency"] {
         assert_eq!(answer[field], stored[field], "{field}");
@@ -175,12 +170,7 @@ async fn an_offer_is_declined_then_accepted_and_the_lead_is_assigned() {
     assert_eq!(ben_browser.get(&format!("/leads/{id}")).await.status(), StatusCode::OK);
     let (l, _) = app.db.read_blocking(move |c| Ok(model::find_lead(c, id)?)).unwrap();
     assert_eq!(l.assigned_agent_id, Some(ben_id));
-    let got: Value = app
-        .api_get(&format!("/api/v1/leads/{id}"), &t)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got = app.api_lead(id, &t).await;
     assert_eq!(got["routing"]["assigned_agent"], ben_id);
     // Accepting twice does nothing more.
     let r = ben_browser

@@ -1,3 +1,4 @@
 //! The security regression suite: each probe that once got through is a test here.
 
 mod access;
+mod input;
