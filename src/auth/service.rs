@@ -20,7 +20,11 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
     if e.is_empty() {
         return Err("Enter an e-mail address.".into());
     }
-    if e.len() > 254 || !email_address::EmailAddress::is_valid(&e) || !e.contains('.') {
+    if e.len() > 254
+        || e.chars().any(crate::text::is_hidden)
+        || !email_address::EmailAddress::is_valid(&e)
+        || !e.contains('.')
+    {
         return Err("Enter a valid e-mail address, like name@example.com.".into());
     }
     Ok(e)
@@ -557,6 +561,8 @@ mod tests {
         assert!(parse_email("ann").is_err());
         assert!(parse_email("ann@localhost").is_err());
         assert!(parse_email("a b@c.de").is_err());
+        assert!(parse_email("ann\u{200b}@agency.test").is_err());
+        assert!(parse_email("ann\u{0}@agency.test").is_err());
     }
 
     #[test]
