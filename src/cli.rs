@@ -37,7 +37,8 @@ Settings (environment variables):
   AE_METRICS_TOKEN  When set, /metrics requires \"Authorization: Bearer <token>\".
   AE_LOGIN_RATE_PER_MINUTE  Sign-in attempts per minute from one address. Default 20.
   AE_API_RATE_PER_SECOND    API requests per second from one address. Default 200.
-  AE_LOCKOUT_THRESHOLD      Failed sign-ins in a row that lock an account. Default 8.
+  AE_LOCKOUT_THRESHOLD      Failed sign-ins in a row, for one e-mail address from one client address,
+                            that lock that address out of it. Default 8.
   AE_LOCKOUT_MINUTES        How long the lock lasts. Default 15.
   AE_LOGIN_BACKOFF_MS       Delay after the third failed sign-in, doubling after. Default 500.
   AE_INVITATION_HOURS       How long an invitation link works. Default 72.

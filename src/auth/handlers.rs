@@ -10,7 +10,7 @@ use super::throttle::{self, LoginPolicy};
 use super::{open_session, password, start_session, ApiClient, Device};
 use crate::audit::{self, AuditActor};
 use crate::db::now;
-use crate::web::context::{format_in_zone, CurrentUser, PageCtx};
+use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{redirect_with, render, render_status, see_other, AppState};
 
@@ -219,26 +219,45 @@ pub async fn login(
             "Enter your e-mail address and password.",
         );
     }
-    let lookup = email.clone();
-    let user = state
+    // Failures are counted per e-mail address and client address, for addresses with and without
+    // an account alike: the answers, their timing and the lock say nothing about whether an
+    // account exists, and failures from one place do not lock the user out everywhere else.
+    let ip = crate::web::context::client_ip(&req, &state.settings);
+    let (lookup, key_ip) = (email.clone(), ip.clone());
+    let (user, throttle) = state
         .db
-        .read(move |c| Ok(model::find_user_by_email(c, &lookup)?))
+        .read(move |c| {
+            Ok((
+                model::find_user_by_email(c, &lookup)?,
+                model::find_throttle(c, &lookup, &key_ip)?,
+            ))
+        })
         .await?;
     let t = now();
-    if let Some(u) = user.as_ref().filter(|u| throttle::is_locked(u.locked_until, t)) {
-        let until = format_in_zone(u.locked_until.unwrap_or(t), u.tz());
-        let msg = format!("Too many failed attempts: this account is locked until {until}. You can reset your password to get in sooner.");
-        return fail(ctx, StatusCode::TOO_MANY_REQUESTS, &msg);
-    }
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = web::block(move || service::password_matches(hash.as_deref(), &pw))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
     let policy = LoginPolicy {
         backoff: state.settings.login_backoff,
         threshold: state.settings.lockout_threshold,
         lock_for: state.settings.lockout_duration,
     };
+    let locked_message = |until: chrono::NaiveDateTime| {
+        let minutes = ((until - t).num_seconds() + 59) / 60;
+        format!(
+            "Too many failed attempts from here: try again in {} minute{}, or reset your password.",
+            minutes.max(1),
+            if minutes > 1 { "s" } else { "" }
+        )
+    };
+    if let Some(until) = throttle
+        .as_ref()
+        .and_then(|r| r.locked_until)
+        .filter(|u| throttle::is_locked(Some(*u), t))
+    {
+        return fail(ctx, StatusCode::TOO_MANY_REQUESTS, &locked_message(until));
+    }
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = web::block(move || service::password_matches(hash.as_deref(), &pw))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
     match user {
         Some(u) if matches && u.active => {
             let who = AuditActor {
@@ -247,10 +266,12 @@ pub async fn login(
             };
             let id = u.id;
             let device = Device::of(&req);
+            let (e, i) = (email.clone(), ip.clone());
             let secret = state
                 .db
                 .write(move |c| {
                     model::record_login(c, id)?;
+                    model::clear_throttle(c, &e, Some(&i))?;
                     audit::record(c, &who, "user.signed_in", "user", Some(id), "")?;
                     Ok(open_session(c, id, &device)?)
                 })
@@ -263,22 +284,28 @@ pub async fn login(
             StatusCode::FORBIDDEN,
             "This account has been deactivated. Ask your agency's owner to reactivate it.",
         ),
-        Some(u) => {
-            let outcome = throttle::after_failure(u.failed_logins, t, policy);
-            let who = AuditActor::anonymous(&u.email, &req);
-            let id = u.id;
+        known => {
+            // A run of failures goes stale after the lock period: it starts again from zero.
+            let stale_before = t - chrono::Duration::from_std(policy.lock_for).unwrap_or_default();
+            let before = throttle
+                .filter(|r| r.updated_at >= stale_before)
+                .map_or(0, |r| r.failures);
+            let outcome = throttle::after_failure(before, t, policy);
+            let who = AuditActor::anonymous(&email, &req);
+            let user_id = known.map(|u| u.id);
+            let forget_before = t - chrono::Duration::days(1);
             state
                 .db
                 .write(move |c| {
-                    model::record_failed_login(c, id, outcome.failed_logins, outcome.locked_until)?;
+                    model::record_throttle(c, &email, &ip, outcome.failures, outcome.locked_until, forget_before)?;
                     if outcome.locked_until.is_some() {
                         audit::record(
                             c,
                             &who,
                             "user.locked",
                             "user",
-                            Some(id),
-                            "too many failed sign-in attempts",
+                            user_id,
+                            "too many failed sign-in attempts from one address",
                         )?;
                     }
                     Ok(())
@@ -286,13 +313,7 @@ pub async fn login(
                 .await?;
             tokio::time::sleep(outcome.delay).await;
             match outcome.locked_until {
-                Some(until) => {
-                    let msg = format!(
-                        "Too many failed attempts: this account is locked until {}. You can reset your password to get in sooner.",
-                        format_in_zone(until, u.tz())
-                    );
-                    fail(ctx, StatusCode::TOO_MANY_REQUESTS, &msg)
-                }
+                Some(until) => fail(ctx, StatusCode::TOO_MANY_REQUESTS, &locked_message(until)),
                 None => fail(
                     ctx,
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -300,11 +321,6 @@ pub async fn login(
                 ),
             }
         }
-        None => fail(
-            ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The e-mail address or password is not right.",
-        ),
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::auth::roles::Role;
-use crate::db::schema::{account_tokens, api_tokens, user_sessions, users};
+use crate::db::schema::{account_tokens, api_tokens, login_throttles, user_sessions, users};
 use crate::db::{contains_pattern, lower, now, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -104,17 +104,6 @@ pub fn count_active_owners(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn record_failed_login(
-    conn: &mut DbConnection,
-    id: i64,
-    failed: i32,
-    locked_until: Option<NaiveDateTime>,
-) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
-        .execute(conn)
-}
-
 pub fn record_login(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((
@@ -128,6 +117,8 @@ pub fn record_login(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 /// Sets a new password; every session of the user ends.
 pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
     end_sessions_of(conn, id, "password changed")?;
+    let email = find_user(conn, id)?.email;
+    clear_throttle(conn, &email, None)?;
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(Some(hash)),
@@ -508,4 +499,74 @@ pub fn open_sessions_of(
         .order((user_sessions::last_seen_at.desc(), user_sessions::id.desc()))
         .select(SessionRow::as_select())
         .load(conn)
+}
+
+// ---- failed sign-ins, by e-mail address and client address ------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = login_throttles)]
+pub struct ThrottleRow {
+    pub email: String,
+    pub ip: String,
+    pub failures: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_throttle(conn: &mut DbConnection, email: &str, ip: &str) -> QueryResult<Option<ThrottleRow>> {
+    login_throttles::table
+        .find((email, ip))
+        .select(ThrottleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records the failures in a row from `ip` for `email` (known or not), and drops the rows that
+/// have gone quiet since `forget_before`.
+pub fn record_throttle(
+    conn: &mut DbConnection,
+    email: &str,
+    ip: &str,
+    failures: i32,
+    locked_until: Option<NaiveDateTime>,
+    forget_before: NaiveDateTime,
+) -> QueryResult<()> {
+    let t = now();
+    let values = (
+        login_throttles::email.eq(email),
+        login_throttles::ip.eq(ip),
+        login_throttles::failures.eq(failures),
+        login_throttles::locked_until.eq(locked_until),
+        login_throttles::updated_at.eq(t),
+    );
+    crate::db::direct!(conn, |c| diesel::insert_into(login_throttles::table)
+        .values(values)
+        .on_conflict((login_throttles::email, login_throttles::ip))
+        .do_update()
+        .set((
+            login_throttles::failures.eq(failures),
+            login_throttles::locked_until.eq(locked_until),
+            login_throttles::updated_at.eq(t),
+        ))
+        .execute(c))?;
+    diesel::delete(
+        login_throttles::table
+            .filter(login_throttles::updated_at.lt(forget_before))
+            .filter(
+                login_throttles::locked_until
+                    .is_null()
+                    .or(login_throttles::locked_until.lt(t)),
+            ),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A successful sign-in from `ip`, or a new password, clears the failures counted for `email`
+/// (from `ip`, or from everywhere when `ip` is None).
+pub fn clear_throttle(conn: &mut DbConnection, email: &str, ip: Option<&str>) -> QueryResult<usize> {
+    match ip {
+        Some(ip) => diesel::delete(login_throttles::table.find((email, ip))).execute(conn),
+        None => diesel::delete(login_throttles::table.filter(login_throttles::email.eq(email))).execute(conn),
+    }
 }

@@ -16,7 +16,7 @@ pub struct LoginPolicy {
 /// What a failed attempt does to the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AfterFailure {
-    pub failed_logins: i32,
+    pub failures: i32,
     pub locked_until: Option<NaiveDateTime>,
     pub delay: Duration,
 }
@@ -38,13 +38,13 @@ pub fn after_failure(failed_before: i32, now: NaiveDateTime, policy: LoginPolicy
         let until = now + chrono::Duration::from_std(policy.lock_for).unwrap_or(chrono::Duration::minutes(15));
         // The count starts again once the lock is over.
         AfterFailure {
-            failed_logins: 0,
+            failures: 0,
             locked_until: Some(until),
             delay,
         }
     } else {
         AfterFailure {
-            failed_logins: failed,
+            failures: failed,
             locked_until: None,
             delay,
         }
@@ -81,7 +81,7 @@ mod tests {
     fn the_threshold_locks_for_the_lock_period() {
         let r = after_failure(4, now(), POLICY);
         assert_eq!(r.locked_until, Some(now() + chrono::Duration::minutes(15)));
-        assert_eq!(r.failed_logins, 0);
+        assert_eq!(r.failures, 0);
         assert!(is_locked(r.locked_until, now() + chrono::Duration::minutes(14)));
         assert!(!is_locked(r.locked_until, now() + chrono::Duration::minutes(15)));
         assert_eq!(after_failure(3, now(), POLICY).locked_until, None);

@@ -173,7 +173,7 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_failed_logins_slow_down_then_lock_the_account() {
+async fn repeated_failed_logins_slow_down_then_lock_the_account_from_that_address() {
     let app = spawn_with(|s| {
         s.lockout_threshold = 4;
         s.login_backoff = Duration::from_millis(20);
@@ -188,30 +188,29 @@ async fn repeated_failed_logins_slow_down_then_lock_the_account() {
     }
     let r = app.login(&user.email, "wrong password!").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.text().await.unwrap().contains("locked until"));
-    // Even the right password is refused while the lock lasts.
+    assert!(r.text().await.unwrap().contains("Too many failed attempts from here"));
+    // Even the right password is refused from here while the lock lasts.
     let r = app.login(&user.email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let email = user.email.clone();
     let row = app
         .db
-        .read_blocking(move |c| Ok(model::find_user(c, user.id)?))
-        .unwrap();
+        .read_blocking(move |c| Ok(model::find_throttle(c, &email, "127.0.0.1")?))
+        .unwrap()
+        .expect("the failures are counted for this address");
     assert!(row.locked_until.is_some());
     assert!(app.audit_actions().contains(&"user.locked".to_string()));
 
     // When the lock is over, the right password works and the count starts again.
-    let id = user.id;
+    let email = user.email.clone();
     app.db
         .write_blocking(move |c| {
-            Ok(model::record_failed_login(
-                c,
-                id,
-                0,
-                Some(agency_engine::db::now() - chrono::Duration::seconds(1)),
-            )?)
+            let past = agency_engine::db::now() - chrono::Duration::seconds(1);
+            Ok(model::record_throttle(c, &email, "127.0.0.1", 0, Some(past), past)?)
         })
         .unwrap();
     assert_eq!(app.login(&user.email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("login_throttles"), 0, "a sign-in clears the count");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

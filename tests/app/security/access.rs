@@ -500,3 +500,66 @@ async fn next_after_sign_in_never_leaves_the_site_nor_fails() {
         }
     }
 }
+
+// ---- 7. Sign-in gives nothing away and locks out no one else ----------------------------------
+
+async fn attempt(app: &TestApp, email: &str, password: &str, from: &str) -> (StatusCode, String, std::time::Duration) {
+    let token = app.csrf().await;
+    let started = std::time::Instant::now();
+    let r = via_proxy(app.client.post(app.url("/login")), "8.8.8.8", from)
+        .form(&[("email", email), ("password", password), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let status = r.status();
+    (status, r.text().await.unwrap().replace(email, "EMAIL"), elapsed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_and_unknown_addresses_answer_alike() {
+    let app = spawn_with(|s| {
+        s.trust_proxy = true;
+        s.lockout_threshold = 6;
+        s.login_backoff = std::time::Duration::from_millis(80);
+    })
+    .await;
+    let user = app.create_user_with_email(Role::Agent, "Kim Known", "kim.known@example.com");
+    let unknown = "ann.nobody@example.com";
+    for i in 0..7 {
+        let (ks, kb, kt) = attempt(&app, &user.email, "wrong password!", "203.0.113.40").await;
+        let (us, ub, ut) = attempt(&app, unknown, "wrong password!", "203.0.113.40").await;
+        assert_eq!(ks, us, "attempt {i}: the same status");
+        assert_eq!(kb, ub, "attempt {i}: the same page");
+        // The same back-off, within scheduling noise, for both (80 ms from the third failure).
+        let gap = kt.as_millis().abs_diff(ut.as_millis());
+        assert!(gap < 60, "attempt {i}: known {kt:?} vs unknown {ut:?}");
+    }
+    let (status, body, _) = attempt(&app, unknown, "wrong password!", "203.0.113.40").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        body.contains("Too many failed attempts from here"),
+        "unknown addresses lock too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let app = spawn_with(|s| {
+        s.trust_proxy = true;
+        s.lockout_threshold = 4;
+    })
+    .await;
+    let user = app.create_user(Role::Agent, "Vic Tim");
+    for _ in 0..6 {
+        attempt(&app, &user.email, "guessing", "198.51.100.66").await;
+    }
+    let (status, _, _) = attempt(&app, &user.email, &user.password, "198.51.100.66").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's address is locked"
+    );
+    let (status, _, _) = attempt(&app, &user.email, &user.password, "203.0.113.50").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the user, elsewhere, signs in");
+}
