@@ -20,9 +20,11 @@ use crate::web::errors::AppError;
 use crate::web::routes::{Access, Routes};
 use roles::STAFF;
 
-/// POSTs to these paths share the per-address login rate limit.
+/// POSTs to these paths share the per-address login rate limit: every form that checks a
+/// password or a one-time link.
 pub const RATE_LIMITED_PATHS: &[&str] = &[
     "/login",
+    "/account/password",
     "/setup",
     "/password-reset",
     "/password-reset/{token}",

@@ -563,3 +563,34 @@ async fn failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
     let (status, _, _) = attempt(&app, &user.email, &user.password, "203.0.113.50").await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the user, elsewhere, signs in");
 }
+
+// ---- 10. Guessing the current password is rate-limited --------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_the_current_password_hits_the_limit() {
+    let app = spawn_with(|s| s.login_rate_per_minute = 20).await;
+    let user = app.create_user(Role::Agent, "Gus Guess");
+    // Signing in used one attempt of the minute.
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let guess = format!("guess number {i}");
+        let r = app
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", guess.as_str()),
+                    ("password", "a brand new password"),
+                    ("password_confirm", "a brand new password"),
+                ],
+            )
+            .await;
+        statuses.push(r.status());
+    }
+    assert!(statuses.contains(&StatusCode::UNPROCESSABLE_ENTITY));
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(limited >= 10, "{statuses:?}");
+}
