@@ -443,7 +443,6 @@ fn staff_edit_page(
     photo: Option<String>,
     errors: FieldErrors,
 ) -> EditProfilePage {
-    let csrf = ctx.csrf.clone();
     EditProfilePage {
         ctx,
         heading: format!("Edit {name}"),
@@ -455,7 +454,7 @@ fn staff_edit_page(
         day_names: fields::DAY_NAMES,
         day_keys: service::DAY_KEYS,
         photo,
-        photo_action: format!("/admin/agents/{id}/photo?csrf_token={csrf}"),
+        photo_action: format!("/admin/agents/{id}/photo"),
         languages: fields::LANGUAGES,
     }
 }

@@ -23,7 +23,6 @@ pub async fn my_agent_id(state: &AppState, user: &CurrentUser) -> AppResult<i64>
 }
 
 fn my_edit_page(ctx: PageCtx, form: ProfileForm, photo: Option<String>, errors: FieldErrors) -> EditProfilePage {
-    let csrf = ctx.csrf.clone();
     EditProfilePage {
         ctx,
         heading: "My profile".into(),
@@ -35,7 +34,7 @@ fn my_edit_page(ctx: PageCtx, form: ProfileForm, photo: Option<String>, errors: 
         day_names: fields::DAY_NAMES,
         day_keys: service::DAY_KEYS,
         photo,
-        photo_action: format!("/me/photo?csrf_token={csrf}"),
+        photo_action: "/me/photo".into(),
         languages: fields::LANGUAGES,
     }
 }

@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use crate::auth;
 use crate::web::context::{self, client_ip, CurrentUser, SESSION_CSRF};
+use crate::web::csrf;
 use crate::web::errors::AppError;
 use crate::web::routes::Access;
 use crate::web::AppState;
@@ -194,25 +195,25 @@ pub async fn access_control(
         return Ok(req.into_response(res).map_into_right_body());
     }
 
-    // CSRF: every state change made with a session carries the session's token.
+    // CSRF: every state change made with a session comes from this site and carries the session's
+    // token, in a header or in the body (never the address, which lands in history and logs).
     if is_unsafe(req.method()) && !is_api {
+        let header_text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        if !csrf::from_this_site(
+            header_text("origin"),
+            header_text("sec-fetch-site"),
+            header_text("host"),
+            &state.settings.base_url,
+        ) {
+            let err = AppError::ForbiddenBecause(
+                "This form was sent from another site. Open Agency Engine itself and try again.".into(),
+            );
+            return Ok(req.error_response(err).map_into_right_body());
+        }
         let expected: Option<String> = session.get(SESSION_CSRF).ok().flatten();
-        let mut given = req
-            .headers()
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| {
-                url::form_urlencoded::parse(req.query_string().as_bytes())
-                    .find(|(k, _)| k == "csrf_token")
-                    .map(|(_, v)| v.into_owned())
-            });
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        if given.is_none() && is_form {
+        let mut given = header_text("x-csrf-token").map(str::to_string);
+        let content_type = header_text("content-type").unwrap_or("").to_string();
+        if given.is_none() && content_type.starts_with("application/x-www-form-urlencoded") {
             let mut payload = req.take_payload();
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
@@ -228,6 +229,35 @@ pub async fn access_control(
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.into_owned());
             req.set_payload(actix_web::dev::Payload::from(body));
+        } else if given.is_none() && content_type.starts_with("multipart/form-data") {
+            let boundary = req
+                .mime_type()
+                .ok()
+                .flatten()
+                .and_then(|m| m.get_param("boundary").map(|b| b.as_str().to_string()));
+            if let Some(boundary) = boundary {
+                // Read only the first part; the rest of the upload streams on to the handler.
+                let mut payload = req.take_payload();
+                let mut head = web::BytesMut::new();
+                loop {
+                    match csrf::multipart_token(&head, &boundary) {
+                        csrf::FirstPart::Token(t) => {
+                            given = Some(t);
+                            break;
+                        }
+                        csrf::FirstPart::NoToken => break,
+                        csrf::FirstPart::Incomplete => match payload.next().await {
+                            Some(chunk) => head.extend_from_slice(&chunk?),
+                            None => break,
+                        },
+                    }
+                }
+                let head = head.freeze();
+                let rest = futures_util::stream::once(async move { Ok(head) }).chain(payload);
+                req.set_payload(actix_web::dev::Payload::Stream {
+                    payload: Box::pin(rest),
+                });
+            }
         }
         let ok = matches!((&expected, &given), (Some(e), Some(g)) if context::tokens_match(e, g));
         if !ok {

@@ -2,6 +2,7 @@
 //! security headers, request ids, metrics and small helpers for handlers.
 
 pub mod context;
+pub mod csrf;
 pub mod errors;
 pub mod markdown;
 pub mod metrics;

@@ -833,7 +833,8 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     let token_form = app.csrf().await;
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports?csrf_token={token_form}")))
+        .post(app.url(&format!("/leads/imports")))
+        .header("X-CSRF-Token", &token_form)
         .multipart(upload(csv.as_bytes().to_vec()))
         .send()
         .await
@@ -903,7 +904,8 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     let token_form = app.csrf().await;
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports?csrf_token={token_form}")))
+        .post(app.url(&format!("/leads/imports")))
+        .header("X-CSRF-Token", &token_form)
         .multipart(upload(csv.as_bytes().to_vec()))
         .send()
         .await
@@ -930,7 +932,8 @@ async fn a_100000_row_file_imports_in_the_background() {
     );
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports?csrf_token={token_form}")))
+        .post(app.url(&format!("/leads/imports")))
+        .header("X-CSRF-Token", &token_form)
         .multipart(form)
         .send()
         .await

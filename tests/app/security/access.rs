@@ -594,3 +594,105 @@ async fn guessing_the_current_password_hits_the_limit() {
     let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert!(limited >= 10, "{statuses:?}");
 }
+
+// ---- 11. Defence in depth: the CSRF token in the body only, requests from other sites refused --
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csrf_token_counts_in_the_body_or_a_header_never_in_the_address() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    let token = app.csrf().await;
+    let csv = "name,email\nAlma Reyes,alma@example.com\n";
+    let file = || reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("agents.csv");
+    let send = |url: String, form: reqwest::multipart::Form| {
+        let client = app.client.clone();
+        async move { client.post(url).multipart(form).send().await.unwrap().status() }
+    };
+    // In the address: refused, as for a plain form.
+    let status = send(
+        app.url(&format!("/admin/agents/import?csrf_token={token}")),
+        reqwest::multipart::Form::new().part("file", file()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/teams?csrf_token={token}")))
+        .form(&[("name", "Query Team")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("teams WHERE name = 'Query Team'"), 0);
+    // After the file: refused (only the first part is read).
+    let status = send(
+        app.url("/admin/agents/import"),
+        reqwest::multipart::Form::new()
+            .part("file", file())
+            .text("csrf_token", token.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // First, as the page's form sends it: accepted, and the file behind it arrives whole.
+    let r = app
+        .client
+        .post(app.url("/admin/agents/import"))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", token.clone())
+                .part("file", file()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text().await.unwrap().contains("<strong>1</strong> agent"),
+        "the preview read the file"
+    );
+    // The import page's form puts the token first and not in its address.
+    let (_, html) = app.page("/admin/agents/import").await;
+    assert!(!html.contains("?csrf_token="));
+    let form = html.split("enctype=\"multipart/form-data\">").nth(1).unwrap();
+    assert!(form
+        .trim_start()
+        .starts_with("<input type=\"hidden\" name=\"csrf_token\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_change_from_another_site_is_refused_even_with_the_token() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    let token = app.csrf().await;
+    let post = |origin: Option<&'static str>, fetch_site: Option<&'static str>, name: &'static str| {
+        let mut r = app
+            .client
+            .post(app.url("/admin/teams"))
+            .form(&[("name", name), ("csrf_token", token.as_str())]);
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        if let Some(f) = fetch_site {
+            r = r.header("Sec-Fetch-Site", f);
+        }
+        async move { r.send().await.unwrap() }
+    };
+    let r = post(Some("https://evil.example"), None, "Evil Team").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("sent from another site"));
+    assert_eq!(
+        post(Some("null"), None, "Null Team").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(None, Some("cross-site"), "Cross Team").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.count("teams"), 0);
+    let ours: &'static str = Box::leak(app.address.clone().into_boxed_str());
+    assert_eq!(
+        post(Some(ours), Some("same-origin"), "Our Team").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("teams WHERE name = 'Our Team'"), 1);
+}
