@@ -526,7 +526,7 @@ async fn a_csv_import_creates_the_good_rows_and_reports_the_bad_ones_by_line() {
     );
     let r = app
         .client
-        .post(app.url(&format!("/admin/agents/import")))
+        .post(app.url("/admin/agents/import"))
         .header("X-CSRF-Token", &token)
         .multipart(form)
         .send()
@@ -600,7 +600,7 @@ async fn a_csv_import_creates_the_good_rows_and_reports_the_bad_ones_by_line() {
     );
     let r = app
         .client
-        .post(app.url(&format!("/admin/agents/import")))
+        .post(app.url("/admin/agents/import"))
         .header("X-CSRF-Token", &token)
         .multipart(form)
         .send()
@@ -628,7 +628,7 @@ async fn a_photo_is_checked_by_its_bytes_stored_and_served() {
     };
     let r = app
         .client
-        .post(app.url(&format!("/me/photo")))
+        .post(app.url("/me/photo"))
         .header("X-CSRF-Token", &token)
         .multipart(upload(svg, "me.png"))
         .send()
@@ -639,7 +639,7 @@ async fn a_photo_is_checked_by_its_bytes_stored_and_served() {
     assert!(html.contains("must be a JPEG, PNG or WebP image"));
     let r = app
         .client
-        .post(app.url(&format!("/me/photo")))
+        .post(app.url("/me/photo"))
         .header("X-CSRF-Token", &token)
         .multipart(upload(png.clone(), "me.png"))
         .send()

@@ -833,7 +833,7 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     let token_form = app.csrf().await;
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports")))
+        .post(app.url("/leads/imports"))
         .header("X-CSRF-Token", &token_form)
         .multipart(upload(csv.as_bytes().to_vec()))
         .send()
@@ -904,7 +904,7 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     let token_form = app.csrf().await;
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports")))
+        .post(app.url("/leads/imports"))
         .header("X-CSRF-Token", &token_form)
         .multipart(upload(csv.as_bytes().to_vec()))
         .send()
@@ -932,7 +932,7 @@ async fn a_100000_row_file_imports_in_the_background() {
     );
     let r = app
         .client
-        .post(app.url(&format!("/leads/imports")))
+        .post(app.url("/leads/imports"))
         .header("X-CSRF-Token", &token_form)
         .multipart(form)
         .send()
