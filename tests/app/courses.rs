@@ -871,7 +871,7 @@ async fn a_lesson_video_is_streamed_with_range_requests() {
         let form = reqwest::multipart::Form::new().part(field, reqwest::multipart::Part::bytes(bytes).file_name(name));
         app_ref
             .client
-            .post(app_ref.url(&format!("{path}")))
+            .post(app_ref.url(&path))
             .header("X-CSRF-Token", &token)
             .multipart(form)
             .send()
