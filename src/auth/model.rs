@@ -448,6 +448,15 @@ pub fn session_user(
         .optional()
 }
 
+pub fn session_is_open(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        user_sessions::table
+            .filter(user_sessions::id.eq(id))
+            .filter(user_sessions::ended_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
 pub fn touch_session(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::update(user_sessions::table.find(id))
         .set(user_sessions::last_seen_at.eq(now()))

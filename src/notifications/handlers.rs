@@ -87,7 +87,7 @@ fn frame(event: &str, data: &serde_json::Value) -> Bytes {
 pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpResponse {
     let rx = state.events.subscribe();
     let db = state.db.clone();
-    let uid = user.id;
+    let (uid, sid) = (user.id, user.session_id);
     let started = Instant::now();
     let hello = Bytes::from_static(b"retry: 3000\n: connected\n\n");
     let stream = futures_util::stream::unfold((Some(hello), rx, db), move |(mut first, mut rx, db)| async move {
@@ -100,10 +100,19 @@ pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpRespon
                 Err(_) if left <= KEEP_ALIVE => return None,
                 Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (None, rx, db))),
                 Ok(Ok(n)) if n.user_id == uid => {
-                    let unread = db
-                        .read(move |c| Ok(model::unread_count(c, uid)?))
+                    // A session that was ended (signed out elsewhere) hears nothing more.
+                    let (open, unread) = db
+                        .read(move |c| {
+                            Ok((
+                                crate::auth::model::session_is_open(c, sid)?,
+                                model::unread_count(c, uid)?,
+                            ))
+                        })
                         .await
                         .unwrap_or_default();
+                    if !open {
+                        return None;
+                    }
                     let data = serde_json::json!({ "kind": n.kind, "unread": unread });
                     return Some((Ok(frame("notice", &data)), (None, rx, db)));
                 }

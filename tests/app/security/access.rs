@@ -696,3 +696,40 @@ async fn a_state_change_from_another_site_is_refused_even_with_the_token() {
     );
     assert_eq!(app.count("teams WHERE name = 'Our Team'"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_event_stream_hears_nothing_once_its_session_is_ended() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Agent, "Sam Stream");
+    let (laptop, _) = signed_in(&app, &user).await;
+    let (phone, _) = signed_in(&app, &user).await;
+    let mut stream = laptop.get("/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The phone signs out everywhere; then a notification for the user is written.
+    assert_eq!(
+        phone.post_form("/account/sessions/revocation", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let uid = user.id;
+    app.db
+        .write_blocking(move |c| {
+            Ok(agency_engine::notifications::model::notify(
+                c, uid, "offer", "A lead", "/leads",
+            )?)
+        })
+        .unwrap();
+    let mut heard = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        match tokio::time::timeout(std::time::Duration::from_millis(500), stream.chunk()).await {
+            Ok(Ok(Some(chunk))) => heard.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break, // the stream closed
+            Err(_) => {}
+        }
+    }
+    assert!(
+        !heard.contains("event: notice"),
+        "an ended session hears no notice: {heard}"
+    );
+}
