@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod ops;
 pub mod routing;
 pub mod scoring;
+pub mod spreadsheet;
 pub mod startup;
 pub mod users;
 pub mod web;

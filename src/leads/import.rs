@@ -19,6 +19,7 @@ use crate::audit::{self, AuditActor};
 use crate::config::Settings;
 use crate::db::{now, Db};
 use crate::jobs;
+use crate::spreadsheet::CsvWriter;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{redirect_with, render, render_status, AppState};
@@ -396,10 +397,11 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
     let today = now().date();
     let mut rows = lead_csv::rows(reader, &mapping, "import", today, chrono::Utc::now())?;
     let report_path = imports_dir(settings).join(format!("rejected-{import_id}.csv"));
-    let mut report =
-        csv::Writer::from_path(&report_path).map_err(|e| format!("the report could not be written: {e}"))?;
+    let mut report = CsvWriter::new(
+        std::fs::File::create(&report_path).map_err(|e| format!("the report could not be written: {e}"))?,
+    );
     report
-        .write_record(lead_csv::report_header(&headers))
+        .row(lead_csv::report_header(&headers))
         .map_err(|e| e.to_string())?;
     let who = EventActor {
         id: import.created_by,
@@ -416,7 +418,7 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
                 RowOutcome::Invalid { line, errors, raw } => {
                     rejected += 1;
                     report
-                        .write_record(lead_csv::report_row(line, &errors, &raw))
+                        .row(lead_csv::report_row(line, &errors, &raw))
                         .map_err(|e| e.to_string())?;
                 }
             }

@@ -1452,7 +1452,7 @@ mod tests {
 
     #[test]
     fn report_of_streamed_rows_writes_csv() {
-        let csv = b"Name,Email\nAna Diaz,ana@example.com\nCher,\"bad, mail\"\n";
+        let csv = b"Name,Email\nAna Diaz,ana@example.com\nCher,\"bad, mail\"\n=CMD|'/C calc'!A0,@x\n";
         let iter = rows(
             &csv[..],
             &mapping(&[Some("full_name"), Some("email")]),
@@ -1461,18 +1461,19 @@ mod tests {
             now(),
         )
         .unwrap();
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(report_header(iter.headers())).unwrap();
+        let mut writer = crate::spreadsheet::CsvWriter::new(Vec::new());
+        writer.row(report_header(iter.headers())).unwrap();
         for outcome in iter {
             if let RowOutcome::Invalid { line, errors, raw } = outcome {
-                writer.write_record(report_row(line, &errors, &raw)).unwrap();
+                writer.row(report_row(line, &errors, &raw)).unwrap();
             }
         }
         let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
         assert_eq!(
             text,
             "line,errors,Name,Email\n\
-             3,email: Enter a valid e-mail address.; full_name: Enter a last name.,Cher,\"bad, mail\"\n"
+             3,email: Enter a valid e-mail address.; full_name: Enter a last name.,Cher,\"bad, mail\"\n\
+             4,email: Enter a valid e-mail address.,'=CMD|'/C calc'!A0,'@x\n"
         );
     }
 

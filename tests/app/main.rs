@@ -14,5 +14,6 @@ mod ops;
 mod protection;
 mod receiver;
 mod routing;
+mod security;
 mod smtp;
 mod users;
