@@ -73,6 +73,22 @@ where
     w.into_inner().unwrap_or_default()
 }
 
+/// Where the first `rows` rows of a CSV file written here end (the end of the file when it has
+/// fewer): to cut a file back to them and add rows again.
+pub fn end_of_rows<R: io::Read>(file: R, rows: u64) -> io::Result<u64> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut record = csv::ByteRecord::new();
+    for _ in 0..rows {
+        if !reader.read_byte_record(&mut record).map_err(io::Error::other)? {
+            break;
+        }
+    }
+    Ok(reader.position().byte())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +126,18 @@ mod tests {
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "a,\"b, c\",'=1\n\"\"\nd\n\"say \"\"hi\"\"\",'-x\n"
+        );
+    }
+
+    #[test]
+    fn end_of_rows_is_after_the_last_row_kept() {
+        let text = to_bytes([vec!["line", "errors"], vec!["2", "two\nlines"], vec![], vec!["4", "x"]]);
+        let ends: Vec<u64> = (0..6).map(|n| end_of_rows(&text[..], n).unwrap()).collect();
+        let header = "line,errors\n".len() as u64;
+        let second = header + "2,\"two\nlines\"\n".len() as u64;
+        assert_eq!(
+            ends,
+            vec![0, header, second, second + 3, text.len() as u64, text.len() as u64]
         );
     }
 }

@@ -2,9 +2,10 @@
 //! uploads left behind on disk.
 
 use agency_engine::auth::roles::Role;
+use agency_engine::leads::{import, model};
 use reqwest::StatusCode;
 
-use crate::harness::{input_value, spawn_app, TestApp};
+use crate::harness::{input_value, spawn_app, spawn_with, TestApp};
 
 /// The cells of a CSV text, row by row.
 fn cells(text: &str) -> Vec<Vec<String>> {
@@ -161,4 +162,58 @@ async fn short_long_and_unclosed_quote_rows_are_rejected_one_by_one() {
         2,
         "the rows after the quote are imported"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Owner).await;
+    // 1,203 rows: every 100th has a bad e-mail address (13), a batch is 500 rows.
+    let file = lead_file(1_203, |i| match i % 100 {
+        0 => format!("Bad{i},Mail,not-an-email-{i}"),
+        _ => format!("Person{i},Resumed,p{i}@resumed.example.com"),
+    });
+    let id = import_file(&app, file).await;
+    let (db, settings) = (app.db.clone(), app.settings.clone());
+    let stopped = tokio::task::spawn_blocking(move || import::run_batches(&db, &settings, id, 1))
+        .await
+        .unwrap();
+    assert_eq!(stopped, Ok(false), "one batch, not the whole file");
+    let after_one = app.db.read_blocking(move |c| Ok(model::find_import(c, id)?)).unwrap();
+    assert_eq!(
+        (
+            after_one.processed_rows,
+            after_one.created_count,
+            after_one.rejected_count
+        ),
+        (500, 495, 5)
+    );
+    assert_eq!(app.count("leads"), 495);
+    // A run that stopped between writing the report and committing its batch leaves rows behind.
+    let report_file = app.settings.data_dir.join(format!("imports/rejected-{id}.csv"));
+    let mut text = std::fs::read_to_string(&report_file).unwrap();
+    text.push_str("502,email: Enter a valid e-mail address.,Bad500,Mail,not-an-email-500\n");
+    std::fs::write(&report_file, text).unwrap();
+
+    let (db, settings) = (app.db.clone(), app.settings.clone());
+    tokio::task::spawn_blocking(move || import::run(&db, &settings, id))
+        .await
+        .unwrap()
+        .unwrap();
+    let done = app.db.read_blocking(move |c| Ok(model::find_import(c, id)?)).unwrap();
+    assert_eq!(done.status, "done");
+    assert_eq!(
+        (
+            done.processed_rows,
+            done.created_count,
+            done.attached_count,
+            done.rejected_count
+        ),
+        (1_203, 1_190, 0, 13)
+    );
+    assert_eq!(app.count("leads"), 1_190);
+    let rows = cells(&report(&app, id).await);
+    let lines: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
+    let expected: Vec<String> = (0..1_203).step_by(100).map(|i| (i + 2).to_string()).collect();
+    assert_eq!(lines, expected, "each rejected row once, in file order");
 }
