@@ -3,14 +3,13 @@
 //! not grow with the file — de-duplicating like the API, with a progress bar and a downloadable
 //! report of the rejected rows.
 
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 use super::lead_csv::{self, Mapping, RowOutcome};
 use super::model::{self, ImportProgress, ImportRow};
@@ -22,10 +21,10 @@ use crate::jobs;
 use crate::spreadsheet::{self, CsvWriter};
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
-use crate::web::{redirect_with, render, render_status, AppState};
+use crate::web::{redirect_with, render, render_status, upload, AppState};
 
 pub const KIND: &str = "leads.import";
-const MAX_UPLOAD: u64 = 200 * 1024 * 1024;
+const MAX_UPLOAD: usize = 200 * 1024 * 1024;
 const BATCH: usize = 500;
 const MAPPING_KEY: &str = "lead_import_mapping";
 
@@ -65,46 +64,6 @@ async fn failed(ctx: PageCtx, state: &AppState, msg: String) -> AppResult<HttpRe
             error: Some(msg),
         },
     )
-}
-
-/// Writes the uploaded file to disk chunk by chunk; returns its name and size.
-async fn save_upload(mut payload: actix_multipart::Multipart, path: PathBuf) -> Result<(String, u64), String> {
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
-        if field.name() != Some("file") {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("leads.csv")
-            .chars()
-            .take(200)
-            .collect::<String>();
-        let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-        let p = path.clone();
-        let mut file = web::block(move || {
-            std::fs::create_dir_all(&dir)?;
-            std::fs::File::create(&p)
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("The file could not be stored: {e}"))?;
-        let mut size: u64 = 0;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
-            size += chunk.len() as u64;
-            if size > MAX_UPLOAD {
-                let _ = std::fs::remove_file(&path);
-                return Err("The file is larger than 200 MB; split it into smaller files.".into());
-            }
-            file.write_all(&chunk)
-                .map_err(|e| format!("The file could not be stored: {e}"))?;
-        }
-        return Ok((name, size));
-    }
-    Err("Choose a CSV file to upload.".into())
 }
 
 #[derive(Template)]
@@ -174,8 +133,10 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let path = upload_path(&state.settings, &id).ok_or_else(|| AppError::internal("upload id"))?;
-    let (file_name, _) = match save_upload(payload, path.clone()).await {
-        Ok(r) => r,
+    let too_large = "The file is larger than 200 MB; split it into smaller files.";
+    let file_name = match upload::receive_file(payload, "file", path.clone(), MAX_UPLOAD, too_large).await {
+        Ok(r) if r.file_name.is_empty() => "leads.csv".to_string(),
+        Ok(r) => r.file_name.chars().take(200).collect(),
         Err(msg) => return failed(ctx, &state, msg).await,
     };
     let p = path.clone();

@@ -5,7 +5,7 @@ use agency_engine::auth::roles::Role;
 use agency_engine::leads::{import, model};
 use reqwest::StatusCode;
 
-use crate::harness::{input_value, spawn_app, spawn_with, TestApp};
+use crate::harness::{eventually, input_value, spawn_app, spawn_with, TestApp};
 
 /// The cells of a CSV text, row by row.
 fn cells(text: &str) -> Vec<Vec<String>> {
@@ -216,4 +216,73 @@ async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
     let lines: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
     let expected: Vec<String> = (0..1_203).step_by(100).map(|i| (i + 2).to_string()).collect();
     assert_eq!(lines, expected, "each rejected row once, in file order");
+}
+
+// ---- 8. uploads left behind -----------------------------------------------------------------
+
+/// The names of the files in a folder of the data directory.
+fn files_in(app: &TestApp, folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(app.settings.data_dir.join(folder))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().into_string().unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_upload_cut_off_mid_stream_leaves_no_file() {
+    use reqwest::cookie::CookieStore;
+    use tokio::io::AsyncWriteExt;
+
+    let app = spawn_app().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let mut browser = app.new_client();
+    browser.client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    browser.login_as(Role::Owner).await;
+    let token = browser.csrf().await;
+    let cookie = jar.cookies(&app.address.parse().unwrap()).unwrap();
+
+    // An 18 MB upload of which 1 MB arrives before the connection drops.
+    let boundary = "----cut-off-upload";
+    let mut head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\nfirst_name,last_name,email\n"
+    )
+    .into_bytes();
+    while head.len() < 1024 * 1024 {
+        head.extend_from_slice(b"Cut,Off,cut.off@example.com\n");
+    }
+    let request = format!(
+        "POST /leads/imports?csrf_token={token} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {length}\r\n\r\n",
+        host = app.address.trim_start_matches("http://"),
+        cookie = cookie.to_str().unwrap(),
+        length = 18 * 1024 * 1024,
+    );
+    let mut socket = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    socket.write_all(&head).await.unwrap();
+    socket.flush().await.unwrap();
+    let partial = eventually(10, || {
+        let names = files_in(&app, "imports");
+        let name = names.into_iter().find(|n| n.starts_with("leads-"))?;
+        let path = app.settings.data_dir.join("imports").join(&name);
+        (std::fs::metadata(&path).ok()?.len() > 0).then_some(name)
+    })
+    .await;
+    assert!(partial.is_some(), "the upload is being written");
+    drop(socket);
+
+    let gone = eventually(10, || files_in(&app, "imports").is_empty().then_some(())).await;
+    assert!(gone.is_some(), "left behind: {:?}", files_in(&app, "imports"));
 }
