@@ -70,6 +70,8 @@ pub struct Settings {
     /// Days before a course certificate or a certification expires that its holder is enrolled
     /// again in the course that grants it.
     pub recert_days: i64,
+    /// An upload not taken in by an import after this long is removed by the daily job.
+    pub upload_max_age: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -137,6 +139,7 @@ impl Settings {
                 None => Default::default(),
             },
             recert_days: num("AE_RECERT_DAYS", 60)?.min(3650) as i64,
+            upload_max_age: Duration::from_secs(3600 * num("AE_UPLOAD_MAX_AGE_HOURS", 24)?.clamp(1, 24 * 365)),
             data_dir,
         })
     }
@@ -173,6 +176,7 @@ impl Settings {
             form_rate_per_minute: 1000,
             plan_year_rule: Default::default(),
             recert_days: 60,
+            upload_max_age: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -22,5 +22,6 @@ pub mod routing;
 pub mod scoring;
 pub mod spreadsheet;
 pub mod startup;
+pub mod uploads;
 pub mod users;
 pub mod web;

@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::db::{now, Db};
 use crate::jobs;
 use crate::spreadsheet::{self, CsvWriter};
+use crate::uploads;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{redirect_with, render, render_status, upload, AppState};
@@ -204,7 +205,9 @@ pub async fn start(
             columns.push((i, v.into_owned()));
         }
     }
-    let Some(path) = upload_path(&state.settings, &upload).filter(|p| p.exists()) else {
+    // An upload as old as the sweep's limit may be removed at any moment: it has expired.
+    let Some(path) = upload_path(&state.settings, &upload).filter(|p| !uploads::expired_file(p, &state.settings))
+    else {
         return Ok(redirect_with(
             &session,
             "/leads/imports",

@@ -233,6 +233,17 @@ fn files_in(app: &TestApp, folder: &str) -> Vec<String> {
     names
 }
 
+/// Makes a file look last written `hours` ago.
+fn age(path: &std::path::Path, hours: u64) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_upload_cut_off_mid_stream_leaves_no_file() {
     use reqwest::cookie::CookieStore;
@@ -285,4 +296,72 @@ async fn an_import_upload_cut_off_mid_stream_leaves_no_file() {
 
     let gone = eventually(10, || files_in(&app, "imports").is_empty().then_some(())).await;
     assert!(gone.is_some(), "left behind: {:?}", files_in(&app, "imports"));
+}
+
+/// Uploads a lead file and leaves it at the mapping step; returns the upload's id.
+async fn upload_only(app: &TestApp) -> String {
+    let file = lead_file(2, |i| format!("Left{i},Behind,left{i}@example.com"));
+    let html = app.upload_lead_csv("leads.csv", file).await.text().await.unwrap();
+    input_value(&html, "upload")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_job_removes_abandoned_uploads_and_keeps_those_an_import_needs() {
+    let app = spawn_app().await;
+    let owner = app.login_as(Role::Owner).await;
+    let (abandoned, fresh) = (upload_only(&app).await, upload_only(&app).await);
+    let dir = app.settings.data_dir.join("imports");
+    // An import waiting for the worker still needs its file, however old.
+    let needed = dir.join("leads-0123456789abcdef0123456789abcdef.csv");
+    std::fs::write(&needed, lead_file(1, |_| "Still,Needed,needed@example.com".into())).unwrap();
+    let path = needed.display().to_string();
+    app.db
+        .write_blocking(move |c| Ok(model::insert_import(c, owner.id, "needed.csv", &path, "{}", 10)?))
+        .unwrap();
+    std::fs::write(dir.join("rejected-99.csv"), "line,errors\n").unwrap();
+    let course_dir = app.settings.data_dir.join("courses/videos");
+    std::fs::create_dir_all(&course_dir).unwrap();
+    std::fs::write(course_dir.join(".upload-cut-off"), b"half a video").unwrap();
+    for path in [
+        dir.join(format!("leads-{abandoned}.csv")),
+        needed.clone(),
+        dir.join("rejected-99.csv"),
+        course_dir.join(".upload-cut-off"),
+    ] {
+        age(&path, 48);
+    }
+
+    // An upload that old is expired for mapping too.
+    let columns = [("upload", abandoned.as_str()), ("file_name", "leads.csv")];
+    let r = app.post_form("/leads/imports/mapping", &columns).await;
+    assert_eq!(r.headers()["location"], "/leads/imports", "sent back to upload again");
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    app.db
+        .write_blocking(move |c| {
+            let payload = serde_json::json!({ "date": today }).to_string();
+            Ok(agency_engine::jobs::model::insert(
+                c,
+                agency_engine::agents::reminders::KIND_DAILY,
+                &payload,
+                agency_engine::db::now(),
+                3,
+            )?)
+        })
+        .unwrap();
+    app.state.jobs_wakeup.notify_one();
+    let swept = eventually(20, || {
+        (!files_in(&app, "imports").contains(&format!("leads-{abandoned}.csv"))).then_some(())
+    })
+    .await;
+    assert!(swept.is_some(), "the abandoned upload is removed");
+    assert_eq!(
+        files_in(&app, "imports"),
+        vec![
+            "leads-0123456789abcdef0123456789abcdef.csv".to_string(),
+            format!("leads-{fresh}.csv"),
+            "rejected-99.csv".to_string(),
+        ]
+    );
+    assert!(files_in(&app, "courses/videos").is_empty());
 }
