@@ -53,6 +53,8 @@ Settings (environment variables):
   AE_AEP_START      From this day (MM-DD) Medicare sales count for the coming plan year. Default 10-15.
   AE_RECERT_DAYS    Days before a course certificate expires that its holder is enrolled again
                     (and told by e-mail) to recertify. Default 60.
+  AE_UPLOAD_MAX_AGE_HOURS  An upload no import has taken in is removed by the daily job after this
+                    many hours (an upload older than this cannot be imported). Default 24.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
   AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.

@@ -81,6 +81,8 @@ pub struct Settings {
     pub webhook_allow_private: bool,
     /// SQLite's `synchronous`: normal, or full for power-loss durability.
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
+    /// An upload not taken in by an import after this long is removed by the daily job.
+    pub upload_max_age: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -159,6 +161,7 @@ impl Settings {
                 Some(v) => crate::db::SqliteSynchronous::parse(&v).map_err(anyhow::Error::msg)?,
                 None => Default::default(),
             },
+            upload_max_age: Duration::from_secs(3600 * num("AE_UPLOAD_MAX_AGE_HOURS", 24)?.clamp(1, 24 * 365)),
             data_dir,
         })
     }
@@ -200,6 +203,7 @@ impl Settings {
             recert_days: 60,
             webhook_allow_private: false,
             sqlite_synchronous: Default::default(),
+            upload_max_age: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -1,14 +1,11 @@
 //! Authoring pages (owners and admins): courses, their outline of modules and lessons, files, the
 //! question bank, quizzes and assignments. Thin: parse, call the service, render or redirect.
 
-use std::io::Write;
-
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
-use futures_util::StreamExt;
 
 use super::media;
 use super::model::{self, DocumentRow, LessonRow, QuestionRow};
@@ -19,6 +16,7 @@ use crate::agents::model::TeamRow;
 use crate::audit::AuditActor;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::upload::{self, Received};
 use crate::web::{redirect_with, render, render_status, see_other, AppState};
 
 pub fn today() -> NaiveDate {
@@ -507,70 +505,16 @@ pub async fn delete_lesson(
 
 // ---- files ----------------------------------------------------------------------------------
 
-/// An uploaded file written to disk as it arrives.
-pub struct Received {
-    pub path: std::path::PathBuf,
-    pub head: Vec<u8>,
-    pub size: usize,
-    pub file_name: String,
-}
-
 /// Streams the multipart field `name` into `dir` under a temporary name, up to `max` bytes.
-pub async fn receive_file(
-    mut payload: actix_multipart::Multipart,
+async fn receive_file(
+    payload: actix_multipart::Multipart,
     name: &str,
     max: usize,
     dir: &std::path::Path,
 ) -> Result<Received, String> {
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
-        if field.name() != Some(name) {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("")
-            .to_string();
-        std::fs::create_dir_all(dir).map_err(|e| format!("The file could not be saved: {e}"))?;
-        let path = dir.join(format!(".upload-{}", uuid::Uuid::new_v4().simple()));
-        let mut file = std::fs::File::create(&path).map_err(|e| format!("The file could not be saved: {e}"))?;
-        let (mut head, mut size) = (Vec::new(), 0usize);
-        while let Some(chunk) = field.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&path);
-                    return Err(format!("The upload could not be read: {e}"));
-                }
-            };
-            size += chunk.len();
-            if size > max {
-                drop(file);
-                let _ = std::fs::remove_file(&path);
-                return Err(format!("The file is larger than {} MB.", max / (1024 * 1024)));
-            }
-            if head.len() < 64 {
-                head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
-            }
-            if let Err(e) = file.write_all(&chunk) {
-                let _ = std::fs::remove_file(&path);
-                return Err(format!("The file could not be saved: {e}"));
-            }
-        }
-        if size == 0 {
-            let _ = std::fs::remove_file(&path);
-            return Err("Choose a file to upload.".into());
-        }
-        return Ok(Received {
-            path,
-            head,
-            size,
-            file_name,
-        });
-    }
-    Err("Choose a file to upload.".into())
+    let path = dir.join(format!(".upload-{}", uuid::Uuid::new_v4().simple()));
+    let too_large = format!("The file is larger than {} MB.", max / (1024 * 1024));
+    upload::receive_file(payload, name, path, max, &too_large).await
 }
 
 /// Where course files live.

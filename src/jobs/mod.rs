@@ -234,6 +234,13 @@ impl Worker {
                     .map_err(|e| e.to_string())?;
                 tracing::info!(date = %daily.date, queued = n, "expiry reminders queued");
                 self.wakeup.notify_one();
+                // A file that cannot be removed is logged; it does not make the reminders run again.
+                let (db, settings) = (self.db.clone(), self.settings.clone());
+                match tokio::task::spawn_blocking(move || crate::uploads::sweep(&db, &settings)).await {
+                    Ok(Ok(removed)) => tracing::info!(removed = removed.len(), "abandoned uploads swept"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
+                    Err(e) => tracing::warn!(error = %e, "the upload sweep stopped"),
+                }
                 Ok(())
             }
             other => Err(format!("no handler for job kind {other:?}")),

@@ -9,6 +9,7 @@ use super::model::{self, LeadFilter, LeadSort};
 use super::service::{self, Viewer};
 use crate::audit::{self, AuditActor};
 use crate::db::Db;
+use crate::spreadsheet;
 use crate::web::context::CurrentUser;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::AppState;
@@ -36,14 +37,6 @@ pub const HEADER: &[&str] = &[
     "tags",
 ];
 
-fn csv_bytes(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        let _ = w.write_record(r);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
 struct Cursor {
     db: Db,
     viewer: Viewer,
@@ -60,8 +53,7 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, actix_web::Erro
     }
     if !c.header_sent {
         c.header_sent = true;
-        let header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
-        return Some((Ok(web::Bytes::from(csv_bytes(&[header]))), c));
+        return Some((Ok(web::Bytes::from(spreadsheet::to_bytes([HEADER]))), c));
     }
     let (viewer, filter, sort, after) = (c.viewer.clone(), c.filter.clone(), c.sort, c.after);
     let page =
@@ -125,7 +117,7 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, actix_web::Erro
             ]
         })
         .collect();
-    Some((Ok(web::Bytes::from(csv_bytes(&records))), c))
+    Some((Ok(web::Bytes::from(spreadsheet::to_bytes(records))), c))
 }
 
 pub async fn export(

@@ -3,14 +3,13 @@
 //! not grow with the file — de-duplicating like the API, with a progress bar and a downloadable
 //! report of the rejected rows.
 
-use std::io::{BufReader, Read, Write};
-use std::path::PathBuf;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 use super::lead_csv::{self, Mapping, RowOutcome};
 use super::model::{self, ImportProgress, ImportRow};
@@ -19,12 +18,14 @@ use crate::audit::{self, AuditActor};
 use crate::config::Settings;
 use crate::db::{now, Db};
 use crate::jobs;
+use crate::spreadsheet::{self, CsvWriter};
+use crate::uploads;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
-use crate::web::{redirect_with, render, render_status, AppState};
+use crate::web::{redirect_with, render, render_status, upload, AppState};
 
 pub const KIND: &str = "leads.import";
-const MAX_UPLOAD: u64 = 200 * 1024 * 1024;
+const MAX_UPLOAD: usize = 200 * 1024 * 1024;
 const BATCH: usize = 500;
 const MAPPING_KEY: &str = "lead_import_mapping";
 
@@ -64,46 +65,6 @@ async fn failed(ctx: PageCtx, state: &AppState, msg: String) -> AppResult<HttpRe
             error: Some(msg),
         },
     )
-}
-
-/// Writes the uploaded file to disk chunk by chunk; returns its name and size.
-async fn save_upload(mut payload: actix_multipart::Multipart, path: PathBuf) -> Result<(String, u64), String> {
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read: {e}"))?;
-        if field.name() != Some("file") {
-            while field.next().await.is_some() {}
-            continue;
-        }
-        let name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("leads.csv")
-            .chars()
-            .take(200)
-            .collect::<String>();
-        let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-        let p = path.clone();
-        let mut file = web::block(move || {
-            std::fs::create_dir_all(&dir)?;
-            std::fs::File::create(&p)
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("The file could not be stored: {e}"))?;
-        let mut size: u64 = 0;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read: {e}"))?;
-            size += chunk.len() as u64;
-            if size > MAX_UPLOAD {
-                let _ = std::fs::remove_file(&path);
-                return Err("The file is larger than 200 MB; split it into smaller files.".into());
-            }
-            file.write_all(&chunk)
-                .map_err(|e| format!("The file could not be stored: {e}"))?;
-        }
-        return Ok((name, size));
-    }
-    Err("Choose a CSV file to upload.".into())
 }
 
 #[derive(Template)]
@@ -173,8 +134,10 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let path = upload_path(&state.settings, &id).ok_or_else(|| AppError::internal("upload id"))?;
-    let (file_name, _) = match save_upload(payload, path.clone()).await {
-        Ok(r) => r,
+    let too_large = "The file is larger than 200 MB; split it into smaller files.";
+    let file_name = match upload::receive_file(payload, "file", path.clone(), MAX_UPLOAD, too_large).await {
+        Ok(r) if r.file_name.is_empty() => "leads.csv".to_string(),
+        Ok(r) => r.file_name.chars().take(200).collect(),
         Err(msg) => return failed(ctx, &state, msg).await,
     };
     let p = path.clone();
@@ -242,7 +205,9 @@ pub async fn start(
             columns.push((i, v.into_owned()));
         }
     }
-    let Some(path) = upload_path(&state.settings, &upload).filter(|p| p.exists()) else {
+    // An upload as old as the sweep's limit may be removed at any moment: it has expired.
+    let Some(path) = upload_path(&state.settings, &upload).filter(|p| !uploads::expired_file(p, &state.settings))
+    else {
         return Ok(redirect_with(
             &session,
             "/leads/imports",
@@ -375,11 +340,22 @@ impl<R: Read> Read for Counting<R> {
 
 /// Runs an import to the end (blocking: call it off the async executor).
 pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
+    run_batches(db, settings, import_id, usize::MAX).map(|_| ())
+}
+
+/// Runs at most `max_batches` batches of an import (blocking) and returns whether it is done.
+///
+/// Each batch of rows is taken in, and the import's progress recorded (rows read, counts), in one
+/// transaction, so a run that stops anywhere — a crash, a read error, `max_batches` — leaves the
+/// import at the end of a batch. The next run skips the rows already read, carries the counts on,
+/// and cuts the rejected-rows report back to the rejections counted before appending to it: no row
+/// is taken in, counted or reported twice.
+pub fn run_batches(db: &Db, settings: &Settings, import_id: i64, max_batches: usize) -> Result<bool, String> {
     let import = db
         .read_blocking(|c| Ok(model::find_import(c, import_id)?))
         .map_err(|e| e.to_string())?;
     if import.status == "done" {
-        return Ok(());
+        return Ok(true);
     }
     let mapping: Mapping = serde_json::from_str(&import.mapping).map_err(|e| format!("bad mapping: {e}"))?;
     let path = PathBuf::from(&import.file_path);
@@ -395,77 +371,107 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
     );
     let today = now().date();
     let mut rows = lead_csv::rows(reader, &mapping, "import", today, chrono::Utc::now())?;
+    let (mut processed, mut created, mut attached, mut rejected) = (
+        import.processed_rows,
+        import.created_count,
+        import.attached_count,
+        import.rejected_count,
+    );
+    if rows.by_ref().take(processed as usize).count() < processed as usize {
+        return Err(rows
+            .read_error()
+            .map(|e| format!("the upload could not be read: {e}"))
+            .unwrap_or_else(|| "the upload is shorter than the rows already imported".into()));
+    }
     let report_path = imports_dir(settings).join(format!("rejected-{import_id}.csv"));
-    let mut report =
-        csv::Writer::from_path(&report_path).map_err(|e| format!("the report could not be written: {e}"))?;
-    report
-        .write_record(lead_csv::report_header(&headers))
-        .map_err(|e| e.to_string())?;
+    let kept = (processed > 0).then_some(rejected as u64);
+    let mut report = open_report(&report_path, &headers, kept)?;
     let who = EventActor {
         id: import.created_by,
         label: format!("import: {}", import.file_name),
         api_token_id: None,
     };
-    let (mut processed, mut created, mut attached, mut rejected) = (0i32, 0i32, 0i32, 0i32);
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        let mut consumed: usize = 0;
+    for _ in 0..max_batches {
+        let (mut batch, mut consumed, mut batch_rejected) = (Vec::with_capacity(BATCH), 0i32, 0i32);
         for outcome in rows.by_ref().take(BATCH) {
             consumed += 1;
             match outcome {
                 RowOutcome::Valid { lead, .. } => batch.push(lead),
                 RowOutcome::Invalid { line, errors, raw } => {
-                    rejected += 1;
+                    batch_rejected += 1;
                     report
-                        .write_record(lead_csv::report_row(line, &errors, &raw))
+                        .row(lead_csv::report_row(line, &errors, &raw))
                         .map_err(|e| e.to_string())?;
                 }
             }
         }
-        processed += consumed as i32;
-        if !batch.is_empty() {
-            let leads = std::mem::take(&mut batch);
-            let who2 = who.clone();
-            // One transaction a batch: a crash loses at most the batch in hand, and a rerun
-            // attaches rather than duplicates what was already taken in.
-            let (c, a) = db
-                .write_blocking(move |conn| {
-                    let (mut c, mut a) = (0, 0);
-                    for lead in &leads {
-                        match service::intake(
-                            conn,
-                            lead,
-                            &who2,
-                            settings,
-                            service::Routing::Queue("Imported from a file: assign it by hand or in bulk."),
-                        )? {
-                            IntakeOutcome::Created(_) => c += 1,
-                            IntakeOutcome::Attached(_) => a += 1,
-                        }
-                    }
-                    Ok((c, a))
-                })
-                .map_err(|e| e.to_string())?;
-            created += c;
-            attached += a;
-        }
+        // On disk before the batch commits: a run that stops in between leaves rows that the next
+        // run cuts off again.
         report.flush().map_err(|e| e.to_string())?;
         let progress = ImportProgress {
             status: "running",
             processed_bytes: read.load(std::sync::atomic::Ordering::Relaxed) as i64,
-            processed_rows: processed,
+            processed_rows: processed + consumed,
             created,
             attached,
-            rejected,
+            rejected: rejected + batch_rejected,
             report_path: None,
             error: None,
             finished: false,
         };
-        db.write_blocking(|c| Ok(model::update_import(c, import_id, &progress)?))
+        let who2 = who.clone();
+        let (c, a) = db
+            .write_blocking(move |conn| {
+                let (mut c, mut a) = (0, 0);
+                for lead in &batch {
+                    match service::intake(
+                        conn,
+                        lead,
+                        &who2,
+                        settings,
+                        service::Routing::Queue("Imported from a file: assign it by hand or in bulk."),
+                    )? {
+                        IntakeOutcome::Created(_) => c += 1,
+                        IntakeOutcome::Attached(_) => a += 1,
+                    }
+                }
+                let progress = ImportProgress {
+                    created: progress.created + c,
+                    attached: progress.attached + a,
+                    ..progress
+                };
+                model::update_import(conn, import_id, &progress)?;
+                Ok((c, a))
+            })
             .map_err(|e| e.to_string())?;
-        if consumed < BATCH {
-            break;
+        processed += consumed;
+        rejected += batch_rejected;
+        created += c;
+        attached += a;
+        if (consumed as usize) < BATCH {
+            return finish(
+                db,
+                &import,
+                &rows,
+                &report_path,
+                (processed, created, attached, rejected),
+            );
         }
+    }
+    Ok(false)
+}
+
+/// Marks an import done once its file is read to the end, or fails the run when reading stopped
+/// early (the next run carries on from the last batch).
+fn finish<R: Read>(
+    db: &Db,
+    import: &ImportRow,
+    rows: &lead_csv::LeadRows<R>,
+    report_path: &Path,
+    (processed, created, attached, rejected): (i32, i32, i32, i32),
+) -> Result<bool, String> {
+    if let Some(e) = rows.read_error() {
+        return Err(format!("the upload could not be read: {e}"));
     }
     let progress = ImportProgress {
         status: "done",
@@ -478,10 +484,32 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
         error: None,
         finished: true,
     };
-    db.write_blocking(|c| Ok(model::update_import(c, import_id, &progress)?))
+    db.write_blocking(|c| Ok(model::update_import(c, import.id, &progress)?))
         .map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&path);
-    Ok(())
+    if rejected == 0 {
+        let _ = std::fs::remove_file(report_path);
+    }
+    let _ = std::fs::remove_file(&import.file_path);
+    Ok(true)
+}
+
+/// Opens the rejected-rows report to add rows to: a new one with its header, or, when earlier
+/// runs counted `kept` rejections, the existing one cut back to its header and those rows.
+fn open_report(path: &Path, headers: &[String], kept: Option<u64>) -> Result<CsvWriter<std::fs::File>, String> {
+    let failed = |e: std::io::Error| format!("the report could not be written: {e}");
+    if let Some(kept) = kept {
+        if let Ok(mut file) = std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            let end = spreadsheet::end_of_rows(&mut file, kept + 1).map_err(failed)?;
+            file.set_len(end).map_err(failed)?;
+            file.seek(SeekFrom::End(0)).map_err(failed)?;
+            return Ok(CsvWriter::new(file));
+        }
+    }
+    let mut report = CsvWriter::new(std::fs::File::create(path).map_err(failed)?);
+    report
+        .row(lead_csv::report_header(headers))
+        .map_err(|e| e.to_string())?;
+    Ok(report)
 }
 
 /// Marks an import failed for good (the job gave up).

@@ -6,15 +6,16 @@
 //! 1. [`read_headers`] on the first bytes of the upload, [`guess_mapping`] to pre-fill the
 //!    mapping form (or a remembered [`Mapping`], stored as JSON);
 //! 2. [`Mapping::validate_mapping`] when the form is submitted;
-//! 3. [`rows`] streams [`RowOutcome`]s; memory use does not grow with the file;
+//! 3. [`rows`] streams [`RowOutcome`]s; memory use does not grow with the file, and a row of the
+//!    wrong shape (a cell too few or too many, a quote never closed) is rejected on its own;
 //! 4. [`report_header`] and [`report_row`] build a downloadable CSV of the rejected rows.
 
-use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io::Read;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::csv_records::{Found, Problem, Record, Records, MAX_RECORD_BYTES};
 use crate::leads::rules::{validate_lead, ConsentRequest, FieldErrors, LeadRequest, ValidLead};
 
 /// The fields a column can be mapped to, as `(key, label)`. `full_name` is split into first and
@@ -70,24 +71,38 @@ const NO_HEADER: &str = "The file has no header row.";
 /// Pass enough bytes to hold the whole header line (64 KiB is plenty); a header cut short by the
 /// prefix comes back cut short.
 pub fn read_headers(bytes_prefix: &[u8]) -> Result<Vec<String>, String> {
-    let mut reader = csv_reader(bytes_prefix);
-    let mut record = csv::ByteRecord::new();
+    read_header_record(&mut Records::new(bytes_prefix))
+}
+
+/// Reads records up to the first non-blank one, the header, and returns its trimmed cells.
+fn read_header_record<R: Read>(records: &mut Records<R>) -> Result<Vec<String>, String> {
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Err(NO_HEADER.to_string()),
+        match records.next_record() {
+            Ok(Found::Record { .. }) => {}
+            Ok(Found::End) => return Err(NO_HEADER.to_string()),
+            Ok(Found::Broken { problem, .. }) => return Err(format!("The header row {}", problem_text(problem))),
             Err(err) => return Err(format!("The file could not be read: {err}.")),
         }
-        if let Some(headers) = header_cells(&record)? {
+        if let Some(headers) = header_cells(records.record())? {
             return Ok(headers);
         }
     }
 }
 
+/// What is wrong with a broken record, after "This row" or "The header row".
+fn problem_text(problem: Problem) -> String {
+    match problem {
+        Problem::UnclosedQuote => {
+            "has a quote (\") that is never closed. The lines after it were read as rows of their own.".to_string()
+        }
+        Problem::TooLong => format!("is longer than {} KiB.", MAX_RECORD_BYTES / 1024),
+    }
+}
+
 /// The trimmed header cells, or `None` when the record is blank.
-fn header_cells(record: &csv::ByteRecord) -> Result<Option<Vec<String>>, String> {
+fn header_cells(record: &Record) -> Result<Option<Vec<String>>, String> {
     let mut headers = Vec::with_capacity(record.len());
-    for cell in record {
+    for cell in record.cells() {
         let text = std::str::from_utf8(cell).map_err(|_| NOT_UTF8.to_string())?;
         headers.push(text.trim().to_string());
     }
@@ -95,13 +110,6 @@ fn header_cells(record: &csv::ByteRecord) -> Result<Option<Vec<String>>, String>
         return Ok(None);
     }
     Ok(Some(headers))
-}
-
-fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader)
 }
 
 /// Header spellings per field, already normalised by [`normalize_header`].
@@ -453,60 +461,27 @@ impl RowOutcome {
     }
 }
 
-/// Wraps the upload and keeps the bytes that the CSV reader has pulled but whose records have
-/// not been accounted for yet, so that line numbers can be counted exactly. Holds at most the
-/// CSV reader's buffer plus the current record.
-struct Tracked<R> {
-    inner: R,
-    pending: VecDeque<u8>,
-    /// Offset in the file of `pending[0]`.
-    start: u64,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pending.extend(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// Counts line breaks: `\n`, `\r\n` and a lone `\r` each end one line.
-#[derive(Debug, Default)]
-struct LineCounter {
-    breaks: u64,
-    prev_cr: bool,
-}
-
-impl LineCounter {
-    fn feed(&mut self, byte: u8) {
-        if byte == b'\n' || self.prev_cr {
-            self.breaks += 1;
-        }
-        self.prev_cr = byte == b'\r';
-    }
-}
-
 /// Iterator over the data rows of a lead CSV, one record at a time; see [`rows`].
 pub struct LeadRows<R: Read> {
-    reader: csv::Reader<Tracked<R>>,
-    record: csv::ByteRecord,
+    records: Records<R>,
     headers: Vec<String>,
     columns: [Option<usize>; FIELD_COUNT],
     default_source: String,
     today: NaiveDate,
     now: DateTime<Utc>,
-    lines: LineCounter,
     finished: bool,
+    read_error: Option<String>,
 }
 
 /// Starts reading a lead CSV: reads the header record, checks `mapping` against it (see
 /// [`Mapping::validate_mapping`]) and returns an iterator that reads, maps and validates one
 /// record per step.
 ///
-/// Blank rows (every cell blank) are skipped. A row that is not UTF-8, or that has non-empty
-/// cells beyond the header's columns, is [`RowOutcome::Invalid`] with an error under `"row"`,
-/// and reading goes on. A read error from `reader` ends the iteration after one such row.
+/// Blank rows (every cell blank) are skipped. A row that is not UTF-8, that has fewer cells than
+/// the header or non-empty cells beyond the header's columns, or that [`Records`] could not read
+/// (a quote never closed, a row over 64 KiB), is [`RowOutcome::Invalid`] with an error under
+/// `"row"`, and reading goes on. A read error from `reader` ends the iteration; see
+/// [`LeadRows::read_error`].
 ///
 /// For CSV files only, on top of [`validate_lead`]: a birth date written `M/D/YYYY` is read as
 /// a US date, and a ZIP of 3 or 4 digits gets back the leading zeros a spreadsheet dropped.
@@ -519,35 +494,19 @@ pub fn rows<R: Read>(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<LeadRows<R>, String> {
-    let tracked = Tracked {
-        inner: reader,
-        pending: VecDeque::new(),
-        start: 0,
-    };
-    let mut rows = LeadRows {
-        reader: csv_reader(tracked),
-        record: csv::ByteRecord::new(),
-        headers: Vec::new(),
-        columns: [None; FIELD_COUNT],
+    let mut records = Records::new(reader);
+    let headers = read_header_record(&mut records)?;
+    let columns = mapping.field_columns(&headers)?;
+    Ok(LeadRows {
+        records,
+        headers,
+        columns,
         default_source: default_source.to_string(),
         today,
         now,
-        lines: LineCounter::default(),
         finished: false,
-    };
-    loop {
-        match rows.read_record() {
-            None => return Err(NO_HEADER.to_string()),
-            Some((_, Err(err))) => return Err(format!("The file could not be read: {err}.")),
-            Some((_, Ok(()))) => {}
-        }
-        if let Some(headers) = header_cells(&rows.record)? {
-            rows.headers = headers;
-            break;
-        }
-    }
-    rows.columns = mapping.field_columns(&rows.headers)?;
-    Ok(rows)
+        read_error: None,
+    })
 }
 
 impl<R: Read> LeadRows<R> {
@@ -556,44 +515,17 @@ impl<R: Read> LeadRows<R> {
         &self.headers
     }
 
-    /// Reads the next record into `self.record` and returns the line it starts on.
-    fn read_record(&mut self) -> Option<(u64, Result<(), csv::Error>)> {
-        let before = self.reader.position().byte();
-        let result = self.reader.read_byte_record(&mut self.record);
-        let after = self.reader.position().byte();
-        let line = self.account(before, after);
-        match result {
-            Ok(true) => Some((line, Ok(()))),
-            Ok(false) => None,
-            Err(err) => Some((line, Err(err))),
-        }
-    }
-
-    /// Counts the line breaks in the bytes the CSV reader consumed for one record (`before` up
-    /// to `after`), forgets those bytes, and returns the line of the record's first byte: blank
-    /// lines before it, which the CSV reader skips silently, are counted.
-    fn account(&mut self, before: u64, after: u64) -> u64 {
-        let tracked = self.reader.get_mut();
-        let from = before.saturating_sub(tracked.start) as usize;
-        let to = (after.saturating_sub(tracked.start) as usize).min(tracked.pending.len());
-        let mut start_line = None;
-        for (i, &byte) in tracked.pending.range(..to).enumerate() {
-            self.lines.feed(byte);
-            if start_line.is_none() && i >= from && byte != b'\r' && byte != b'\n' {
-                start_line = Some(self.lines.breaks + 1);
-            }
-        }
-        tracked.pending.drain(..to);
-        tracked.start += to as u64;
-        start_line.unwrap_or(self.lines.breaks + 1)
+    /// Why reading stopped early, when the file could not be read to its end.
+    pub fn read_error(&self) -> Option<&str> {
+        self.read_error.as_deref()
     }
 
     /// Maps and validates the record just read; `None` for a blank row.
     fn outcome(&self, line: u64) -> Option<RowOutcome> {
         let mut utf8 = true;
-        let raw: Vec<String> = self
-            .record
-            .iter()
+        let record = self.records.record();
+        let raw: Vec<String> = record
+            .cells()
             .map(|cell| match std::str::from_utf8(cell) {
                 Ok(text) => text.to_string(),
                 Err(_) => {
@@ -613,6 +545,16 @@ impl<R: Read> LeadRows<R> {
         if !utf8 {
             return row_error(
                 "This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and upload it again.".to_string(),
+                raw,
+            );
+        }
+        if raw.len() < self.headers.len() {
+            return row_error(
+                format!(
+                    "This row has {} cells but the header has {}. A cell may be missing, or a line break split the row.",
+                    raw.len(),
+                    self.headers.len()
+                ),
                 raw,
             );
         }
@@ -711,27 +653,28 @@ impl<R: Read> Iterator for LeadRows<R> {
 
     fn next(&mut self) -> Option<RowOutcome> {
         while !self.finished {
-            let (line, result) = match self.read_record() {
-                None => {
+            let line = match self.records.next_record() {
+                Ok(Found::Record { line }) => line,
+                Ok(Found::Broken { line, problem, text }) => {
+                    let mut errors = FieldErrors::new();
+                    errors.insert("row".to_string(), vec![format!("This row {}", problem_text(problem))]);
+                    return Some(RowOutcome::Invalid {
+                        line,
+                        errors,
+                        raw: vec![text],
+                    });
+                }
+                Ok(Found::End) => {
                     self.finished = true;
                     return None;
                 }
-                Some(read) => read,
-            };
-            if let Err(err) = result {
-                // An I/O error would most likely repeat forever; anything else is about this
-                // record only.
-                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
+                Err(err) => {
+                    // An I/O error would most likely repeat: stop, and let the caller say so.
                     self.finished = true;
+                    self.read_error = Some(err.to_string());
+                    return None;
                 }
-                let mut errors = FieldErrors::new();
-                errors.insert("row".to_string(), vec![format!("This row could not be read: {err}.")]);
-                return Some(RowOutcome::Invalid {
-                    line,
-                    errors,
-                    raw: Vec::new(),
-                });
-            }
+            };
             if let Some(outcome) = self.outcome(line) {
                 return Some(outcome);
             }
@@ -802,6 +745,7 @@ mod tests {
     use crate::agents::readiness::ProductLine;
     use chrono::TimeZone;
     use std::cell::Cell;
+    use std::io;
     use std::rc::Rc;
 
     fn today() -> NaiveDate {
@@ -1149,12 +1093,45 @@ mod tests {
     }
 
     #[test]
-    fn rows_short_row_reads_missing_cells_as_empty() {
+    fn rows_short_row_is_row_error() {
         let out = read_all(
-            b"f,l,e,notes\nAna,Diaz,ana@example.com\n",
+            b"f,l,e,notes\nAna,Diaz,ana@example.com\nBo,Li,bo@example.com,\n",
             &[Some("first_name"), Some("last_name"), Some("email"), Some("message")],
         );
-        assert!(matches!(out[0], RowOutcome::Valid { .. }), "{out:?}");
+        assert_eq!(lines_and_validity(&out), vec![(2, false), (3, true)]);
+        let RowOutcome::Invalid { errors, raw, .. } = &out[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            errors["row"],
+            vec!["This row has 3 cells but the header has 4. A cell may be missing, or a line break split the row."]
+        );
+        assert_eq!(*raw, strings(&["Ana", "Diaz", "ana@example.com"]));
+    }
+
+    #[test]
+    fn rows_unclosed_quote_is_row_error_and_the_next_lines_are_rows() {
+        let out = read_all(
+            b"f,l,e\nAna,\"Diaz,ana@example.com\nBo,Li,bo@example.com\nCy,Xu,cy@example.com\n",
+            BASIC,
+        );
+        assert_eq!(lines_and_validity(&out), vec![(2, false), (3, true), (4, true)]);
+        let RowOutcome::Invalid { errors, raw, .. } = &out[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            errors["row"],
+            vec!["This row has a quote (\") that is never closed. The lines after it were read as rows of their own."]
+        );
+        assert_eq!(*raw, strings(&["Ana,\"Diaz,ana@example.com"]));
+    }
+
+    #[test]
+    fn headers_with_unclosed_quote_are_error() {
+        assert_eq!(
+            read_headers(b"name,\"email\nAna,ana@example.com\n"),
+            Err("The header row has a quote (\") that is never closed. The lines after it were read as rows of their own.".to_string())
+        );
     }
 
     #[test]
@@ -1188,7 +1165,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_read_error_is_row_error_and_ends_iteration() {
+    fn rows_read_error_ends_iteration_and_is_kept() {
         struct Failing(usize);
         impl Read for Failing {
             fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -1203,39 +1180,14 @@ mod tests {
                 }
             }
         }
-        let out: Vec<_> = rows(Failing(0), &mapping(BASIC), "csv", today(), now())
-            .unwrap()
-            .collect();
-        assert_eq!(out.len(), 2, "{out:?}");
+        let mut iter = rows(Failing(0), &mapping(BASIC), "csv", today(), now()).unwrap();
+        let out: Vec<_> = iter.by_ref().collect();
+        assert_eq!(out.len(), 1, "{out:?}");
         assert!(matches!(out[0], RowOutcome::Valid { line: 2, .. }));
-        let RowOutcome::Invalid { errors, .. } = &out[1] else {
-            panic!("{out:?}");
-        };
-        assert!(errors["row"][0].contains("disk on fire"), "{errors:?}");
+        assert_eq!(iter.read_error(), Some("disk on fire"));
     }
 
     // --- rows: line numbers ---
-
-    /// Documents the `csv` behaviour that `LeadRows` works around: a record's position is where
-    /// the reader stood before it, so blank lines skipped before the record are not counted, and
-    /// with CRLF endings the `\n` of the previous line is not counted yet either.
-    #[test]
-    fn csv_record_position_misses_skipped_blank_lines() {
-        let mut reader = csv_reader(&b"h\na\n\n\nb\n"[..]);
-        let mut record = csv::ByteRecord::new();
-        let mut lines = Vec::new();
-        while reader.read_byte_record(&mut record).unwrap() {
-            lines.push(record.position().unwrap().line());
-        }
-        assert_eq!(lines, vec![1, 2, 3], "b is really on line 5");
-
-        let mut reader = csv_reader(&b"h\r\na\r\n"[..]);
-        let mut lines = Vec::new();
-        while reader.read_byte_record(&mut record).unwrap() {
-            lines.push(record.position().unwrap().line());
-        }
-        assert_eq!(lines, vec![1, 1], "a is really on line 2");
-    }
 
     #[test]
     fn lines_count_blank_lines_between_rows() {
@@ -1425,7 +1377,7 @@ mod tests {
             max_ahead <= 16 * 1024,
             "read {max_ahead} bytes ahead of the current row"
         );
-        assert!(iter.reader.get_ref().pending.len() <= 16 * 1024);
+        assert!(iter.records.held_bytes() <= 16 * 1024);
     }
 
     // --- report ---
@@ -1453,7 +1405,7 @@ mod tests {
 
     #[test]
     fn report_of_streamed_rows_writes_csv() {
-        let csv = b"Name,Email\nAna Diaz,ana@example.com\nCher,\"bad, mail\"\n";
+        let csv = b"Name,Email\nAna Diaz,ana@example.com\nCher,\"bad, mail\"\n=CMD|'/C calc'!A0,@x\n";
         let iter = rows(
             &csv[..],
             &mapping(&[Some("full_name"), Some("email")]),
@@ -1462,18 +1414,19 @@ mod tests {
             now(),
         )
         .unwrap();
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(report_header(iter.headers())).unwrap();
+        let mut writer = crate::spreadsheet::CsvWriter::new(Vec::new());
+        writer.row(report_header(iter.headers())).unwrap();
         for outcome in iter {
             if let RowOutcome::Invalid { line, errors, raw } = outcome {
-                writer.write_record(report_row(line, &errors, &raw)).unwrap();
+                writer.row(report_row(line, &errors, &raw)).unwrap();
             }
         }
         let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
         assert_eq!(
             text,
             "line,errors,Name,Email\n\
-             3,email: Enter a valid e-mail address.; full_name: Enter a last name.,Cher,\"bad, mail\"\n"
+             3,email: Enter a valid e-mail address.; full_name: Enter a last name.,Cher,\"bad, mail\"\n\
+             4,email: Enter a valid e-mail address.,'=CMD|'/C calc'!A0,'@x\n"
         );
     }
 

@@ -3,6 +3,7 @@
 //! webhooks.
 
 pub mod api;
+mod csv_records;
 pub mod demo;
 pub mod export;
 pub mod handlers;

@@ -896,6 +896,14 @@ pub fn recent_imports(conn: &mut DbConnection) -> QueryResult<Vec<ImportRow>> {
         .load(conn)
 }
 
+/// The files that pending and running imports still have to read.
+pub fn import_files_in_use(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    lead_imports::table
+        .filter(lead_imports::status.eq_any(["pending", "running"]))
+        .select(lead_imports::file_path)
+        .load(conn)
+}
+
 pub struct ImportProgress {
     pub status: &'static str,
     pub processed_bytes: i64,

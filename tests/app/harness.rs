@@ -9,6 +9,7 @@ use agency_engine::auth::model;
 use agency_engine::auth::roles::Role;
 use agency_engine::config::Settings;
 use agency_engine::db::Db;
+use agency_engine::leads::model::ImportRow;
 use agency_engine::startup::Application;
 use agency_engine::web::AppState;
 use diesel::connection::SimpleConnection;
@@ -351,4 +352,70 @@ pub async fn eventually<T>(seconds: u64, mut check: impl FnMut() -> Option<T>) -
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+}
+
+// ---- lead imports ---------------------------------------------------------------------------
+
+impl TestApp {
+    /// Uploads a CSV file on the lead import page (`POST /leads/imports`).
+    pub async fn upload_lead_csv(&self, file_name: &str, bytes: Vec<u8>) -> Response {
+        let token = self.csrf().await;
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
+        self.client
+            .post(self.url("/leads/imports"))
+            .header("X-CSRF-Token", &token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// Maps column `i` of the upload to `columns[i]` ("" ignores it) and starts the import;
+    /// returns the import's id.
+    pub async fn start_lead_import(&self, upload: &str, file_name: &str, columns: &[&str]) -> i64 {
+        let names: Vec<String> = (0..columns.len()).map(|i| format!("col_{i}")).collect();
+        let mut fields = vec![("upload", upload), ("file_name", file_name)];
+        fields.extend(names.iter().map(String::as_str).zip(columns.iter().copied()));
+        let r = self.post_form("/leads/imports/mapping", &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "the import starts");
+        location_id(&r)
+    }
+
+    /// Waits for a background import to finish and returns it.
+    pub async fn finished_import(&self, import_id: i64, seconds: u64) -> ImportRow {
+        eventually(seconds, || {
+            self.db
+                .read_blocking(move |c| Ok(agency_engine::leads::model::find_import(c, import_id)?))
+                .ok()
+                .filter(|i| i.status == "done")
+        })
+        .await
+        .expect("the import finishes")
+    }
+}
+
+/// The value of the form input `name` in a page.
+pub fn input_value(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("the page has an input {name}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The id at the end of a redirect's location (`/things/42` → 42).
+pub fn location_id(r: &Response) -> i64 {
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("an id at the end of the location")
 }

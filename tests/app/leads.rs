@@ -8,7 +8,7 @@ use agency_engine::leads::model;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{eventually, loopback_webhooks, spawn_app, spawn_with, TestApp};
+use crate::harness::{eventually, input_value, loopback_webhooks, spawn_app, spawn_with, TestApp};
 use crate::receiver::Receiver;
 
 fn token(app: &TestApp) -> String {
@@ -41,22 +41,8 @@ pub(crate) fn lead_json(first: &str, email: &str, phone: &str) -> Value {
 
 /// The signed start time the quote form page carries (a form sent too soon is taken for a bot).
 pub(crate) fn quote_started(html: &str) -> String {
-    let value = html.split("name=\"started\" value=\"").nth(1).expect("a started field");
-    value.split('"').next().unwrap().to_string()
+    input_value(html, "started")
 }
-
-/// Waits for a background import to finish and returns it.
-async fn finished_import(app: &TestApp, import_id: i64, seconds: u64) -> model::ImportRow {
-    eventually(seconds, || {
-        app.db
-            .read_blocking(move |c| Ok(model::find_import(c, import_id)?))
-            .ok()
-            .filter(|i| i.status == "done")
-    })
-    .await
-    .expect("the import finishes")
-}
-
 fn events(app: &TestApp, lead: i64) -> Vec<String> {
     app.db
         .read_blocking(move |c| Ok(model::events_of(c, lead)?.into_iter().map(|e| e.kind).collect()))
@@ -640,7 +626,7 @@ async fn the_quote_form_keeps_consent_and_drops_bots() {
     let (status, html) = app.page("/quote").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Sunbelt Insurance Group and its licensed insurance agents may contact me"));
-    let started = quote_started(&html);
+    let started = input_value(&html, "started");
 
     // A bot fills the honeypot: it is told thanks and nothing is kept.
     let r = app
@@ -827,29 +813,11 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
                ,Nameless,x@example.com,,,,\n\
                Cy,Dee,not-an-email,,,,\n\
                Di,Fox,,(212) 555-1234,10001,,\n";
-    let upload = |bytes: Vec<u8>| {
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("leads.csv"))
-    };
-    let token_form = app.csrf().await;
-    let r = app
-        .client
-        .post(app.url("/leads/imports"))
-        .header("X-CSRF-Token", &token_form)
-        .multipart(upload(csv.as_bytes().to_vec()))
-        .send()
-        .await
-        .unwrap();
+    let r = app.upload_lead_csv("leads.csv", csv.as_bytes().to_vec()).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("Shoe size"));
-    let upload_id = html
-        .split("name=\"upload\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let upload_id = input_value(&html, "upload");
     // The guesses: Given Name → first name, Surname → last name, E-mail, Mobile → phone, Zip Code, Notes → message.
     for (col, field) in [
         (0, "first_name"),
@@ -871,22 +839,10 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
             "column {col} guessed as {field}"
         );
     }
-    let fields = [
-        ("upload", upload_id.as_str()),
-        ("file_name", "leads.csv"),
-        ("col_0", "first_name"),
-        ("col_1", "last_name"),
-        ("col_2", "email"),
-        ("col_3", "phone"),
-        ("col_4", "zip"),
-        ("col_5", "message"),
-        ("col_6", ""),
-    ];
-    let r = app.post_form("/leads/imports/mapping", &fields).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = r.headers()["location"].to_str().unwrap().to_string();
-    let import_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
-    let done = finished_import(&app, import_id, 30).await;
+    let columns = ["first_name", "last_name", "email", "phone", "zip", "message", ""];
+    let import_id = app.start_lead_import(&upload_id, "leads.csv", &columns).await;
+    let page = format!("/leads/imports/{import_id}");
+    let done = app.finished_import(import_id, 30).await;
     assert_eq!(
         (done.created_count, done.attached_count, done.rejected_count),
         (2, 1, 2)
@@ -901,15 +857,7 @@ async fn a_csv_import_maps_columns_dedupes_rejects_with_a_report_and_remembers_t
     assert!(lines[1].starts_with("4,") && lines[2].starts_with("5,"), "{text}");
 
     // The same columns again: the mapping is remembered.
-    let token_form = app.csrf().await;
-    let r = app
-        .client
-        .post(app.url("/leads/imports"))
-        .header("X-CSRF-Token", &token_form)
-        .multipart(upload(csv.as_bytes().to_vec()))
-        .send()
-        .await
-        .unwrap();
+    let r = app.upload_lead_csv("leads.csv", csv.as_bytes().to_vec()).await;
     assert!(r.text().await.unwrap().contains("match your last import"));
 }
 
@@ -925,46 +873,17 @@ async fn a_100000_row_file_imports_in_the_background() {
             ["33101", "10001", "60601", "94103"][i % 4]
         ));
     }
-    let token_form = app.csrf().await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
-    );
-    let r = app
-        .client
-        .post(app.url("/leads/imports"))
-        .header("X-CSRF-Token", &token_form)
-        .multipart(form)
-        .send()
+    let html = app
+        .upload_lead_csv("big.csv", csv.into_bytes())
+        .await
+        .text()
         .await
         .unwrap();
-    let html = r.text().await.unwrap();
-    let upload_id = html
-        .split("name=\"upload\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let fields = [
-        ("upload", upload_id.as_str()),
-        ("file_name", "big.csv"),
-        ("col_0", "first_name"),
-        ("col_1", "last_name"),
-        ("col_2", "email"),
-        ("col_3", "zip"),
-    ];
-    let r = app.post_form("/leads/imports/mapping", &fields).await;
-    let import_id: i64 = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let done = finished_import(&app, import_id, 600).await;
+    let columns = ["first_name", "last_name", "email", "zip"];
+    let import_id = app
+        .start_lead_import(&input_value(&html, "upload"), "big.csv", &columns)
+        .await;
+    let done = app.finished_import(import_id, 600).await;
     assert_eq!(
         (done.processed_rows, done.created_count, done.rejected_count),
         (100_000, 100_000, 0)
