@@ -6,7 +6,7 @@ use agency_engine::auth::roles::Role;
 use chrono::NaiveDate;
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, spawn_with, TestApp};
+use crate::harness::{location_id, spawn_app, spawn_with, TestApp};
 use crate::smtp::SmtpServer;
 
 fn today() -> NaiveDate {
@@ -197,14 +197,7 @@ async fn the_roster_filters_sorts_and_pages() {
     add_licence(&app, ids[2], "GA", 400, &[]).await;
     add_ahip(&app, ids[2], 300).await;
     let r = app.post_form("/admin/teams", &[("name", "Sunbelt Medicare")]).await;
-    let team: i64 = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let team = location_id(&r);
     app.post_form(
         &format!("/admin/teams/{team}/members"),
         &[("agent_id", &ids[5].to_string())],
@@ -370,25 +363,8 @@ async fn a_team_leader_sees_their_team_and_an_agent_is_on_one_team_at_most() {
 
     let r = app.post_form("/admin/teams", &[("name", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let a: i64 = app.post_form("/admin/teams", &[("name", "Carolinas")]).await.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let b: i64 = app
-        .post_form("/admin/teams", &[("name", "Great Lakes Life")])
-        .await
-        .headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let a = location_id(&app.post_form("/admin/teams", &[("name", "Carolinas")]).await);
+    let b = location_id(&app.post_form("/admin/teams", &[("name", "Great Lakes Life")]).await);
     assert_eq!(
         app.post_form("/admin/teams", &[("name", "carolinas")]).await.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
