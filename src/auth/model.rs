@@ -18,6 +18,8 @@ pub struct UserRow {
     pub active: bool,
     pub time_zone: String,
     pub session_version: i32,
+    /// No longer read or written: sign-in failures are counted in `login_throttles`, by e-mail and
+    /// client address.
     pub failed_logins: i32,
     pub locked_until: Option<NaiveDateTime>,
     pub last_login_at: Option<NaiveDateTime>,
@@ -106,11 +108,7 @@ pub fn count_active_owners(conn: &mut DbConnection) -> QueryResult<i64> {
 
 pub fn record_login(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-            users::last_login_at.eq(Some(now())),
-        ))
+        .set(users::last_login_at.eq(Some(now())))
         .execute(conn)
 }
 
@@ -123,8 +121,6 @@ pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult
         .set((
             users::password_hash.eq(Some(hash)),
             users::session_version.eq(users::session_version + 1),
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
             users::updated_at.eq(now()),
         ))
         .execute(conn)
