@@ -10,6 +10,7 @@ mod courses;
 mod harness;
 mod jobs;
 mod leads;
+mod newuser;
 mod ops;
 mod protection;
 mod receiver;
