@@ -89,7 +89,12 @@ pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpRespon
     let db = state.db.clone();
     let (uid, sid) = (user.id, user.session_id);
     let started = Instant::now();
-    let hello = Bytes::from_static(b"retry: 3000\n: connected\n\n");
+    // The first frame carries the unread count, so a page that comes back from the browser's
+    // back/forward cache (and opens its stream again) shows the count as it is now.
+    let unread = state.db.read(move |c| Ok(model::unread_count(c, uid)?)).await.unwrap_or_default();
+    let mut hello = b"retry: 3000\n".to_vec();
+    hello.extend_from_slice(&frame("unread", &serde_json::json!({ "unread": unread })));
+    let hello = Bytes::from(hello);
     let stream = futures_util::stream::unfold((Some(hello), rx, db), move |(mut first, mut rx, db)| async move {
         if let Some(h) = first.take() {
             return Some((Ok::<Bytes, actix_web::Error>(h), (None, rx, db)));

@@ -186,23 +186,82 @@
 
   // Live updates: the server's event stream says when a notification arrives for this person; the
   // badge shows the new count and elements with data-trigger="notice:<kind>" (or "notice") reload.
-  function listen() {
-    var el = document.querySelector("[data-events]");
-    if (!el || !window.EventSource) return;
-    var source = new EventSource(el.getAttribute("data-events"));
+  //
+  // A page in the browser's back/forward cache must not keep its stream open: over HTTP/1.1 the
+  // browser has six connections per host, and after a few page views they would all be held by
+  // pages nobody looks at. So the stream closes on "pagehide" and opens again on "pageshow". Tabs of
+  // the same person share one stream: the tab holding the "ae-events" lock listens and passes each
+  // notice on over a BroadcastChannel; when it goes away, a waiting tab takes the lock.
+  function deliver(data) {
+    if (typeof data.unread === "number") {
+      document.querySelectorAll("[data-unread]").forEach(function (n) { n.textContent = String(data.unread); });
+      document.querySelectorAll("[data-unread-box]").forEach(function (b) { b.hidden = data.unread === 0; });
+    }
+    document.querySelectorAll("[data-trigger]").forEach(function (t) {
+      if (!isPartial(t)) return;
+      if (hasTrigger(t, "notice") || hasTrigger(t, "notice:" + data.kind) || data.kind === "refresh" && triggersOf(t).some(function (x) { return x.indexOf("notice") === 0; })) request(t);
+    });
+  }
+
+  var live = null; // { source, channel, release, abort } while this page listens
+
+  function openStream(url, onNotice) {
+    var source = new EventSource(url);
+    // On (re)connecting the server sends the unread count alone.
+    source.addEventListener("unread", function (e) {
+      try { onNotice({ kind: "unread", unread: JSON.parse(e.data).unread }); } catch (_) { /* ignore */ }
+    });
     source.addEventListener("notice", function (e) {
       var data = {};
       try { data = JSON.parse(e.data); } catch (_) { /* a refresh with no details */ }
-      if (typeof data.unread === "number") {
-        document.querySelectorAll("[data-unread]").forEach(function (n) { n.textContent = String(data.unread); });
-        document.querySelectorAll("[data-unread-box]").forEach(function (b) { b.hidden = data.unread === 0; });
-      }
-      document.querySelectorAll("[data-trigger]").forEach(function (t) {
-        if (!isPartial(t)) return;
-        if (hasTrigger(t, "notice") || hasTrigger(t, "notice:" + data.kind) || data.kind === "refresh" && triggersOf(t).some(function (x) { return x.indexOf("notice") === 0; })) request(t);
-      });
+      onNotice(data);
     });
+    return source;
   }
+
+  function listen() {
+    var el = document.querySelector("[data-events]");
+    if (live || !el || !window.EventSource) return;
+    var url = el.getAttribute("data-events");
+    var state = { source: null, channel: null, release: null, abort: null };
+    live = state;
+    if (!window.BroadcastChannel || !navigator.locks || !window.AbortController) {
+      state.source = openStream(url, deliver);
+      return;
+    }
+    var name = "ae-events:" + (el.getAttribute("data-events-user") || "") + ":" + url;
+    state.channel = new BroadcastChannel(name);
+    state.channel.onmessage = function (e) { deliver(e.data || {}); };
+    state.abort = new AbortController();
+    var held = new Promise(function (resolve) { state.release = resolve; });
+    navigator.locks.request(name, { signal: state.abort.signal }, function () {
+      if (live !== state) return null; // put away before the lock came
+      state.source = openStream(url, function (data) {
+        deliver(data);
+        if (state.channel) state.channel.postMessage(data);
+      });
+      return held;
+    }).catch(function () { /* the request was abandoned on pagehide */ });
+  }
+
+  function stopListening() {
+    var state = live;
+    live = null;
+    if (!state) return;
+    if (state.source) state.source.close();
+    if (state.channel) state.channel.close();
+    if (state.abort) state.abort.abort();
+    if (state.release) state.release();
+  }
+
+  window.addEventListener("pagehide", stopListening);
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    listen();
+    // Whatever arrived while the page was put away: the live parts catch up (the stream's first
+    // frame brings the unread count).
+    deliver({ kind: "refresh" });
+  });
 
   window.addEventListener("popstate", function (e) {
     if (e.state && e.state.partial) window.location.reload();
