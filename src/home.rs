@@ -7,6 +7,8 @@ use crate::agents::view::AgentView;
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::auth::model as users;
 use crate::jobs::model as jobs;
+use crate::leads::model::{ContactRow, LeadRow};
+use crate::leads::offers::OfferRow;
 use crate::web::context::PageCtx;
 use crate::web::errors::AppResult;
 use crate::web::routes::{Access, Routes};
@@ -31,6 +33,8 @@ struct HomePage {
     /// For agents: their open leads by status, and follow-ups due by the end of today.
     lead_counts: Vec<(String, i64)>,
     due_tasks: i64,
+    /// For agents: the leads offered to them now, first on the page.
+    offers: Vec<(OfferRow, LeadRow, ContactRow)>,
 }
 
 impl HomePage {
@@ -76,6 +80,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         expiring_soon: 0,
         lead_counts: Vec::new(),
         due_tasks: 0,
+        offers: Vec::new(),
     };
     if user.role.is_staff() {
         let (roles, jobs, recent, expiring) = state
@@ -102,7 +107,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
             .await?;
         let end_of_day = crate::db::now() + chrono::Duration::hours(24);
         let uid = user.id;
-        let (view, team, counts, due) = state
+        let (view, team, counts, due, offers) = state
             .db
             .read(move |c| {
                 let v = crate::agents::view::one(c, agent_id, today, &rule)?;
@@ -118,6 +123,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
                     crate::agents::model::team_led_by(c, agent_id)?.map(|t| t.name),
                     counts,
                     due,
+                    crate::leads::offers::pending_for(c, agent_id)?,
                 ))
             })
             .await?;
@@ -125,6 +131,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         page.leads_team = team;
         page.lead_counts = counts;
         page.due_tasks = due;
+        page.offers = offers;
     }
     render(&page)
 }

@@ -356,6 +356,8 @@ diesel::table! {
         link -> Text,
         read_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        subject -> Nullable<Text>,
+        outcome -> Nullable<Text>,
     }
 }
 

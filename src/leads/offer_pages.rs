@@ -88,14 +88,9 @@ pub async fn decline(
         .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings))
         .await
     {
-        Ok(_) => {
+        Ok(after) => {
             state.jobs_wakeup.notify_one();
-            Ok(redirect_with(
-                &session,
-                "/leads",
-                "success",
-                "Passed on; the lead goes to the next agent.",
-            ))
+            Ok(redirect_with(&session, "/leads", "success", &after.message()))
         }
         Err(AppError::Validation(f)) => Ok(redirect_with(
             &session,

@@ -50,6 +50,23 @@ impl OfferRow {
         serde_json::from_str(&self.explanation).unwrap_or_default()
     }
 
+    /// The deadline in UTC, for machines (`datetime` attributes and the browser's countdown).
+    pub fn deadline_utc(&self) -> String {
+        self.deadline
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// The time left to answer as the page is drawn ("4:59"); the browser counts it down.
+    pub fn time_left(&self) -> String {
+        let secs = (self.deadline - crate::db::now()).num_seconds().max(0);
+        if secs >= 3600 {
+            format!("{} h {:02} min", secs / 3600, secs % 3600 / 60)
+        } else {
+            format!("{}:{:02}", secs / 60, secs % 60)
+        }
+    }
+
     /// The agent's name as routing ranked them.
     pub fn agent_name(&self) -> String {
         self.explanation()
@@ -805,7 +822,7 @@ fn tell(
         3,
     )?;
     let (_, agent_user) = agents_model::find_agent(conn, *agent_id)?;
-    notifications::notify(
+    notifications::notify_about(
         conn,
         agent_user.id,
         "offer",
@@ -817,6 +834,7 @@ fn tell(
             settings.offer_minutes
         ),
         "/leads",
+        Some(&notifications::offer_subject(*offer_id)),
     )?;
     let body = format!(
         "Hello {},\n\nA new {} lead is offered to you: {} {}{}.\nAccept it within {} minutes, or it goes to the next agent:\n{}/leads\n",
@@ -1044,6 +1062,7 @@ pub fn accept(
         ));
     }
     close_offer(conn, offer_id, "accepted", None)?;
+    notifications::answered(conn, &notifications::offer_subject(offer_id), "You accepted it.")?;
     model::assign(conn, offer.lead_id, Some(agent_id))?;
     let details = serde_json::json!({ "agent_id": agent_id, "agent": user.1, "by": "offer" });
     model::add_event(
@@ -1065,7 +1084,28 @@ pub fn accept(
     Ok(offer.lead_id)
 }
 
-/// The agent passes, with a reason; the lead goes to the next eligible agent.
+/// What became of a lead an agent passed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterDecline {
+    /// Offered to another agent.
+    OfferedOn,
+    /// Nobody else can take it now: it waits unassigned, for this reason.
+    Waiting(String),
+}
+
+impl AfterDecline {
+    /// What the agent who passed is told.
+    pub fn message(&self) -> String {
+        match self {
+            AfterDecline::OfferedOn => "You passed on the lead; it has been offered to another agent.".into(),
+            AfterDecline::Waiting(why) => format!(
+                "You passed on the lead. No other agent can take it now, so it waits unassigned for the office: {why}"
+            ),
+        }
+    }
+}
+
+/// The agent passes, with a reason; the lead goes to the next eligible agent, or waits unassigned.
 pub fn decline(
     conn: &mut DbConnection,
     agent_id: i64,
@@ -1073,7 +1113,7 @@ pub fn decline(
     offer_id: i64,
     reason: &str,
     settings: &Settings,
-) -> Result<i64, AppError> {
+) -> Result<AfterDecline, AppError> {
     let offer = find_offer(conn, offer_id)?;
     if offer.agent_id != agent_id {
         return Err(AppError::NotFound);
@@ -1083,9 +1123,20 @@ pub fn decline(
     if !close_offer(conn, offer_id, "declined", Some(&reason))? {
         return Err(AppError::Conflict("This offer is no longer open.".into()));
     }
+    notifications::answered(
+        conn,
+        &notifications::offer_subject(offer_id),
+        &format!("You passed: {reason}"),
+    )?;
     model::add_event(conn, offer.lead_id, Some(user.0), user.1, "declined", &reason)?;
-    route_lead(conn, offer.lead_id, settings)?;
-    Ok(offer.lead_id)
+    if route_lead(conn, offer.lead_id, settings)?.is_some() {
+        return Ok(AfterDecline::OfferedOn);
+    }
+    let (lead, _) = model::find_lead(conn, offer.lead_id)?;
+    Ok(AfterDecline::Waiting(
+        lead.unassigned_reason
+            .unwrap_or_else(|| "no agent is available for it right now.".into()),
+    ))
 }
 
 /// The deadline passed without an answer: the next eligible agent gets the lead.
@@ -1095,6 +1146,11 @@ pub fn expire(conn: &mut DbConnection, offer_id: i64, settings: &Settings) -> Re
         return Ok(false);
     }
     close_offer(conn, offer_id, "expired", None)?;
+    notifications::answered(
+        conn,
+        &notifications::offer_subject(offer_id),
+        "Time ran out before you answered.",
+    )?;
     model::add_event(
         conn,
         offer.lead_id,
@@ -1134,6 +1190,11 @@ pub fn withdraw_pending(conn: &mut DbConnection, lead_id: i64) -> Result<(), App
         .load(conn)?;
     for (id, agent_id) in pending {
         if close_offer(conn, id, "withdrawn", None)? {
+            notifications::answered(
+                conn,
+                &notifications::offer_subject(id),
+                "The office assigned the lead another way.",
+            )?;
             tell_withdrawn(conn, agent_id, lead_id, "was withdrawn by the office")?;
         }
     }

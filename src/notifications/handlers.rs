@@ -91,7 +91,11 @@ pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpRespon
     let started = Instant::now();
     // The first frame carries the unread count, so a page that comes back from the browser's
     // back/forward cache (and opens its stream again) shows the count as it is now.
-    let unread = state.db.read(move |c| Ok(model::unread_count(c, uid)?)).await.unwrap_or_default();
+    let unread = state
+        .db
+        .read(move |c| Ok(model::unread_count(c, uid)?))
+        .await
+        .unwrap_or_default();
     let mut hello = b"retry: 3000\n".to_vec();
     hello.extend_from_slice(&frame("unread", &serde_json::json!({ "unread": unread })));
     let hello = Bytes::from(hello);

@@ -18,10 +18,27 @@ pub struct NotificationRow {
     pub link: String,
     pub read_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// What the notification is about, when that can be answered (`offer:<id>`).
+    pub subject: Option<String>,
+    /// How it was answered ("You accepted it."), once it was.
+    pub outcome: Option<String>,
 }
 
 /// Tells one person something; `link` is where the notification leads (a path of this site).
 pub fn notify(conn: &mut DbConnection, user_id: i64, kind: &str, body: &str, link: &str) -> QueryResult<i64> {
+    notify_about(conn, user_id, kind, body, link, None)
+}
+
+/// [`notify`] about something that will be answered (`subject`, e.g. `offer:12`): [`answered`]
+/// marks it read and records how, once it is.
+pub fn notify_about(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    body: &str,
+    link: &str,
+    subject: Option<&str>,
+) -> QueryResult<i64> {
     let insert = diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(user_id),
@@ -29,9 +46,34 @@ pub fn notify(conn: &mut DbConnection, user_id: i64, kind: &str, body: &str, lin
             notifications::body.eq(body),
             notifications::link.eq(link),
             notifications::created_at.eq(now()),
+            notifications::subject.eq(subject),
         ))
         .returning(notifications::id);
     crate::db::direct!(conn, |c| insert.get_result(c))
+}
+
+/// The notifications about `subject` are answered: read from now on, with the outcome shown.
+pub fn answered(conn: &mut DbConnection, subject: &str, outcome: &str) -> QueryResult<usize> {
+    let n = diesel::update(
+        notifications::table
+            .filter(notifications::subject.eq(subject))
+            .filter(notifications::outcome.is_null()),
+    )
+    .set(notifications::outcome.eq(Some(outcome)))
+    .execute(conn)?;
+    diesel::update(
+        notifications::table
+            .filter(notifications::subject.eq(subject))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(n)
+}
+
+/// The subject of the notifications about an offer.
+pub fn offer_subject(offer_id: i64) -> String {
+    format!("offer:{offer_id}")
 }
 
 /// The active owners and admins, with their e-mail addresses: who hears about escalations.

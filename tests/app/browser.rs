@@ -137,7 +137,11 @@ pub(crate) async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebD
 }
 
 /// The text of `selector` once it satisfies `want`.
-pub(crate) async fn wait_for_text(web: &WebDriver, selector: &str, want: impl Fn(&str) -> bool) -> WebDriverResult<String> {
+pub(crate) async fn wait_for_text(
+    web: &WebDriver,
+    selector: &str,
+    want: impl Fn(&str) -> bool,
+) -> WebDriverResult<String> {
     let mut last = String::new();
     for _ in 0..300 {
         if let Ok(el) = web.find(By::Css(selector)).await {

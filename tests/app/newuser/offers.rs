@@ -24,13 +24,22 @@ async fn fifteen_pages_in_a_row_each_load_quickly_with_the_back_forward_cache_on
     let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
     let result = async {
         sign_in(&web, &app, &ann.email).await?;
-        let pages = ["/leads", "/tasks", "/me/profile", "/me/licences", "/learn", "/account", "/notifications"];
+        let pages = [
+            "/leads",
+            "/tasks",
+            "/me/profile",
+            "/me/licences",
+            "/learn",
+            "/account",
+            "/notifications",
+        ];
         let mut slow = Vec::new();
         for i in 0..15 {
             let path = pages[i % pages.len()];
             let start = Instant::now();
             // Navigate by script, like following a link: the page before stays in the cache.
-            web.execute(&format!("window.location.href = '{path}';"), vec![]).await?;
+            web.execute(&format!("window.location.href = '{path}';"), vec![])
+                .await?;
             loop {
                 let ready = web
                     .execute(
@@ -65,4 +74,109 @@ async fn fifteen_pages_in_a_row_each_load_quickly_with_the_back_forward_cache_on
     .await;
     let _ = web.quit().await;
     result.expect("browser steps");
+}
+
+fn pending_offer(app: &crate::harness::TestApp, lead: i64) -> agency_engine::leads::offers::OfferRow {
+    app.db
+        .read_blocking(move |c| Ok(agency_engine::leads::offers::offers_of_lead(c, lead)?))
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status == "pending")
+        .expect("a pending offer")
+}
+
+/// The offer comes before the filters on the lead list, is on the agent's home too, and carries a
+/// deadline the browser counts down from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_is_first_on_the_lead_list_and_on_the_home_page_with_its_deadline() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, _) = ready_agent(&app, "Ann Able");
+    let t = token(&app);
+    let id = post(&app, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    let offer = pending_offer(&app, id);
+    app.login(&ann.email, &ann.password).await;
+    let (_, list) = app.page("/leads").await;
+    let offer_at = list.find("Offered to you").expect("the offer is on the list");
+    let filters_at = list.find("aria-label=\"Filter leads\"").expect("the filters");
+    assert!(offer_at < filters_at, "the offer comes before the filters");
+    let countdown = format!("data-countdown=\"{}\"", offer.deadline_utc());
+    assert!(list.contains(&countdown), "a countdown to {}", offer.deadline_utc());
+    assert!(list.contains("Answer within"), "{list}");
+    let (_, home) = app.page("/").await;
+    assert!(
+        home.contains("Offered to you") && home.contains("Lead1 Routing") && home.contains(&countdown),
+        "the offer is on the home page"
+    );
+    assert!(home.contains(&format!("action=\"/offers/{}/acceptance\"", offer.id)));
+    // Once answered, neither page shows it.
+    app.post_form(&format!("/offers/{}/acceptance", offer.id), &[]).await;
+    let (_, home) = app.page("/").await;
+    assert!(!home.contains("Offered to you"), "answered offers leave the home page");
+}
+
+/// After a pass the agent is told what really happened to the lead, and the offer's notification is
+/// marked answered (read, with how) whichever way it was answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decline_says_where_the_lead_went_and_answers_the_notification() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, _) = ready_agent(&app, "Ann Able");
+    let (ben, _) = ready_agent(&app, "Ben Best");
+    let t = token(&app);
+    let id = post(&app, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    let ann_browser = app.new_client();
+    ann_browser.login(&ann.email, &ann.password).await;
+    let (_, page) = ann_browser.page("/notifications").await;
+    assert!(page.contains("New medicare advantage lead offered to you"), "{page}");
+    assert!(page.contains("data-unread>1<"), "one unread");
+
+    // Ann passes while Ben can take it: it went to another agent.
+    let first = pending_offer(&app, id);
+    ann_browser
+        .post_form(
+            &format!("/offers/{}/decline", first.id),
+            &[("reason", "Full this week")],
+        )
+        .await;
+    let (_, page) = ann_browser.page("/notifications").await;
+    assert!(
+        page.contains("it has been offered to another agent"),
+        "the flash says so"
+    );
+    assert!(
+        page.contains("Answered") && page.contains("You passed: Full this week"),
+        "{page}"
+    );
+    assert!(page.contains("data-unread>0<"), "answering marks it read");
+
+    // Ben passes too: nobody else can take it, and he is told it waits unassigned.
+    let ben_browser = app.new_client();
+    ben_browser.login(&ben.email, &ben.password).await;
+    let second = pending_offer(&app, id);
+    assert_ne!(first.id, second.id);
+    ben_browser
+        .post_form(&format!("/offers/{}/decline", second.id), &[("reason", "Not my area")])
+        .await;
+    let (_, page) = ben_browser.page("/leads").await;
+    assert!(
+        page.contains("No other agent can take it now, so it waits unassigned for the office"),
+        "{page}"
+    );
+    assert!(!page.contains("goes to the next agent"));
+    let unanswered = app.count("notifications WHERE kind = 'offer' AND outcome IS NULL");
+    assert_eq!(unanswered, 0, "both offer notifications are answered");
+
+    // An accepted offer's notification says so.
+    let id2 = post(&app, &t, &lead(2, "33101")).await["id"].as_i64().unwrap();
+    let third = pending_offer(&app, id2);
+    let taker = if third.agent_id == app.agent_id(&ann) {
+        &ann_browser
+    } else {
+        &ben_browser
+    };
+    taker.post_form(&format!("/offers/{}/acceptance", third.id), &[]).await;
+    let (_, page) = taker.page("/notifications").await;
+    assert!(page.contains("You accepted it."), "{page}");
+    assert_eq!(app.count("notifications WHERE kind = 'offer' AND read_at IS NULL"), 0);
 }

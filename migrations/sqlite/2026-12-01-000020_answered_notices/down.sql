@@ -1,0 +1,3 @@
+DROP INDEX notifications_subject_idx;
+ALTER TABLE notifications DROP COLUMN outcome;
+ALTER TABLE notifications DROP COLUMN subject;
