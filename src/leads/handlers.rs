@@ -441,7 +441,7 @@ pub fn describe(e: &EventRow) -> String {
                 .unwrap_or("no eligible agent")
         ),
         "declined" => format!("Offer declined: {}", e.details),
-        "offer_expired" => "The offer ran out of time; it goes to the next agent.".into(),
+        "offer_expired" => "The offer ran out of time before the agent answered.".into(),
         "escalated" => format!(
             "Escalated to the owners: {} accepted it and had not contacted it after {} hours.",
             s("agent"),

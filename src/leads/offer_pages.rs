@@ -90,7 +90,7 @@ pub async fn decline(
     {
         Ok(after) => {
             state.jobs_wakeup.notify_one();
-            Ok(redirect_with(&session, "/leads", "success", &after.message()))
+            Ok(redirect_with(&session, "/leads", "success", after.message()))
         }
         Err(AppError::Validation(f)) => Ok(redirect_with(
             &session,

@@ -837,7 +837,7 @@ fn tell(
         Some(&notifications::offer_subject(*offer_id)),
     )?;
     let body = format!(
-        "Hello {},\n\nA new {} lead is offered to you: {} {}{}.\nAccept it within {} minutes, or it goes to the next agent:\n{}/leads\n",
+        "Hello {},\n\nA new {} lead is offered to you: {} {}{}.\nAccept it within {} minutes, or it may be offered to another agent:\n{}/leads\n",
         agent_user.name,
         lead.product_line.replace('_', " "),
         contact.first_name,
