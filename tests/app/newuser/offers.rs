@@ -180,3 +180,58 @@ async fn a_decline_says_where_the_lead_went_and_answers_the_notification() {
     assert!(page.contains("You accepted it."), "{page}");
     assert_eq!(app.count("notifications WHERE kind = 'offer' AND read_at IS NULL"), 0);
 }
+
+/// On a phone the offer is in the first screenful of the lead list and of the home page, and its
+/// countdown ticks in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_offer_is_on_the_first_screen_and_counts_down() {
+    let Some((driver_path, chrome)) = browser_tools() else {
+        return;
+    };
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, _) = ready_agent(&app, "Ann Able");
+    let t = token(&app);
+    post(&app, &t, &lead(1, "33101")).await;
+    let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
+    let result = async {
+        web.set_window_rect(0, 0, 390, 844).await?;
+        sign_in(&web, &app, &ann.email).await?;
+        for path in ["/leads", "/"] {
+            web.goto(app.url(path)).await?;
+            let top = web
+                .execute(
+                    "var o = document.querySelector('#offers-panel .offer');
+                     return o ? [o.getBoundingClientRect().top, window.innerHeight, window.innerWidth] : null;",
+                    vec![],
+                )
+                .await?;
+            let v = top
+                .json()
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| panic!("no offer on {path}"));
+            let (y, h, w) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap(), v[2].as_f64().unwrap());
+            assert!(w <= 400.0, "phone width, got {w}");
+            assert!(
+                y < h,
+                "the offer starts in the first screen of {path}: at {y} px of {h}"
+            );
+            let first = web.find(By::Css("[data-countdown]")).await?.text().await?;
+            let mut later = first.clone();
+            for _ in 0..40 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                later = web.find(By::Css("[data-countdown]")).await?.text().await?;
+                if later != first {
+                    break;
+                }
+            }
+            assert_ne!(first, later, "the countdown on {path} ticks");
+            assert!(later.contains(':') || later.contains("min"), "{later}");
+        }
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.expect("browser steps");
+}
