@@ -99,6 +99,7 @@ pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpRespon
     let mut hello = b"retry: 3000\n".to_vec();
     hello.extend_from_slice(&frame("unread", &serde_json::json!({ "unread": unread })));
     let hello = Bytes::from(hello);
+    let counted = crate::web::metrics::OpenStream::new(&state.metrics.event_streams);
     let stream = futures_util::stream::unfold((Some(hello), rx, db), move |(mut first, mut rx, db)| async move {
         if let Some(h) = first.take() {
             return Some((Ok::<Bytes, actix_web::Error>(h), (None, rx, db)));
@@ -134,6 +135,11 @@ pub async fn events(user: CurrentUser, state: web::Data<AppState>) -> HttpRespon
                 Ok(Err(RecvError::Closed)) => return None,
             }
         }
+    });
+    // The stream holds the gauge's count until actix drops it (the browser went away).
+    let stream = futures_util::StreamExt::map(stream, move |frame| {
+        let _ = &counted;
+        frame
     });
     HttpResponse::Ok()
         .content_type("text/event-stream")

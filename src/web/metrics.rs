@@ -8,6 +8,8 @@ pub struct Metrics {
     latency: HistogramVec,
     pub jobs_pending: IntGauge,
     pub jobs_failed: IntGauge,
+    /// Live-update streams (/events) open now: one per person's browser, however many tabs.
+    pub event_streams: IntGauge,
 }
 
 impl Metrics {
@@ -27,11 +29,13 @@ impl Metrics {
         .expect("metric");
         let jobs_pending = IntGauge::new("jobs_pending", "Jobs waiting to run").expect("metric");
         let jobs_failed = IntGauge::new("jobs_failed", "Jobs that gave up after their last attempt").expect("metric");
+        let event_streams = IntGauge::new("event_streams_open", "Live-update streams open now").expect("metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(jobs_pending.clone()),
             Box::new(jobs_failed.clone()),
+            Box::new(event_streams.clone()),
         ] {
             registry.register(c).expect("register metric");
         }
@@ -41,6 +45,7 @@ impl Metrics {
             latency,
             jobs_pending,
             jobs_failed,
+            event_streams,
         }
     }
 
@@ -55,6 +60,22 @@ impl Metrics {
         let mut buf = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// Counts one open stream for as long as it lives.
+pub struct OpenStream(IntGauge);
+
+impl OpenStream {
+    pub fn new(gauge: &IntGauge) -> OpenStream {
+        gauge.inc();
+        OpenStream(gauge.clone())
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -235,3 +235,42 @@ async fn on_a_phone_the_offer_is_on_the_first_screen_and_counts_down() {
     let _ = web.quit().await;
     result.expect("browser steps");
 }
+
+/// Two tabs of one person share one stream: the server holds one, and a notice reaches both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_share_one_live_stream_and_both_hear_a_notice() {
+    let Some((driver_path, chrome)) = browser_tools() else {
+        return;
+    };
+    let app = spawn_with(|s| s.run_worker = false).await;
+    round_robin(&app, None);
+    let (ann, _) = ready_agent(&app, "Ann Able");
+    let t = token(&app);
+    let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
+    let result = async {
+        sign_in(&web, &app, &ann.email).await?;
+        let first = web.window().await?;
+        let second = web.new_tab().await?;
+        web.switch_to_window(second.clone()).await?;
+        web.goto(app.url("/leads")).await?;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics.lines().any(|l| l == "event_streams_open 1"),
+            "one stream for two tabs: {}",
+            metrics
+                .lines()
+                .filter(|l| l.contains("event_streams"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        post(&app, &t, &lead(1, "33101")).await;
+        wait_for_text(&web, "[data-unread]", |t| t == "1").await?;
+        web.switch_to_window(first).await?;
+        wait_for_text(&web, "[data-unread]", |t| t == "1").await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.expect("browser steps");
+}
