@@ -61,6 +61,9 @@ enum Part {
     Intake,
     Ceiling,
     Pages,
+    /// The same pages during a working day: leads keep arriving (each scored, routed, offered,
+    /// with its e-mail job for the worker to drain) while the pages are measured.
+    BusyPages,
 }
 
 #[derive(Debug, Parser)]
@@ -93,6 +96,9 @@ struct Args {
     agent_email: String,
     #[arg(long, default_value = "demo-agency-2026")]
     password: String,
+    /// Connections posting leads while the busy pages are measured.
+    #[arg(long, default_value_t = 2)]
+    busy_connections: usize,
     /// Also write the figures to this JSON file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -101,7 +107,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "cold-start,intake,ceiling,pages"
+        default_value = "cold-start,intake,ceiling,pages,busy-pages"
     )]
     parts: Vec<Part>,
     /// Instead of the benchmark: kill -9 the server under load, restart it and check that every
@@ -192,7 +198,10 @@ async fn benchmark(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     if args.parts.contains(&Part::Pages) {
-        page_runs(args, &server.base_url, &mut report).await?;
+        page_runs(args, &server.base_url, &mut report, None).await?;
+    }
+    if args.parts.contains(&Part::BusyPages) {
+        page_runs(args, &server.base_url, &mut report, Some(&token)).await?;
     }
     let mem = memory.finish().await;
     let peak = mem.peak_mb();
@@ -380,8 +389,9 @@ struct PageSpec {
     budget_ms: f64,
 }
 
-/// Signs in as the agent and the owner, finds the pages and loads each.
-async fn page_runs(args: &Args, base: &str, report: &mut Report) -> anyhow::Result<()> {
+/// Signs in as the agent and the owner, finds the pages and loads each. With `busy` (an API token),
+/// leads arrive at `--busy-connections` the whole time, as on a working day.
+async fn page_runs(args: &Args, base: &str, report: &mut Report, busy: Option<&str>) -> anyhow::Result<()> {
     let specs = match find_pages(args, base, report).await {
         Ok(specs) => specs,
         Err(e) => {
@@ -391,10 +401,28 @@ async fn page_runs(args: &Args, base: &str, report: &mut Report) -> anyhow::Resu
             return Ok(());
         }
     };
+    let background = busy.map(|token| {
+        let target = Arc::new(Target::Leads {
+            path: INTAKE_PATH.into(),
+            token: token.to_string(),
+            gen: Arc::new(LeadGen::new()),
+        });
+        let until = Until::after(Duration::from_secs(3600));
+        let stop = until.stop.clone();
+        let base = base.to_string();
+        let connections = args.busy_connections;
+        eprintln!("busy pages: leads arrive at {connections} connections meanwhile");
+        let run = tokio::spawn(async move { load_run::run("busy", &base, target, connections, until, false).await });
+        (stop, run)
+    });
+    let (prefix, figure_name) = match busy {
+        Some(_) => ("busy day: ", "busy_pages"),
+        None => ("", "pages"),
+    };
     let mut runs = Vec::new();
     for spec in specs {
         eprintln!(
-            "pages: {} at {} connections for {} s",
+            "{prefix}pages: {} at {} connections for {} s",
             spec.path, args.page_connections, args.page_seconds
         );
         let target = Arc::new(Target::Page {
@@ -408,7 +436,7 @@ async fn page_runs(args: &Args, base: &str, report: &mut Report) -> anyhow::Resu
         if failures > 0 {
             measured.push_str(&format!(" · **{failures} not 200** ({})", r.status_text()));
         }
-        report.row(Row::new(format!("{} `{}`", spec.label, spec.path), measured).budget(
+        report.row(Row::new(format!("{prefix}{} `{}`", spec.label, spec.path), measured).budget(
             format!("p95 < {} ms", spec.budget_ms),
             r.latency.p95 < spec.budget_ms && failures == 0,
         ));
@@ -416,8 +444,18 @@ async fn page_runs(args: &Args, base: &str, report: &mut Report) -> anyhow::Resu
         figure["path"] = json!(spec.path);
         runs.push(figure);
     }
-    report.figure("pages", Value::Array(runs));
-    report.note("the list and lead page budgets are for 1,000,000 leads: only a SCALE=large seed measures them");
+    report.figure(figure_name, Value::Array(runs));
+    if let Some((stop, run)) = background {
+        stop.store(true, Ordering::Relaxed);
+        let r = run.await??;
+        report.row(Row::new(
+            "busy day: leads arriving meanwhile",
+            format!("{} · {} ({})", per_second(r.rate(201)), latency_text(&r), r.status_text()),
+        ));
+        report.figure("busy_intake", r.to_json());
+    } else {
+        report.note("the list and lead page budgets are for 1,000,000 leads: only a SCALE=large seed measures them");
+    }
     Ok(())
 }
 
