@@ -118,7 +118,7 @@ async fn wait_for_results(web: &WebDriver, want: &str) -> WebDriverResult<String
     panic!("#user-results never showed {want:?}; last: {last}");
 }
 
-async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
+pub(crate) async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
     web.goto(app.url("/login")).await?;
     web.find(By::Id("email")).await?.send_keys(email).await?;
     web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
@@ -137,7 +137,11 @@ async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult
 }
 
 /// The text of `selector` once it satisfies `want`.
-async fn wait_for_text(web: &WebDriver, selector: &str, want: impl Fn(&str) -> bool) -> WebDriverResult<String> {
+pub(crate) async fn wait_for_text(
+    web: &WebDriver,
+    selector: &str,
+    want: impl Fn(&str) -> bool,
+) -> WebDriverResult<String> {
     let mut last = String::new();
     for _ in 0..300 {
         if let Ok(el) = web.find(By::Css(selector)).await {
