@@ -60,7 +60,7 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
             .iter()
             .find(|(a, _)| a == id)
             .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| format!("agent {id}"))
+            .unwrap_or_else(|| "an agent who has left".to_string())
     };
     let who = match &rule.pool {
         Pool::Everyone => "Everyone".to_string(),

@@ -22,6 +22,8 @@
  *                                        separated by spaces show it when any one holds. The server
  *                                        renders the right state first (with hidden) and ignores the
  *                                        fields of a hidden part, so it works without this script.
+ *   data-open-wide="64rem"               on a <details>: opened when the page loads on a screen at least
+ *                                        that wide (a side panel on a desktop, a closed disclosure on a phone).
  *
  * Requests carry X-Partial: 1 and the page's CSRF token in X-CSRF-Token; the server answers with one
  * block of the page. Every page works without this script: links and forms do full loads.
@@ -296,7 +298,12 @@
     if (e.target.form) applyShowWhen(e.target.form);
   });
   document.addEventListener("ae:updated", function () { applyShowWhen(document); startCountdowns(document.body); });
-  function startOwnBehaviours() { applyShowWhen(document); startCountdowns(document.body); }
+  function openWhenWide() {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) {
+      if (window.matchMedia("(min-width: " + d.getAttribute("data-open-wide") + ")").matches) d.open = true;
+    });
+  }
+  function startOwnBehaviours() { applyShowWhen(document); startCountdowns(document.body); openWhenWide(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startOwnBehaviours);
   else startOwnBehaviours();
 

@@ -467,8 +467,8 @@ async fn the_rule_form_hides_the_fields_the_strategy_does_not_use() {
         return;
     };
     let app = spawn_with(|s| s.run_worker = false).await;
-    ready_agent(&app, "Ann Able");
-    let owner = app.create_user(Role::Owner, "Dana Whitfield");
+    let (_, ann) = ready_agent(&app, "Ann Able");
+    let owner = app.login_as(Role::Owner).await;
     let (_driver, web, _profile) = start_browser(&driver_path, &chrome).await;
     let result = async {
         sign_in(&web, &app, &owner.email).await?;
@@ -500,6 +500,38 @@ async fn the_rule_form_hides_the_fields_the_strategy_does_not_use() {
         assert!(shown("team_id").await?);
         choose("pool", "everyone").await?;
         assert!(!shown("team_id").await?);
+
+        // On a 390 px phone neither the new-rule page nor a full rule's page scrolls sideways.
+        let r = app
+            .post_form(
+                "/admin/routing",
+                &[
+                    ("name", "A rule with every part shown, and a rather long name to wrap"),
+                    ("priority", "10"),
+                    ("pool", "agents"),
+                    ("agents", &ann.to_string()),
+                    ("strategy", "weighted"),
+                    (&format!("share_{ann}"), "100"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+        let id = saved_rules(&app)[0].id;
+        web.set_window_rect(0, 0, 390, 844).await?;
+        for path in ["/admin/routing/new".to_string(), format!("/admin/routing/{id}")] {
+            web.goto(app.url(&path)).await?;
+            let wide = web
+                .execute(
+                    "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                    vec![],
+                )
+                .await?;
+            let (scroll, client) = (wide.json()[0].as_i64().unwrap(), wide.json()[1].as_i64().unwrap());
+            assert!(
+                client <= 400 && scroll <= client,
+                "{path}: {scroll} px wide in a {client} px window"
+            );
+        }
         Ok::<(), WebDriverError>(())
     }
     .await;
