@@ -334,6 +334,83 @@ pub fn first_matching<'a>(rules: &'a [Rule], lead: &LeadToRoute) -> Option<&'a R
         .min_by_key(|r| (r.priority, r.id))
 }
 
+/// Why the lead does not meet a rule's conditions, one sentence per unmet condition for an
+/// agency owner ("It is in TX; this rule takes leads in FL, GA."). Empty when the rule fits.
+pub fn misfits(conditions: &Conditions, lead: &LeadToRoute) -> Vec<String> {
+    let c = conditions;
+    let mut out = Vec::new();
+    if !c.products.is_empty() && !c.products.contains(&lead.product) {
+        let wanted: Vec<&str> = c.products.iter().map(|p| p.label()).collect();
+        out.push(format!(
+            "It is for {}; this rule takes {} leads only.",
+            lead.product.label(),
+            wanted.join(" or ")
+        ));
+    }
+    let state_ok = c.states.is_empty()
+        || lead
+            .state
+            .as_deref()
+            .is_some_and(|state| c.states.iter().any(|s| same(s, state)));
+    if !state_ok {
+        let place = match lead.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => format!("It is in {}", s.to_ascii_uppercase()),
+            None => "It has no state".to_owned(),
+        };
+        out.push(format!(
+            "{place}; this rule takes leads in {} only.",
+            c.states.join(", ")
+        ));
+    }
+    if !c.sources.is_empty() && !c.sources.iter().any(|s| same(s, &lead.source)) {
+        out.push(format!(
+            "It comes from “{}”; this rule takes leads from {} only.",
+            lead.source.trim(),
+            c.sources.join(", ")
+        ));
+    }
+    if let Some(min) = c.min_score.filter(|min| lead.score < *min) {
+        out.push(format!(
+            "Its score is {}, below this rule's lowest score of {min}.",
+            lead.score
+        ));
+    }
+    if let Some(max) = c.max_score.filter(|max| lead.score > *max) {
+        out.push(format!(
+            "Its score is {}, above this rule's highest score of {max}.",
+            lead.score
+        ));
+    }
+    if !c.tags.is_empty() && !c.tags.iter().any(|t| lead.tags.iter().any(|lt| same(t, lt))) {
+        out.push(format!("It has none of the tags {}.", c.tags.join(", ")));
+    }
+    out
+}
+
+/// The rule list as it would be once `rule` is saved: its saved version replaced (same id) or
+/// it added (a new rule has id 0 and is given [`UNSAVED_RULE`], so it loses ties to saved rules
+/// as it will once the database numbers it), in the order rules are tried.
+pub fn with_rule_in_place(saved: &[Rule], rule: &Rule) -> Vec<Rule> {
+    let mut rule = rule.clone();
+    if rule.id <= 0 {
+        rule.id = UNSAVED_RULE;
+    }
+    let mut all: Vec<Rule> = saved.iter().filter(|r| r.id != rule.id).cloned().collect();
+    all.push(rule);
+    all.sort_by_key(|r| (r.priority, r.id));
+    all
+}
+
+/// The id a rule being tried before its first save has in [`with_rule_in_place`].
+pub const UNSAVED_RULE: i64 = i64::MAX;
+
+/// Which rule of an ordered list catches the lead: its place in the list (1 for the first) and
+/// the rule.
+pub fn catching_rule<'a>(ordered: &'a [Rule], lead: &LeadToRoute) -> Option<(usize, &'a Rule)> {
+    let first = first_matching(ordered, lead)?;
+    ordered.iter().position(|r| r.id == first.id).map(|i| (i + 1, first))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Eligibility
 // ---------------------------------------------------------------------------------------------
@@ -487,16 +564,15 @@ fn round_robin(rule_id: i64, eligible: &[&Candidate], state: &mut RoutingState) 
         .map(|turn| {
             let c = agents[(start + turn) % total];
             let why = if turn > 0 {
-                format!("Turn {} of {total} in round-robin order.", turn + 1)
+                format!("{} of {total} in turn.", turn + 1)
+            } else if total == 1 {
+                "Next in turn: the only agent who can take it now.".to_owned()
             } else {
                 match cursor {
-                    None => format!("Turn 1 of {total}: first in round-robin order (lowest agent id)."),
-                    Some(last) if c.agent_id > last => {
-                        format!("Turn 1 of {total}: next in round-robin order after agent {last}.")
+                    Some(last) if c.agent_id <= last => {
+                        format!("Next in turn of the {total} agents who can take it now; the turns start again from the top.")
                     }
-                    Some(last) => {
-                        format!("Turn 1 of {total}: round-robin wrapped around after agent {last}.")
-                    }
+                    _ => format!("Next in turn of the {total} agents who can take it now."),
                 }
             };
             (c.agent_id, c.name.clone(), why)
@@ -551,11 +627,11 @@ fn weighted(rule_id: i64, shares: &[(i64, u32)], eligible: &[&Candidate], state:
     let mut ranking: Vec<Ranked> = credits
         .iter()
         .enumerate()
-        .map(|(i, (c, share, credit))| {
+        .map(|(i, (c, share, _))| {
             let why = if i == 0 {
-                format!("Share {share}%: highest weighting credit ({credit:.0}), so it is this agent's turn.")
+                format!("Has a {share}% share and is the furthest behind it, so it is their turn.")
             } else {
-                format!("Share {share}%: weighting credit {credit:.0}.")
+                format!("Has a {share}% share.")
             };
             (c.agent_id, c.name.clone(), why)
         })
@@ -564,7 +640,7 @@ fn weighted(rule_id: i64, shares: &[(i64, u32)], eligible: &[&Candidate], state:
         (
             c.agent_id,
             c.name.clone(),
-            "No share in this rule, so not chosen while an agent with a share is eligible.".to_owned(),
+            "Has no share in this rule, so gets a lead only when nobody with a share can take it.".to_owned(),
         )
     }));
     ranking
@@ -626,15 +702,14 @@ fn best_performer(eligible: &[&Candidate], floor: f64, min_closed: u32) -> Vec<R
             } else {
                 let needed = min_closed.max(1);
                 let (rate, source) = if floor >= pool_rate {
-                    (floor, "the floor")
+                    (floor, "the rule's rate for new agents")
                 } else {
-                    (pool_rate, "the pool's overall rate")
+                    (pool_rate, "the rate of all these agents together")
                 };
                 let why = format!(
-                    "Only {} (needs {needed}), so credited {:.1}% ({source}; floor applied: {}).",
+                    "Only {} so far ({needed} needed for their own rate), so counted at {:.1}%, {source}.",
                     plural(closed, "closed lead", "closed leads"),
                     rate * 100.0,
-                    if source == "the floor" { "yes" } else { "no" }
                 );
                 (*c, rate, why)
             }
@@ -794,6 +869,30 @@ pub struct Explanation {
     pub chosen: Option<i64>,
     /// Why nobody was chosen.
     pub unassigned_reason: Option<String>,
+}
+
+impl Explanation {
+    /// "1 agent is in its pool." / "12 agents are in its pool."
+    pub fn pool_sentence(&self) -> String {
+        match self.candidates {
+            0 => "No agent is in its pool.".to_owned(),
+            1 => "1 agent is in its pool.".to_owned(),
+            n => format!("{n} agents are in its pool."),
+        }
+    }
+
+    /// The line that stands for the agents not listed by name, `None` when every one is listed.
+    pub fn more_sentence(&self) -> Option<String> {
+        match self.excluded_more {
+            0 => None,
+            1 => {
+                Some("… and 1 more agent, not licensed in the lead's state or left out to keep this short.".to_owned())
+            }
+            n => Some(format!(
+                "… and {n} more agents, not licensed in the lead's state or left out to keep this short."
+            )),
+        }
+    }
 }
 
 /// Routes one lead: the first matching rule, its pool, [`eligibility`] for every candidate, and
@@ -1523,8 +1622,8 @@ mod tests {
         assert_eq!(chosen, 30);
         assert_eq!(state.rr_cursor[&1], 30);
         assert_eq!(ranking.iter().map(|r| r.0).collect::<Vec<_>>(), [30, 10, 20]);
-        assert_eq!(ranking[0].2, "Turn 1 of 3: next in round-robin order after agent 20.");
-        assert_eq!(ranking[1].2, "Turn 2 of 3 in round-robin order.");
+        assert_eq!(ranking[0].2, "Next in turn of the 3 agents who can take it now.");
+        assert_eq!(ranking[1].2, "2 of 3 in turn.");
     }
 
     #[test]
@@ -1569,7 +1668,10 @@ mod tests {
         // Cara (30) becomes ineligible: after 20 the turn wraps to 10.
         let (chosen, ranking) = choose(&rr(), &[&a, &b], &lead(), &mut state).unwrap();
         assert_eq!(chosen, 10);
-        assert_eq!(ranking[0].2, "Turn 1 of 2: round-robin wrapped around after agent 20.");
+        assert_eq!(
+            ranking[0].2,
+            "Next in turn of the 2 agents who can take it now; the turns start again from the top."
+        );
         // Cara is back: the order resumes after 10.
         assert_eq!(pick(&rr(), &all, &lead(), &mut state), 20);
         assert_eq!(pick(&rr(), &all, &lead(), &mut state), 30);
@@ -1668,9 +1770,9 @@ mod tests {
         assert_eq!(ranking.last().unwrap().0, 9);
         assert_eq!(
             ranking.last().unwrap().2,
-            "No share in this rule, so not chosen while an agent with a share is eligible."
+            "Has no share in this rule, so gets a lead only when nobody with a share can take it."
         );
-        assert!(ranking[0].2.starts_with("Share "), "{}", ranking[0].2);
+        assert!(ranking[0].2.starts_with("Has a "), "{}", ranking[0].2);
     }
 
     #[test]
@@ -1737,7 +1839,7 @@ mod tests {
         assert_eq!(chosen, 2);
         assert_eq!(
             ranking[0].2,
-            "Best rate: Only 0 closed leads (needs 10), so credited 10.0% (the floor; floor applied: yes)."
+            "Best rate: Only 0 closed leads so far (10 needed for their own rate), so counted at 10.0%, the rule's rate for new agents."
         );
     }
 
@@ -1756,7 +1858,7 @@ mod tests {
         // Pool: 28 won of 94 closed = 29.8%.
         assert_eq!(
             ranking[1].2,
-            "Only 4 closed leads (needs 10), so credited 29.8% (the pool's overall rate; floor applied: no)."
+            "Only 4 closed leads so far (10 needed for their own rate), so counted at 29.8%, the rate of all these agents together."
         );
     }
 
@@ -1895,6 +1997,60 @@ mod tests {
     }
 
     #[test]
+    fn misfits_name_each_unmet_condition_for_an_owner() {
+        let c = Conditions {
+            states: vec!["FL".into(), "GA".into()],
+            min_score: Some(70),
+            sources: vec!["facebook".into()],
+            ..Conditions::default()
+        };
+        let l = lead(); // FL, web, score 50 in the fixture
+        let why = misfits(&c, &l);
+        assert_eq!(misfits(&Conditions::default(), &l), Vec::<String>::new());
+        assert!(why.iter().any(|w| w.starts_with("It comes from “web”")), "{why:?}");
+        assert!(
+            why.iter().any(|w| w.contains("below this rule's lowest score of 70")),
+            "{why:?}"
+        );
+        let tx = LeadToRoute {
+            state: Some("TX".into()),
+            ..lead()
+        };
+        assert!(misfits(&c, &tx).contains(&"It is in TX; this rule takes leads in FL, GA only.".to_owned()));
+    }
+
+    #[test]
+    fn an_edited_rule_takes_its_place_and_the_higher_rule_catches_first() {
+        let texas = Rule {
+            conditions: Conditions {
+                states: vec!["TX".into()],
+                ..Conditions::default()
+            },
+            ..rule(7, 10, Strategy::RoundRobin)
+        };
+        let other = rule(8, 30, Strategy::RoundRobin);
+        let new = rule(0, 20, Strategy::LeastBusy);
+        let list = with_rule_in_place(&[texas.clone(), other.clone()], &new);
+        assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), [7, UNSAVED_RULE, 8]);
+        let tx = LeadToRoute {
+            state: Some("TX".into()),
+            ..lead()
+        };
+        assert_eq!(catching_rule(&list, &tx).map(|(n, r)| (n, r.id)), Some((1, 7)));
+        assert_eq!(
+            catching_rule(&list, &lead()).map(|(n, r)| (n, r.id)),
+            Some((2, UNSAVED_RULE))
+        );
+        // Editing rule 8 to come first replaces its saved version.
+        let moved = Rule { priority: 1, ..other };
+        let list = with_rule_in_place(&[texas, rule(8, 30, Strategy::RoundRobin)], &moved);
+        assert_eq!(
+            list.iter().map(|r| (r.id, r.priority)).collect::<Vec<_>>(),
+            [(8, 1), (7, 10)]
+        );
+    }
+
+    #[test]
     fn first_matching_lowest_priority_then_lowest_id_chosen() {
         let mut life_only = rule(1, 1, Strategy::RoundRobin);
         life_only.conditions.products = vec![ProductLine::Life];
@@ -1969,8 +2125,8 @@ mod tests {
         assert_eq!(
             e.ranking,
             [
-                s(1, "Ana", "Turn 1 of 2: first in round-robin order (lowest agent id)."),
-                s(4, "Dan", "Turn 2 of 2 in round-robin order."),
+                s(1, "Ana", "Next in turn of the 2 agents who can take it now."),
+                s(4, "Dan", "2 of 2 in turn."),
             ]
         );
         assert_eq!(e.chosen, Some(1));

@@ -442,6 +442,7 @@ fn build(c: &mut DbConnection, owner: Actor, who: &AuditActor, spec: &CourseSpec
             max_attempts: Some(attempts.to_string()),
             time_limit_minutes: limit.map(|m| m.to_string()),
             is_final: Some("on".into()),
+            failed_reveals: None,
         },
     )?;
     Ok(Built { id, lessons, quiz })

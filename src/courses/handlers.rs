@@ -168,6 +168,11 @@ async fn course_page(
             pass_mark: Some(o.course.pass_mark.to_string()),
             max_attempts: Some("3".into()),
             is_final: Some("on".into()),
+            failed_reveals: Some(
+                super::quiz::FailedReveal::default_for(o.course.cert_kind.is_some())
+                    .as_str()
+                    .into(),
+            ),
             ..Default::default()
         }
     } else {

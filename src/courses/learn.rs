@@ -469,6 +469,13 @@ struct AttemptPage {
     seconds_left: Option<i64>,
     /// Open, but its time (and grace) is over: answers would not be graded.
     late: bool,
+    /// The result shows which questions were right or wrong ([`quiz::FailedReveal`]).
+    show_marks: bool,
+    /// The result shows the right answers and explanations.
+    show_answers: bool,
+    /// The deadline in RFC 3339 (UTC), for the browser's countdown, and the server's clock.
+    deadline_rfc3339: Option<String>,
+    now_rfc3339: String,
 }
 
 impl AttemptPage {
@@ -527,6 +534,10 @@ pub async fn attempt(
     let now: NaiveDateTime = crate::db::now();
     let seconds_left = attempt.deadline_at.map(|d| (d - now).num_seconds().max(0));
     let late = attempt.status == "open" && quiz::is_late(attempt.deadline_at, now);
+    let (show_marks, show_answers) = quiz.failed_reveals().shows(attempt.passed);
+    let rfc3339 = |t: NaiveDateTime| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let deadline_rfc3339 = attempt.deadline_at.map(rfc3339);
+    let now_rfc3339 = rfc3339(now);
     render(&AttemptPage {
         ctx,
         attempt,
@@ -534,6 +545,10 @@ pub async fn attempt(
         questions,
         seconds_left,
         late,
+        show_marks,
+        show_answers,
+        deadline_rfc3339,
+        now_rfc3339,
     })
 }
 
@@ -579,7 +594,7 @@ pub async fn submit(
             &session,
             &back,
             "error",
-            format!("{score}% — not enough to pass this time. Read the explanations below."),
+            format!("{score}% — not enough to pass this time."),
         )),
         Err(AppError::Conflict(msg)) => Ok(redirect_with(&session, &back, "error", msg)),
         Err(e) => Err(e),

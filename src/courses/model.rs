@@ -122,6 +122,15 @@ pub struct QuizRow {
     pub time_limit_minutes: Option<i32>,
     pub is_final: bool,
     pub created_at: NaiveDateTime,
+    /// A [`super::quiz::FailedReveal`] key.
+    pub failed_reveals: String,
+}
+
+impl QuizRow {
+    /// What a failed attempt's result page shows (an unknown stored value shows the least).
+    pub fn failed_reveals(&self) -> super::quiz::FailedReveal {
+        super::quiz::FailedReveal::parse(&self.failed_reveals).unwrap_or(super::quiz::FailedReveal::Nothing)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -547,6 +556,7 @@ pub struct NewQuiz<'a> {
     pub max_attempts: i32,
     pub time_limit_minutes: Option<i32>,
     pub is_final: bool,
+    pub failed_reveals: &'a str,
 }
 
 pub fn insert_quiz(conn: &mut DbConnection, course_id: i64, q: &NewQuiz) -> QueryResult<i64> {
@@ -560,6 +570,7 @@ pub fn insert_quiz(conn: &mut DbConnection, course_id: i64, q: &NewQuiz) -> Quer
             quizzes::max_attempts.eq(q.max_attempts),
             quizzes::time_limit_minutes.eq(q.time_limit_minutes),
             quizzes::is_final.eq(q.is_final),
+            quizzes::failed_reveals.eq(q.failed_reveals),
             quizzes::created_at.eq(now()),
         ))
         .returning(quizzes::id)
@@ -576,6 +587,7 @@ pub struct QuizChanges {
     pub max_attempts: i32,
     pub time_limit_minutes: Option<i32>,
     pub is_final: bool,
+    pub failed_reveals: String,
 }
 
 pub fn update_quiz(conn: &mut DbConnection, id: i64, q: &QuizChanges) -> QueryResult<usize> {

@@ -128,6 +128,66 @@ pub fn is_late(deadline: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
     deadline.is_some_and(|d| now > d + Duration::seconds(GRACE_SECONDS))
 }
 
+/// What the result page of a failed (or timed-out) attempt shows. A passed attempt shows
+/// everything. Kept per quiz as [`FailedReveal::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedReveal {
+    /// The score only.
+    Nothing,
+    /// Which questions were right and which were wrong, not the right answers.
+    WhichWrong,
+    /// The right answers and the explanations.
+    Answers,
+}
+
+impl FailedReveal {
+    pub const ALL: [FailedReveal; 3] = [FailedReveal::Nothing, FailedReveal::WhichWrong, FailedReveal::Answers];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedReveal::Nothing => "nothing",
+            FailedReveal::WhichWrong => "which_wrong",
+            FailedReveal::Answers => "answers",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FailedReveal::Nothing => "Nothing but the score",
+            FailedReveal::WhichWrong => "Which questions were wrong (not the right answers)",
+            FailedReveal::Answers => "The right answers and explanations",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailedReveal> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    /// The default for a new quiz: an exam that grants a certification must not hand out its
+    /// answers to the next attempt, so it shows only which questions were wrong; an ordinary
+    /// quiz teaches with the answers.
+    pub fn default_for(grants_certification: bool) -> FailedReveal {
+        if grants_certification {
+            FailedReveal::WhichWrong
+        } else {
+            FailedReveal::Answers
+        }
+    }
+
+    /// What an attempt's result page shows: `(which were right or wrong, the right answers)`.
+    /// A passed attempt shows both.
+    pub fn shows(self, passed: bool) -> (bool, bool) {
+        if passed {
+            return (true, true);
+        }
+        match self {
+            FailedReveal::Nothing => (false, false),
+            FailedReveal::WhichWrong => (true, false),
+            FailedReveal::Answers => (true, true),
+        }
+    }
+}
+
 /// May another attempt start? `max` 0 means no limit.
 pub fn attempts_left(max: i32, used: i64) -> Option<i64> {
     (max > 0).then(|| (max as i64 - used).max(0))
@@ -150,6 +210,20 @@ mod tests {
                 },
             })
             .collect()
+    }
+
+    #[test]
+    fn a_failed_attempt_reveals_what_the_quiz_allows_and_a_pass_reveals_all() {
+        assert_eq!(FailedReveal::Nothing.shows(false), (false, false));
+        assert_eq!(FailedReveal::WhichWrong.shows(false), (true, false));
+        assert_eq!(FailedReveal::Answers.shows(false), (true, true));
+        for r in FailedReveal::ALL {
+            assert_eq!(r.shows(true), (true, true));
+            assert_eq!(FailedReveal::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(FailedReveal::parse("everything"), None);
+        assert_eq!(FailedReveal::default_for(true), FailedReveal::WhichWrong);
+        assert_eq!(FailedReveal::default_for(false), FailedReveal::Answers);
     }
 
     #[test]

@@ -807,6 +807,8 @@ pub struct QuizForm {
     pub max_attempts: Option<String>,
     pub time_limit_minutes: Option<String>,
     pub is_final: Option<String>,
+    /// A [`quiz::FailedReveal`] key; empty takes the default for the course.
+    pub failed_reveals: Option<String>,
 }
 
 impl QuizForm {
@@ -829,6 +831,13 @@ fn parse_quiz(conn: &mut DbConnection, course: &CourseRow, form: &QuizForm) -> R
     let pass_mark = number(&form.pass_mark, "quiz_pass_mark", 1..=100, &mut errors).unwrap_or(course.pass_mark);
     let max_attempts = number(&form.max_attempts, "max_attempts", 0..=100, &mut errors).unwrap_or(0);
     let limit = number(&form.time_limit_minutes, "time_limit_minutes", 1..=600, &mut errors);
+    let reveals = match form.failed_reveals.as_deref().map(str::trim) {
+        None | Some("") => quiz::FailedReveal::default_for(course.cert_kind.is_some()),
+        Some(raw) => quiz::FailedReveal::parse(raw).unwrap_or_else(|| {
+            errors.add("failed_reveals", "Choose what a failed attempt shows from the list.");
+            quiz::FailedReveal::Nothing
+        }),
+    };
     if let Some(n) = count {
         let bank: Vec<BankEntry> = bank_of(conn, course.id)?;
         let available = quiz::eligible(&bank, tag.as_deref()).len();
@@ -851,6 +860,7 @@ fn parse_quiz(conn: &mut DbConnection, course: &CourseRow, form: &QuizForm) -> R
         max_attempts,
         time_limit_minutes: limit,
         is_final: checked(&form.is_final),
+        failed_reveals: reveals.as_str().to_string(),
     })
 }
 
@@ -875,6 +885,7 @@ pub fn add_quiz(
             max_attempts: q.max_attempts,
             time_limit_minutes: q.time_limit_minutes,
             is_final: q.is_final,
+            failed_reveals: &q.failed_reveals,
         },
     )?;
     audit::record(conn, who, "course.quiz_added", "course", Some(course_id), &q.title)?;
@@ -908,6 +919,7 @@ impl QuizForm {
             max_attempts: Some(q.max_attempts.to_string()),
             time_limit_minutes: q.time_limit_minutes.map(|m| m.to_string()),
             is_final: q.is_final.then(|| "on".into()),
+            failed_reveals: Some(q.failed_reveals.clone()),
         }
     }
 }

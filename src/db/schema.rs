@@ -472,6 +472,7 @@ diesel::table! {
         time_limit_minutes -> Nullable<Integer>,
         is_final -> Bool,
         created_at -> Timestamp,
+        failed_reveals -> Text,
     }
 }
 

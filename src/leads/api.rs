@@ -151,7 +151,7 @@ pub async fn create(
     let today = now().date();
     // Every problem at once: the shapes that could not be read, and the rules on the rest.
     let (request, mut shape_errors) = request_from_json(&value);
-    let parsed = match rules::validate_lead(&request, "api", today, chrono::Utc::now()) {
+    let parsed = match rules::validate_lead(&request, rules::SOURCE_API, today, chrono::Utc::now()) {
         Ok(lead) if shape_errors.is_empty() => Ok(lead),
         Ok(_) => Err(shape_errors),
         Err(rule_errors) => {

@@ -93,7 +93,13 @@ fn preview(path: &PathBuf, mapping: &Mapping) -> Vec<(u64, Vec<String>, String)>
         return Vec::new();
     };
     let today = now().date();
-    let Ok(rows) = lead_csv::rows(BufReader::new(file), mapping, "import", today, chrono::Utc::now()) else {
+    let Ok(rows) = lead_csv::rows(
+        BufReader::new(file),
+        mapping,
+        super::rules::SOURCE_IMPORT,
+        today,
+        chrono::Utc::now(),
+    ) else {
         return Vec::new();
     };
     rows.take(8)
@@ -370,7 +376,7 @@ pub fn run_batches(db: &Db, settings: &Settings, import_id: i64, max_batches: us
         },
     );
     let today = now().date();
-    let mut rows = lead_csv::rows(reader, &mapping, "import", today, chrono::Utc::now())?;
+    let mut rows = lead_csv::rows(reader, &mapping, super::rules::SOURCE_IMPORT, today, chrono::Utc::now())?;
     let (mut processed, mut created, mut attached, mut rejected) = (
         import.processed_rows,
         import.created_count,

@@ -63,7 +63,7 @@ impl OfferRow {
         if secs >= 3600 {
             format!("{} h {:02} min", secs / 3600, secs % 3600 / 60)
         } else {
-            format!("{}:{:02}", secs / 60, secs % 60)
+            format!("{:02}:{:02}", secs / 60, secs % 60)
         }
     }
 
@@ -195,27 +195,40 @@ pub fn move_rule(conn: &mut DbConnection, id: i64, up: bool) -> QueryResult<bool
     Ok(true)
 }
 
-/// Who would get this lead under this rule right now, and why; nothing is saved and no turn is
-/// taken ("test this rule on a sample lead").
-pub fn try_rule(
-    conn: &mut DbConnection,
-    rule: &Rule,
-    lead: &LeadToRoute,
-    settings: &Settings,
-) -> QueryResult<Explanation> {
+/// What trying a rule on a sample lead found: the whole rule list runs, in order, with this rule
+/// in its place.
+pub struct Trial {
+    /// The rule that catches the lead: its place in the list (1 for the first), id and name.
+    pub caught_by: Option<(usize, i64, String)>,
+    /// The tried rule's place in the list and its id there.
+    pub place: usize,
+    pub rule_id: i64,
+    /// Why the tried rule does not fit the lead (empty when it fits).
+    pub misfits: Vec<String>,
+    /// Who the catching rule offers it to, and why.
+    pub explanation: Explanation,
+}
+
+/// Who would get this lead right now if this rule were saved, and why: every active rule is
+/// tried in order with this one in its place, so a higher rule that takes the lead first is
+/// named. Nothing is saved and no turn is taken ("test this rule on a sample lead").
+pub fn try_rule(conn: &mut DbConnection, rule: &Rule, lead: &LeadToRoute, settings: &Settings) -> QueryResult<Trial> {
     // The saved round-robin state is read, and the copy used here is thrown away.
     let mut state: RoutingState = model::get_setting(conn, STATE_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    decide(
-        conn,
-        std::slice::from_ref(rule),
-        lead,
-        chrono::Utc::now(),
-        &[],
-        &mut state,
-        settings,
-    )
+    let ordered = routing::with_rule_in_place(&saved_rules(conn)?, rule);
+    let rule_id = if rule.id > 0 { rule.id } else { routing::UNSAVED_RULE };
+    let place = ordered.iter().position(|r| r.id == rule_id).map_or(0, |i| i + 1);
+    let caught_by = routing::catching_rule(&ordered, lead).map(|(n, r)| (n, r.id, r.name.clone()));
+    let explanation = decide(conn, &ordered, lead, chrono::Utc::now(), &[], &mut state, settings)?;
+    Ok(Trial {
+        caught_by,
+        place,
+        rule_id,
+        misfits: routing::misfits(&rule.conditions, lead),
+        explanation,
+    })
 }
 
 /// How many excluded agents an offer's explanation lists by name; the rest are counted.

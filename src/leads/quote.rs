@@ -151,7 +151,7 @@ pub async fn submit(
         }),
         ..Default::default()
     };
-    let lead = match rules::validate_lead(&request, "web form", now.date_naive(), now) {
+    let lead = match rules::validate_lead(&request, rules::SOURCE_WEB_FORM, now.date_naive(), now) {
         Ok(l) => l,
         Err(fields) => {
             let p = page(ctx, &state, form, FieldErrors(fields));

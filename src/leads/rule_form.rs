@@ -10,11 +10,11 @@ use crate::routing::{Conditions, LeadToRoute, Pool, Rule, Strategy};
 use crate::web::errors::FieldErrors;
 
 pub const STRATEGIES: [(&str, &str); 5] = [
-    ("round_robin", "Round-robin: each agent in turn"),
-    ("weighted", "Weighted: shares in percent"),
-    ("least_busy", "Least busy: fewest open leads"),
-    ("best_performer", "Best performer: highest conversion over 90 days"),
-    ("closest", "Closest: nearest office to the lead's ZIP"),
+    ("round_robin", "Each agent in turn"),
+    ("weighted", "By shares in percent (e.g. 70 / 30)"),
+    ("least_busy", "The agent with the fewest open leads"),
+    ("best_performer", "The best closer over the last 90 days"),
+    ("closest", "The agent nearest the lead's ZIP"),
 ];
 
 /// The form as typed, kept as text so a page with errors shows exactly what was entered.
@@ -22,9 +22,11 @@ pub const STRATEGIES: [(&str, &str); 5] = [
 pub struct RuleForm {
     pub name: String,
     pub priority: String,
-    pub sources: String,
+    /// Ticked sources (each may also hold several, comma-separated).
+    pub sources: Vec<String>,
     pub products: Vec<String>,
-    pub states: String,
+    /// Ticked state codes (each may also hold several, comma-separated).
+    pub states: Vec<String>,
     pub min_score: String,
     pub max_score: String,
     pub tags: String,
@@ -113,9 +115,9 @@ impl RuleForm {
             match k.as_str() {
                 "name" => f.name = v,
                 "priority" => f.priority = v,
-                "sources" => f.sources = v,
+                "sources" => f.sources.push(v),
                 "products" => f.products.push(v),
-                "states" => f.states = v,
+                "states" => f.states.push(v),
                 "min_score" => f.min_score = v,
                 "max_score" => f.max_score = v,
                 "tags" => f.tags = v,
@@ -161,9 +163,9 @@ impl RuleForm {
         };
         let mut f = RuleForm::blank(rule.priority);
         f.name = rule.name.clone();
-        f.sources = c.sources.join(", ");
+        f.sources = c.sources.clone();
         f.products = c.products.iter().map(|p| p.as_str().to_string()).collect();
-        f.states = c.states.join(", ");
+        f.states = c.states.clone();
         f.min_score = c.min_score.map(|s| s.to_string()).unwrap_or_default();
         f.max_score = c.max_score.map(|s| s.to_string()).unwrap_or_default();
         f.tags = c.tags.join(", ");
@@ -187,6 +189,50 @@ impl RuleForm {
             Strategy::Closest => f.strategy = "closest".into(),
         }
         f
+    }
+
+    /// Whether a part of the form shown under `condition` is shown for these values; the same
+    /// conditions as app.js's `data-show-when` ("pool=agents strategy=weighted": any one holds;
+    /// "strategy=a|b": any of the values), so the page opens in the state the script keeps.
+    pub fn shows(&self, condition: &str) -> bool {
+        condition.split_whitespace().any(|cond| {
+            let Some((field, wanted)) = cond.split_once('=') else {
+                return false;
+            };
+            let value = match field {
+                "pool" => self.pool.trim(),
+                "strategy" => self.strategy.trim(),
+                _ => return false,
+            };
+            wanted.split('|').any(|w| w == value)
+        })
+    }
+
+    pub fn has_state(&self, code: &str) -> bool {
+        split_list(&self.states.join(","))
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(code))
+    }
+
+    pub fn has_source(&self, source: &str) -> bool {
+        split_list(&self.sources.join(","))
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(source))
+    }
+
+    /// The ticked sources that are not among the `known` ones (the sources leads arrive with), as
+    /// a message for the sources field.
+    pub fn unknown_sources(&self, known: &[String]) -> Option<String> {
+        let unknown: Vec<String> = split_list(&self.sources.join(","))
+            .into_iter()
+            .filter(|s| !known.iter().any(|k| k.trim().eq_ignore_ascii_case(s)))
+            .collect();
+        (!unknown.is_empty()).then(|| {
+            format!(
+                "No lead has come from {} yet; tick sources from the list.",
+                unknown.iter().map(|s| format!("“{s}”")).collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 
     pub fn has_product(&self, key: &str) -> bool {
@@ -239,13 +285,13 @@ impl RuleForm {
             }
         }
         let mut states = Vec::new();
-        for s in split_list(&self.states) {
+        for s in split_list(&self.states.join(",")) {
             if s.len() == 2 && state_name(&s).is_some() {
                 states.push(s.to_ascii_uppercase());
             } else {
                 errors.add(
                     "states",
-                    format!("“{s}” is not a state code; use two letters like FL, separated by commas."),
+                    format!("“{s}” is not a state we know; tick states from the list."),
                 );
             }
         }
@@ -256,7 +302,7 @@ impl RuleForm {
                 errors.add("max_score", "The highest score must not be below the lowest.");
             }
         }
-        let sources = split_list(&self.sources);
+        let sources = split_list(&self.sources.join(","));
         let tags = split_list(&self.tags);
         if sources.iter().chain(&tags).any(|s| s.chars().count() > 50) {
             errors.add("sources", "Sources and tags are at most 50 characters each.");
@@ -508,6 +554,33 @@ mod tests {
         assert!(rule.ignore_hours);
         let again = RuleForm::from_rule(&rule).parse(&[3, 4, 5], &[]).unwrap();
         assert_eq!(again, rule);
+    }
+
+    #[test]
+    fn shown_parts_follow_the_strategy_and_the_pool() {
+        let f = form(&[("pool", "team"), ("strategy", "weighted")]);
+        assert!(f.shows("strategy=weighted") && f.shows("pool=team"));
+        assert!(f.shows("pool=agents strategy=weighted"), "any one condition");
+        assert!(!f.shows("strategy=best_performer") && !f.shows("pool=agents"));
+        assert!(f.shows("strategy=least_busy|weighted"));
+        assert!(!f.shows("bogus") && !f.shows("colour=weighted"));
+    }
+
+    #[test]
+    fn sources_must_be_ones_leads_arrive_with() {
+        let f = form(&[
+            ("sources", "web form"),
+            ("sources", "Facebook"),
+            ("sources", "carrier pigeon"),
+        ]);
+        let known = ["web form".to_string(), "facebook".to_string()];
+        let message = f.unknown_sources(&known).unwrap();
+        assert!(
+            message.contains("carrier pigeon") && !message.contains("Facebook"),
+            "{message}"
+        );
+        assert_eq!(form(&[("sources", "FACEBOOK")]).unknown_sources(&known), None);
+        assert!(f.has_source("facebook") && !f.has_source("api"));
     }
 
     #[test]

@@ -7,12 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::offers;
+use super::offers::{self, Trial};
 use super::rule_form::{RuleForm, STRATEGIES};
 use crate::agents::readiness::ProductLine;
 use crate::audit::{self, AuditActor};
 use crate::db::DbConnection;
-use crate::routing::{Explanation, Pool, Rule, Strategy};
+use crate::routing::{Pool, Rule, Strategy};
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{redirect_with, render, render_status, AppState};
@@ -60,7 +60,7 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
             .iter()
             .find(|(a, _)| a == id)
             .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| format!("agent {id}"))
+            .unwrap_or_else(|| "an agent who has left".to_string())
     };
     let who = match &rule.pool {
         Pool::Everyone => "Everyone".to_string(),
@@ -75,7 +75,7 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
         Pool::Agents(ids) => ids.iter().map(name_of).collect::<Vec<_>>().join(", "),
     };
     let mut how = match &rule.strategy {
-        Strategy::RoundRobin => "Round-robin".to_string(),
+        Strategy::RoundRobin => "Each agent in turn".to_string(),
         Strategy::Weighted(shares) => format!(
             "Weighted: {}",
             shares
@@ -86,10 +86,10 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
         ),
         Strategy::LeastBusy => "Least busy".to_string(),
         Strategy::BestPerformer { floor, min_closed } => format!(
-            "Best performer (floor {:.0}% under {min_closed} closed leads)",
+            "Best closer (agents with fewer than {min_closed} closed leads count as {:.0}%)",
             floor * 100.0
         ),
-        Strategy::Closest => "Closest".to_string(),
+        Strategy::Closest => "Closest to the lead".to_string(),
     };
     if let Some(cap) = rule.daily_cap {
         how.push_str(&format!("; at most {cap} a day each"));
@@ -118,6 +118,23 @@ fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
         .map(|t| (t.id, t.name))
         .collect();
     Ok((agents, teams))
+}
+
+/// The sources a rule may name: the ways leads come in and every source seen on a lead (`fresh`
+/// reads them now rather than from the minute-old list).
+fn known_sources(c: &mut DbConnection, db_key: &str, fresh: bool) -> Result<Vec<String>, AppError> {
+    let seen = if fresh {
+        super::model::distinct_sources(c)?
+    } else {
+        super::model::distinct_sources_cached(c, db_key)?
+    };
+    let mut all: Vec<String> = super::rules::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
+    for s in seen {
+        if !all.iter().any(|a| a.eq_ignore_ascii_case(&s)) {
+            all.push(s);
+        }
+    }
+    Ok(all)
 }
 
 #[derive(Template)]
@@ -156,8 +173,11 @@ struct RulePage {
     products: [ProductLine; 11],
     strategies: [(&'static str, &'static str); 5],
     languages: &'static [(&'static str, &'static str)],
+    states: &'static [(&'static str, &'static str)],
+    /// The sources a rule may name, and any the form names that are not among them.
+    sources: Vec<String>,
     /// The sample lead's result, when the rule was tried.
-    trial: Option<Explanation>,
+    trial: Option<Trial>,
 }
 
 impl RulePage {
@@ -170,12 +190,70 @@ impl RulePage {
 
     /// The chosen agent's name and why, from the trial.
     fn chosen_line(&self) -> Option<(String, String)> {
-        let x = self.trial.as_ref()?;
+        let x = &self.trial.as_ref()?.explanation;
         let chosen = x.chosen?;
         x.ranking
             .iter()
             .find(|(id, _, _)| *id == chosen)
             .map(|(_, name, why)| (name.clone(), why.clone()))
+    }
+
+    /// The sentence that says which rule catches the sample lead, for an agency owner.
+    fn catch_line(&self) -> Option<String> {
+        let t = self.trial.as_ref()?;
+        let this = if self.form.name.trim().is_empty() {
+            "this rule".to_string()
+        } else {
+            format!("this rule (“{}”)", self.form.name.trim())
+        };
+        Some(match &t.caught_by {
+            Some((_, id, _)) if *id == t.rule_id => {
+                format!("This rule catches the lead: it is rule {} in the list and the first that fits.", t.place)
+            }
+            Some((n, _, name)) if t.misfits.is_empty() => format!(
+                "Rule {n} “{name}” would take this lead first; {this} would then never see it. Move this rule above it, or narrow that rule, if this rule should have it."
+            ),
+            Some((n, _, name)) => format!("This rule does not fit the lead, so rule {n} “{name}” would take it."),
+            None => format!("No rule fits this lead, {this} included, so it would wait unassigned."),
+        })
+    }
+
+    /// The shown state of a part of the form ("hidden" when its condition does not hold).
+    fn hidden_unless(&self, condition: &str) -> &'static str {
+        if self.form.shows(condition) {
+            ""
+        } else {
+            " hidden"
+        }
+    }
+
+    /// "Any state" or the ticked states, for the picker's summary.
+    fn states_summary(&self) -> String {
+        let ticked: Vec<&str> = self
+            .states
+            .iter()
+            .filter(|(c, _)| self.form.has_state(c))
+            .map(|(c, _)| *c)
+            .collect();
+        if ticked.is_empty() {
+            "Any state".into()
+        } else {
+            ticked.join(", ")
+        }
+    }
+
+    fn sources_summary(&self) -> String {
+        let ticked: Vec<&str> = self
+            .sources
+            .iter()
+            .filter(|s| self.form.has_source(s))
+            .map(String::as_str)
+            .collect();
+        if ticked.is_empty() {
+            "Any source".into()
+        } else {
+            ticked.join(", ")
+        }
     }
 
     fn is(&self, value: &str, wanted: &str) -> bool {
@@ -189,9 +267,22 @@ async fn form_page(
     id: Option<i64>,
     form: RuleForm,
     errors: FieldErrors,
-    trial: Option<Explanation>,
+    trial: Option<Trial>,
 ) -> AppResult<RulePage> {
-    let (agents, teams) = state.db.read(choices).await?;
+    let db_key = state.settings.database_url.clone();
+    let (agents, teams, mut sources) = state
+        .db
+        .read(move |c| {
+            let (agents, teams) = choices(c)?;
+            Ok((agents, teams, known_sources(c, &db_key, false)?))
+        })
+        .await?;
+    // A saved rule's sources stay ticked even if no lead has come from them lately.
+    for s in form.sources.iter().flat_map(|s| s.split(',')).map(str::trim) {
+        if !s.is_empty() && !sources.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+            sources.push(s.to_string());
+        }
+    }
     Ok(RulePage {
         ctx,
         id,
@@ -202,6 +293,8 @@ async fn form_page(
         products: ProductLine::ALL,
         strategies: STRATEGIES,
         languages: crate::agents::fields::LANGUAGES,
+        states: crate::agents::fields::STATES,
+        sources,
         trial,
     })
 }
@@ -237,12 +330,42 @@ pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
     )
 }
 
-/// Parses the form against the agents and teams that exist.
-async fn parse(state: &AppState, form: &RuleForm) -> AppResult<Result<Rule, FieldErrors>> {
-    let (agents, teams) = state.db.read(choices).await?;
+/// Parses the form against the agents, teams and lead sources that exist. A source the saved
+/// rule already names is kept even when no lead has come from it lately.
+async fn parse(state: &AppState, id: Option<i64>, form: &RuleForm) -> AppResult<Result<Rule, FieldErrors>> {
+    let db_key = state.settings.database_url.clone();
+    let f = form.clone();
+    let (agents, teams, unknown) = state
+        .db
+        .read(move |c| {
+            let (agents, teams) = choices(c)?;
+            let mut known = known_sources(c, &db_key, false)?;
+            if let Some(id) = id {
+                known.extend(offers::find_rule(c, id)?.0.conditions.sources);
+            }
+            let mut unknown = f.unknown_sources(&known);
+            if unknown.is_some() {
+                known.extend(known_sources(c, &db_key, true)?);
+                unknown = f.unknown_sources(&known);
+            }
+            Ok((agents, teams, unknown))
+        })
+        .await?;
     let agent_ids: Vec<i64> = agents.iter().map(|(id, _)| *id).collect();
     let team_ids: Vec<i64> = teams.iter().map(|(id, _)| *id).collect();
-    Ok(form.parse(&agent_ids, &team_ids))
+    let parsed = form.parse(&agent_ids, &team_ids);
+    Ok(match (parsed, unknown) {
+        (parsed, None) => parsed,
+        (Ok(_), Some(message)) => {
+            let mut errors = FieldErrors::new();
+            errors.add("sources", message);
+            Err(errors)
+        }
+        (Err(mut errors), Some(message)) => {
+            errors.add("sources", message);
+            Err(errors)
+        }
+    })
 }
 
 pub async fn create(
@@ -284,7 +407,7 @@ async fn save(
     id: Option<i64>,
     form: RuleForm,
 ) -> AppResult<HttpResponse> {
-    let mut rule = match parse(&state, &form).await? {
+    let mut rule = match parse(&state, id, &form).await? {
         Ok(rule) => rule,
         Err(errors) => {
             let page = form_page(ctx, &state, id, form, errors, None).await?;
@@ -333,7 +456,7 @@ pub async fn trial(
         .find(|(k, _)| k == "rule_id")
         .and_then(|(_, v)| v.parse::<i64>().ok());
     let mut errors = FieldErrors::new();
-    let rule = match parse(&state, &form).await? {
+    let rule = match parse(&state, id, &form).await? {
         Ok(rule) => Some(rule),
         Err(e) => {
             errors = e;

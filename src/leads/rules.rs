@@ -294,6 +294,13 @@ pub struct ValidConsent {
     pub sellers: Vec<String>,
 }
 
+/// The source a lead gets when its sender names none, by the way it came in: the public quote
+/// form, the JSON API, a CSV import. Routing rules offer these and the sources seen on leads.
+pub const SOURCE_WEB_FORM: &str = "web form";
+pub const SOURCE_API: &str = "api";
+pub const SOURCE_IMPORT: &str = "import";
+pub const INTAKE_SOURCES: [&str; 3] = [SOURCE_WEB_FORM, SOURCE_API, SOURCE_IMPORT];
+
 /// Problems found in a request: JSON field name (`"email"`, `"consent.text"`) → sentences.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 

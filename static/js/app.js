@@ -9,6 +9,21 @@
  *                                        the server's event stream, /events, reports a notification)
  *   data-confirm="Question?"             ask first (also on ordinary forms)
  *   data-push-url                        put a GET's address in the history, so back and reload work
+ *   data-countdown="<RFC 3339 time>"     the element's text counts down to that moment every second:
+ *                                        "04:59", or "2 h 05 min" from an hour up. A screen reader
+ *                                        hears it only at 5 min, 1 min and 0 left (a polite live region
+ *                                        beside it); at zero the element gets the class
+ *                                        "countdown-expired" and the text of data-countdown-expired
+ *                                        (default "00:00"). data-countdown-now="<RFC 3339>" (the
+ *                                        server's clock when the page was made) corrects a wrong
+ *                                        clock in the browser. The server still enforces every deadline.
+ *   data-show-when="field=value"         shown only while the form field named "field" has that value;
+ *                                        "field=a|b" for several values, and several conditions
+ *                                        separated by spaces show it when any one holds. The server
+ *                                        renders the right state first (with hidden) and ignores the
+ *                                        fields of a hidden part, so it works without this script.
+ *   data-open-wide="64rem"               on a <details>: opened when the page loads on a screen at least
+ *                                        that wide (a side panel on a desktop, a closed disclosure on a phone).
  *
  * Requests carry X-Partial: 1 and the page's CSRF token in X-CSRF-Token; the server answers with one
  * block of the page. Every page works without this script: links and forms do full loads.
@@ -262,6 +277,94 @@
     // frame brings the unread count).
     deliver({ kind: "refresh" });
   });
+
+  // ---- Countdowns: data-countdown (see the header) ----------------------------------------------
+  function startCountdowns(root) {
+    var THRESHOLDS = [300, 60, 0]; // seconds left at which a screen reader is told
+    var all = Array.prototype.slice.call(root.querySelectorAll("[data-countdown]"));
+    if (root.matches && root.matches("[data-countdown]")) all.unshift(root);
+    all.forEach(function (el) {
+      if (el.hasAttribute("data-countdown-started")) return;
+      var deadline = Date.parse(el.getAttribute("data-countdown"));
+      if (isNaN(deadline)) return;
+      el.setAttribute("data-countdown-started", "");
+      var serverNow = Date.parse(el.getAttribute("data-countdown-now") || "");
+      var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
+      var live = document.createElement("span");
+      live.className = "visually-hidden";
+      live.setAttribute("aria-live", "polite");
+      el.insertAdjacentElement("afterend", live);
+      var told = {};
+      function two(n) { return (n < 10 ? "0" : "") + n; }
+      function text(left) {
+        if (left >= 3600) return Math.floor(left / 3600) + " h " + two(Math.floor(left % 3600 / 60)) + " min";
+        return two(Math.floor(left / 60)) + ":" + two(left % 60);
+      }
+      function tick() {
+        var left = Math.max(0, Math.ceil((deadline - (Date.now() + skew)) / 1000));
+        if (left === 0) {
+          el.textContent = el.getAttribute("data-countdown-expired") || "00:00";
+          el.classList.add("countdown-expired");
+        } else {
+          el.textContent = text(left);
+        }
+        THRESHOLDS.forEach(function (t) {
+          if (left <= t && !told[t]) {
+            told[t] = true;
+            // Only a threshold crossed while the page is open is announced, not the one it opened in.
+            if (started) live.textContent = left === 0 ? el.textContent : text(left) + " left";
+          }
+        });
+        started = true;
+        if (left === 0 || !el.isConnected) { clearInterval(timer); if (!el.isConnected) live.remove(); }
+      }
+      var started = false;
+      var timer = setInterval(tick, 1000);
+      tick();
+    });
+  }
+
+  // ---- Parts of a form that follow a choice: data-show-when (see the header) ---------------------
+  function fieldValues(form, name) {
+    var values = [];
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (f.name !== name || f.disabled) return;
+      if ((f.type === "checkbox" || f.type === "radio") && !f.checked) return;
+      if (f.tagName === "SELECT" && f.multiple) {
+        Array.prototype.forEach.call(f.selectedOptions, function (o) { values.push(o.value); });
+      } else {
+        values.push(f.value);
+      }
+    });
+    return values;
+  }
+
+  function applyShowWhen(root) {
+    root.querySelectorAll("[data-show-when]").forEach(function (el) {
+      var form = el.closest("form");
+      if (!form) return;
+      var show = el.getAttribute("data-show-when").trim().split(/\s+/).some(function (cond) {
+        var eq = cond.indexOf("=");
+        if (eq < 1) return false;
+        var wanted = cond.slice(eq + 1).split("|");
+        return fieldValues(form, cond.slice(0, eq)).some(function (v) { return wanted.indexOf(v) >= 0; });
+      });
+      el.hidden = !show;
+    });
+  }
+
+  document.addEventListener("change", function (e) {
+    if (e.target.form) applyShowWhen(e.target.form);
+  });
+  document.addEventListener("ae:updated", function () { applyShowWhen(document); startCountdowns(document.body); });
+  function openWhenWide() {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) {
+      if (window.matchMedia("(min-width: " + d.getAttribute("data-open-wide") + ")").matches) d.open = true;
+    });
+  }
+  function startOwnBehaviours() { applyShowWhen(document); startCountdowns(document.body); openWhenWide(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startOwnBehaviours);
+  else startOwnBehaviours();
 
   window.addEventListener("popstate", function (e) {
     if (e.state && e.state.partial) window.location.reload();

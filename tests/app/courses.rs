@@ -15,11 +15,11 @@ fn today() -> NaiveDate {
     agency_engine::db::now().date()
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
-fn id_in(location: &str) -> i64 {
+pub(crate) fn id_in(location: &str) -> i64 {
     location
         .split(['/', '#', '?'])
         .filter_map(|p| p.parse().ok())
@@ -27,25 +27,25 @@ fn id_in(location: &str) -> i64 {
         .expect("an id in the location")
 }
 
-struct Course {
-    id: i64,
-    lessons: Vec<i64>,
-    quiz: i64,
+pub(crate) struct Course {
+    pub(crate) id: i64,
+    pub(crate) lessons: Vec<i64>,
+    pub(crate) quiz: i64,
 }
 
 /// What a course is built with, through the authoring pages.
-struct Spec<'a> {
-    title: &'a str,
-    cert_kind: &'a str,
-    validity_months: &'a str,
-    lessons: usize,
+pub(crate) struct Spec<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) cert_kind: &'a str,
+    pub(crate) validity_months: &'a str,
+    pub(crate) lessons: usize,
     /// (prompt, tags) of single-choice questions: choice "Right" is correct, "Wrong" is not.
-    questions: Vec<(String, &'a str)>,
-    draw: &'a str,
-    tag: &'a str,
-    pass_mark: &'a str,
-    max_attempts: &'a str,
-    time_limit: &'a str,
+    pub(crate) questions: Vec<(String, &'a str)>,
+    pub(crate) draw: &'a str,
+    pub(crate) tag: &'a str,
+    pub(crate) pass_mark: &'a str,
+    pub(crate) max_attempts: &'a str,
+    pub(crate) time_limit: &'a str,
 }
 
 impl Default for Spec<'_> {
@@ -66,7 +66,7 @@ impl Default for Spec<'_> {
 }
 
 /// Builds a published course as the signed-in owner, through the same forms a person uses.
-async fn build_course(app: &TestApp, spec: &Spec<'_>) -> Course {
+pub(crate) async fn build_course(app: &TestApp, spec: &Spec<'_>) -> Course {
     let r = app
         .post_form(
             "/admin/courses",
@@ -150,7 +150,7 @@ async fn build_course(app: &TestApp, spec: &Spec<'_>) -> Course {
 }
 
 /// A learner signed in on their own browser.
-async fn learner(app: &TestApp, role: Role, name: &str) -> (TestApp, TestUser) {
+pub(crate) async fn learner(app: &TestApp, role: Role, name: &str) -> (TestApp, TestUser) {
     let browser = app.new_client();
     let user = app.create_user(role, name);
     let r = browser.login(&user.email, &user.password).await;
@@ -159,7 +159,7 @@ async fn learner(app: &TestApp, role: Role, name: &str) -> (TestApp, TestUser) {
 }
 
 /// The attempt's drawn questions and, for each, its correct and a wrong choice id.
-fn drawn(app: &TestApp, attempt: i64) -> Vec<(i64, i64, i64)> {
+pub(crate) fn drawn(app: &TestApp, attempt: i64) -> Vec<(i64, i64, i64)> {
     app.db
         .read_blocking(move |c| {
             let qs = model::attempt_questions_of(c, attempt)?;
@@ -181,18 +181,18 @@ fn drawn(app: &TestApp, attempt: i64) -> Vec<(i64, i64, i64)> {
         .unwrap()
 }
 
-async fn start_attempt(browser: &TestApp, quiz: i64) -> reqwest::Response {
+pub(crate) async fn start_attempt(browser: &TestApp, quiz: i64) -> reqwest::Response {
     browser.post_form(&format!("/learn/quizzes/{quiz}/attempts"), &[]).await
 }
 
-async fn submit(browser: &TestApp, attempt: i64, answers: &[(i64, i64)]) -> reqwest::Response {
+pub(crate) async fn submit(browser: &TestApp, attempt: i64, answers: &[(i64, i64)]) -> reqwest::Response {
     let fields: Vec<(String, String)> = answers.iter().map(|(q, c)| (format!("q{q}"), c.to_string())).collect();
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     browser.post_form(&format!("/learn/attempts/{attempt}"), &refs).await
 }
 
 /// Starts an attempt and answers every drawn question right (or wrong).
-async fn take_quiz(app: &TestApp, browser: &TestApp, quiz: i64, right: bool) -> (i64, reqwest::Response) {
+pub(crate) async fn take_quiz(app: &TestApp, browser: &TestApp, quiz: i64, right: bool) -> (i64, reqwest::Response) {
     let r = start_attempt(browser, quiz).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let loc = location(&r);
@@ -205,7 +205,22 @@ async fn take_quiz(app: &TestApp, browser: &TestApp, quiz: i64, right: bool) -> 
     (attempt, submit(browser, attempt, &answers).await)
 }
 
-async fn complete_lessons(browser: &TestApp, course: &Course) {
+/// Moves an attempt's deadline (and its grace) a minute into the past.
+pub(crate) fn run_out_of_time(app: &TestApp, attempt: i64) {
+    let late = agency_engine::db::now() - chrono::Duration::minutes(1);
+    app.db
+        .write_blocking(move |c| {
+            use agency_engine::db::schema::quiz_attempts::dsl::*;
+            use diesel::prelude::*;
+            diesel::update(quiz_attempts.find(attempt))
+                .set(deadline_at.eq(Some(late)))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+pub(crate) async fn complete_lessons(browser: &TestApp, course: &Course) {
     for l in &course.lessons {
         let (s, html) = browser.page(&format!("/learn/lessons/{l}")).await;
         assert_eq!(s, StatusCode::OK);
@@ -399,17 +414,7 @@ async fn attempt_limits_and_the_time_limit_are_enforced_by_the_server() {
     let r = start_attempt(&browser, course.quiz).await;
     let second = id_in(&location(&r));
     assert_ne!(second, first);
-    let late = agency_engine::db::now() - chrono::Duration::minutes(1);
-    app.db
-        .write_blocking(move |c| {
-            use agency_engine::db::schema::quiz_attempts::dsl::*;
-            use diesel::prelude::*;
-            diesel::update(quiz_attempts.find(second))
-                .set(deadline_at.eq(Some(late)))
-                .execute(c)?;
-            Ok(())
-        })
-        .unwrap();
+    run_out_of_time(&app, second);
     let right: Vec<(i64, i64)> = drawn(&app, second).iter().map(|(q, ok, _)| (*q, *ok)).collect();
     let (_, html) = browser.page(&format!("/learn/attempts/{second}")).await;
     assert!(html.contains("can no longer be submitted") && !html.contains("Submit answers"));
