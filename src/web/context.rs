@@ -239,6 +239,7 @@ impl PageCtx {
                     items.push(("/admin/webhooks", "Webhooks"));
                     items.push(("/admin/scoring", "Scoring"));
                     items.push(("/admin/routing", "Routing"));
+                    items.push(("/admin/agency", "Agency settings"));
                 }
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));
