@@ -151,8 +151,9 @@ impl PageCtx {
         self.user.as_ref().map(|u| u.name.as_str()).unwrap_or("")
     }
 
+    /// The viewer's zone; for the public, the agency's.
     pub fn time_zone(&self) -> Tz {
-        self.user.as_ref().map(|u| u.time_zone).unwrap_or(DEFAULT_TIME_ZONE)
+        self.user.as_ref().map(|u| u.time_zone).unwrap_or(self.agency.time_zone)
     }
 
     /// The agency's name, for consumer pages (AE_AGENCY_NAME until the owner sets one).

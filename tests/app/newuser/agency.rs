@@ -115,40 +115,10 @@ async fn the_quote_form_and_its_stored_consent_name_the_agency() {
     assert!(css.contains("--brand: #0e7c66"));
 
     let started = input_value(&html, "started");
-    let r = public
-        .post_form(
-            "/quote",
-            &[
-                ("first_name", "Ana"),
-                ("last_name", "Garcia"),
-                ("phone", "(305) 555-0142"),
-                ("zip", "33101"),
-                ("product_line", "medicare_supplement"),
-                ("consent", "yes"),
-                ("started", &started),
-            ],
-        )
-        .await;
-    assert_eq!(r.headers()["location"], "/quote/thanks");
+    let id = public.submit_consenting_quote(&started).await;
     let (_, thanks) = public.page("/quote/thanks").await;
     assert!(thanks.contains(&format!("{AGENCY} has your request")));
-    let consents = app
-        .db
-        .read_blocking(|c| {
-            let id = model::list_leads(
-                c,
-                &model::Scope::All,
-                &Default::default(),
-                model::LeadSort::Newest,
-                None,
-                1,
-            )?
-            .0[0]
-                .0
-                .id;
-            Ok(model::consents_of(c, id)?)
-        })
-        .unwrap();
+    let consents = app.db.read_blocking(move |c| Ok(model::consents_of(c, id)?)).unwrap();
     assert!(
         consents[0]
             .text
