@@ -121,12 +121,28 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
             &hash,
         )?;
         service::set_active(c, owner, &as_owner, gone, false)?;
+        crate::agency::service::save(c, owner, &as_owner, &demo_agency())?;
         seed_roster(c, owner, &as_owner, &hash, settings)?;
         crate::courses::demo::seed(c, owner, &as_owner, settings)
     })
     .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
     db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(true)
+}
+
+/// The demo agency's settings: a Tampa agency licensed where its agents sell.
+fn demo_agency() -> crate::agency::service::AgencyForm {
+    crate::agency::service::AgencyForm {
+        name: Some("Sunbelt Health & Life".into()),
+        legal_name: Some("Sunbelt Health & Life Insurance Agency, LLC".into()),
+        address: Some("4200 W Cypress St, Suite 300\nTampa, FL 33607".into()),
+        phone: Some("(813) 555-0142".into()),
+        website: Some("https://sunbelt-demo.test".into()),
+        licences: Some("FL L094421\nGA 3184502\nAZ 1800452\nTX 2384411\nCA 0N71234\nCO 765432".into()),
+        time_zone: Some("America/New_York".into()),
+        brand_colour: Some("#0e7c66".into()),
+        consent_wording: Some(crate::agency::service::DEFAULT_CONSENT.into()),
+    }
 }
 
 /// Rules a Sunbelt-style agency would write: Medicare in the South to the Medicare team, hot leads

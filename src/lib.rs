@@ -3,6 +3,7 @@
 //! `startup` builds the application from `config::Settings`; every domain module exposes
 //! `routes()` that registers its pages with an access rule (see `web::routes`).
 
+pub mod agency;
 pub mod agents;
 pub mod audit;
 pub mod auth;

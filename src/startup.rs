@@ -30,6 +30,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::auth::routes(r);
     crate::users::routes(r);
     crate::agents::routes(r);
+    crate::agency::routes(r);
     crate::courses::routes(r);
     crate::leads::routes(r);
     crate::notifications::routes(r);
@@ -89,6 +90,10 @@ impl Application {
         let specs = route_specs();
         let wakeup = Arc::new(Notify::new());
         let events = crate::notifications::hub::Hub::new();
+        let agency = Arc::new(crate::agency::AgencyCache::new(
+            &settings.agency_name,
+            Duration::from_secs(5),
+        ));
         events.spawn_poller(db.clone(), settings.events_poll);
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -98,6 +103,7 @@ impl Application {
             limits: Limits::new(&settings),
             jobs_wakeup: wakeup.clone(),
             events: events.clone(),
+            agency: agency.clone(),
         });
         let key = Key::from(settings.secret_key.expose());
         let secure = settings.secure_cookies();
@@ -149,7 +155,7 @@ impl Application {
         let (worker_stop, stop_rx) = watch::channel(false);
         let worker = if settings.run_worker {
             let mailer = Mailer::from_settings(&settings)?;
-            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup);
+            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup, agency);
             Some(tokio::spawn(w.run(stop_rx)))
         } else {
             None

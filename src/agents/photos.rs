@@ -38,6 +38,51 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() || c.is_ascii_digit() || c == '-')
 }
 
+/// An image saved from an upload under the data folder's `photos/`.
+pub struct SavedImage {
+    pub name: String,
+    pub path: std::path::PathBuf,
+}
+
+/// Reads the multipart field `field` (`what` names it in messages: "photo", "logo"), checks it
+/// is a JPEG, PNG or WebP of at most 2 MB by its first bytes, and saves it as `<prefix>-<hex>.<ext>`.
+/// `Ok(Err(message))` is the user's mistake, to show them.
+pub async fn save_image(
+    state: &AppState,
+    payload: actix_multipart::Multipart,
+    field: &str,
+    what: &str,
+    prefix: i64,
+) -> AppResult<Result<SavedImage, String>> {
+    let too_large = format!("The {what} is larger than 2 MB.");
+    let bytes = match crate::web::upload::read_field(payload, field, MAX_BYTES, &too_large).await {
+        Ok(b) if b.is_empty() => return Ok(Err(format!("Choose a {what} to upload."))),
+        Ok(b) => b,
+        Err(msg) => return Ok(Err(msg)),
+    };
+    let Some(ext) = sniff(&bytes) else {
+        return Ok(Err(format!("The {what} must be a JPEG, PNG or WebP image.")));
+    };
+    let dir = state.settings.data_dir.join("photos");
+    let name = format!("{prefix}-{}.{ext}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let path = dir.join(&name);
+    let write = {
+        let path = path.clone();
+        web::block(move || std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes))).await
+    };
+    write
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|e| AppError::internal(format!("saving a {what}: {e}")))?;
+    Ok(Ok(SavedImage { name, path }))
+}
+
+/// Removes an image replaced by a new one (only a file name of ours).
+pub fn remove_replaced(state: &AppState, old: Option<String>) {
+    if let Some(old) = old.filter(|o| valid_name(o)) {
+        let _ = std::fs::remove_file(state.settings.data_dir.join("photos").join(old));
+    }
+}
+
 /// Receives an upload for `agent_id` and goes back to `back` with the outcome.
 pub async fn receive(
     req: HttpRequest,
@@ -48,32 +93,12 @@ pub async fn receive(
     payload: actix_multipart::Multipart,
     back: &str,
 ) -> AppResult<HttpResponse> {
-    let bytes =
-        match crate::web::upload::read_field(payload, "photo", MAX_BYTES, "The photo is larger than 2 MB.").await {
-            Ok(b) if b.is_empty() => return Ok(redirect_with(&session, back, "error", "Choose a photo to upload.")),
-            Ok(b) => b,
-            Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
-        };
-    let Some(ext) = sniff(&bytes) else {
-        return Ok(redirect_with(
-            &session,
-            back,
-            "error",
-            "The photo must be a JPEG, PNG or WebP image.",
-        ));
+    let saved = match save_image(&state, payload, "photo", "photo", agent_id).await? {
+        Ok(saved) => saved,
+        Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
     };
-    let dir = state.settings.data_dir.join("photos");
-    let name = format!("{agent_id}-{}.{ext}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let path = dir.join(&name);
-    let write = {
-        let (dir, path) = (dir.clone(), path.clone());
-        web::block(move || std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes))).await
-    };
-    write
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(|e| AppError::internal(format!("saving a photo: {e}")))?;
     let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-    let file = name.clone();
+    let file = saved.name.clone();
     let old = match state
         .db
         .write(move |c| service::set_photo(c, actor, &who, agent_id, &file))
@@ -81,13 +106,11 @@ pub async fn receive(
     {
         Ok(old) => old,
         Err(e) => {
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(&saved.path);
             return Err(e);
         }
     };
-    if let Some(old) = old.filter(|o| valid_name(o)) {
-        let _ = std::fs::remove_file(dir.join(old));
-    }
+    remove_replaced(&state, old);
     Ok(redirect_with(&session, back, "success", "The photo is updated."))
 }
 

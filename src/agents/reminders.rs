@@ -55,7 +55,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         let body = format!(
             "Hello {},\n\nYour {} insurance licence {} expires {} ({}). Renew it with the state and add the new dates in \
              Agency Engine, or you will stop receiving leads for {} when it expires:\n{}/me/licences\n",
-            user.name, l.state, l.number, when(days), l.expires_on, l.state, settings.base_url
+            user.name, l.state, l.number, when(days), crate::web::dates::date(l.expires_on), l.state, settings.base_url
         );
         jobs::enqueue_email(
             conn,
@@ -75,7 +75,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         }
         let body = format!(
             "Hello {},\n\nYour {} certification for plan year {} expires {} ({}). Recertify and record it in Agency Engine:\n{}/me/licences\n",
-            user.name, c.kind, c.plan_year, when(days), c.expires_on, settings.base_url
+            user.name, c.kind, c.plan_year, when(days), crate::web::dates::date(c.expires_on), settings.base_url
         );
         jobs::enqueue_email(
             conn,
@@ -99,7 +99,10 @@ fn weekly_digest(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
             l.expires_on,
             format!(
                 "{} — {} licence {} expires {}",
-                user.name, l.state, l.number, l.expires_on
+                user.name,
+                l.state,
+                l.number,
+                crate::web::dates::date(l.expires_on)
             ),
         ));
     }
@@ -108,7 +111,10 @@ fn weekly_digest(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
             c.expires_on,
             format!(
                 "{} — {} {} certification expires {}",
-                user.name, c.kind, c.plan_year, c.expires_on
+                user.name,
+                c.kind,
+                c.plan_year,
+                crate::web::dates::date(c.expires_on)
             ),
         ));
     }

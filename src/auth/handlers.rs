@@ -55,6 +55,7 @@ async fn hash_off_thread(password: String) -> AppResult<String> {
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct SetupForm {
+    agency_name: Option<String>,
     name: Option<String>,
     email: Option<String>,
     password: Option<String>,
@@ -66,6 +67,7 @@ pub struct SetupForm {
 #[template(path = "auth/setup.html")]
 struct SetupPage {
     ctx: PageCtx,
+    agency_name: String,
     name: String,
     email: String,
     time_zone: String,
@@ -89,6 +91,7 @@ pub async fn setup_form(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<H
     }
     render(&SetupPage {
         ctx,
+        agency_name: String::new(),
         name: String::new(),
         email: String::new(),
         time_zone: "America/New_York".into(),
@@ -109,6 +112,9 @@ pub async fn setup(
     }
     let form = form.into_inner();
     let mut errors = FieldErrors::new();
+    let agency_name = crate::agency::service::parse_name(&text(&form.agency_name))
+        .map_err(|m| errors.add("agency_name", m))
+        .ok();
     let name = parse_name(&text(&form.name)).map_err(|m| errors.add("name", m)).ok();
     let email = parse_email(&text(&form.email)).map_err(|m| errors.add("email", m)).ok();
     let tz = parse_time_zone(&text(&form.time_zone))
@@ -118,9 +124,12 @@ pub async fn setup(
     if let Err(m) = password::validate_new(&pw, form.password_confirm.as_deref(), email.as_deref().unwrap_or("")) {
         errors.add("password", m);
     }
-    let (Some(name), Some(email), Some(tz), true) = (name, email, tz, errors.is_empty()) else {
+    let (Some(agency_name), Some(name), Some(email), Some(tz), true) =
+        (agency_name, name, email, tz, errors.is_empty())
+    else {
         let page = SetupPage {
             ctx,
+            agency_name: text(&form.agency_name),
             name: text(&form.name),
             email: text(&form.email),
             time_zone: text(&form.time_zone),
@@ -136,15 +145,17 @@ pub async fn setup(
         .db
         .write(move |c| {
             let id = service::create_first_owner(c, &who, &email, &name, &hash, &tz)?;
+            crate::agency::service::set_up(c, &who, &agency_name, &tz)?;
             Ok((id, open_session(c, id, &device)?))
         })
         .await?;
+    state.agency.invalidate();
     start_session(&session, id, 1, &secret)?;
     Ok(redirect_with(
         &session,
         "/",
         "success",
-        "Your agency is set up and you are signed in as its owner. Invite your team from Users.",
+        "Your agency is set up and you are signed in as its owner. Add its logo, address and licences in Agency settings, then invite your team from Users.",
     ))
 }
 

@@ -609,7 +609,6 @@ struct CertificatePage {
     ctx: PageCtx,
     c: CertificateRow,
     verify_url: String,
-    agency: String,
 }
 
 async fn own_certificate(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<CertificateRow> {
@@ -630,12 +629,12 @@ pub async fn certificate_page(
     render(&CertificatePage {
         ctx,
         verify_url: format!("{}/certificates/{}", state.settings.base_url, c.code),
-        agency: state.settings.agency_name.clone(),
         c,
     })
 }
 
 pub async fn certificate_pdf(
+    ctx: PageCtx,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -643,7 +642,7 @@ pub async fn certificate_pdf(
     let c = own_certificate(&state, &user, path.into_inner()).await?;
     let verify_url = format!("{}/certificates/{}", state.settings.base_url, c.code);
     let bytes = certificate::pdf(&certificate::CertificateText {
-        agency: &state.settings.agency_name,
+        agency: ctx.agency.legal(),
         holder: &c.holder_name,
         course: &c.course_title,
         issued_on: c.issued_on,

@@ -69,10 +69,11 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
                 course.title, user.name, cert.code
             ),
         )?;
+        let on = crate::web::dates::date(expires);
         let when = if expires < today {
-            format!("certificate for \"{}\" expired on {expires}", course.title)
+            format!("certificate for \"{}\" expired on {on}", course.title)
         } else {
-            format!("certificate for \"{}\" expires on {expires}", course.title)
+            format!("certificate for \"{}\" expires on {on}", course.title)
         };
         let (subject, body) = email(&user.name, &course, &when, settings);
         jobs::enqueue_email(
@@ -114,7 +115,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         let (subject, body) = email(
             &name,
             &course,
-            &format!("{kind} certification expires on {expires}"),
+            &format!("{kind} certification expires on {}", crate::web::dates::date(expires)),
             settings,
         );
         jobs::enqueue_email(

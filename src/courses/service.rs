@@ -1067,7 +1067,9 @@ pub fn assign(
             Some(id),
             &format!("{} to {name}", course.title),
         )?;
-        let due = due_on.map(|d| format!(" by {d}")).unwrap_or_default();
+        let due = due_on
+            .map(|d| format!(" by {}", crate::web::dates::date(d)))
+            .unwrap_or_default();
         jobs::enqueue_email(
             conn,
             &EmailJob {

@@ -340,6 +340,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    agency (id) {
+        id -> BigInt,
+        name -> Text,
+        legal_name -> Text,
+        logo -> Nullable<Text>,
+        address -> Text,
+        phone -> Text,
+        website -> Text,
+        licences -> Text,
+        time_zone -> Text,
+        brand_colour -> Text,
+        consent_wording -> Text,
+        consent_source -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     app_settings (key) {
         key -> Text,
         value -> Text,
@@ -640,4 +659,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     user_sessions,
     login_throttles,
+    agency,
 );

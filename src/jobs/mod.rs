@@ -51,12 +51,20 @@ pub struct Worker {
     settings: Arc<Settings>,
     id: String,
     wakeup: Arc<Notify>,
+    /// Whose name every e-mail goes out in, and whose signature it ends with.
+    agency: Arc<crate::agency::AgencyCache>,
     /// The last day this worker made sure the daily reminder run was queued.
     scheduled_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl Worker {
-    pub fn new(db: Db, mailer: Mailer, settings: Arc<Settings>, wakeup: Arc<Notify>) -> Worker {
+    pub fn new(
+        db: Db,
+        mailer: Mailer,
+        settings: Arc<Settings>,
+        wakeup: Arc<Notify>,
+        agency: Arc<crate::agency::AgencyCache>,
+    ) -> Worker {
         let host = hostname();
         let id = format!(
             "{host}:{}:{}",
@@ -69,6 +77,7 @@ impl Worker {
             settings,
             id,
             wakeup,
+            agency,
             scheduled_on: std::sync::Mutex::new(None),
         }
     }
@@ -152,7 +161,17 @@ impl Worker {
         match job.kind.as_str() {
             KIND_EMAIL => {
                 let email: EmailJob = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
-                self.mailer.send(&self.settings.mail_from, &email).await
+                let agency = match self.agency.get(&self.db).await {
+                    Ok(a) => a,
+                    Err(e) => return Err(format!("reading the agency's settings: {e}")),
+                };
+                let email = EmailJob {
+                    body: format!("{}\n\n{}\n", email.body.trim_end(), agency.signature()),
+                    ..email
+                };
+                self.mailer
+                    .send(&agency.mail_from(&self.settings.mail_from), &email)
+                    .await
             }
             crate::leads::webhooks::KIND => {
                 #[derive(serde::Deserialize)]

@@ -220,6 +220,10 @@ pub fn seed(
     settings: &crate::config::Settings,
 ) -> Result<usize, AppError> {
     let mut rng = Rng(0x5EED_1EAD);
+    // The consent the quote form showed: the agency's wording, naming the agency as the seller.
+    let agency = crate::agency::Agency::from_row(&crate::agency::model::find(conn)?, &settings.agency_name);
+    let consent_text = agency.consent_text();
+    let sellers = serde_json::json!([agency.name]).to_string();
     let states: Vec<&str> = agents
         .iter()
         .flat_map(|(_, _, _, s)| s.iter().map(String::as_str))
@@ -308,12 +312,12 @@ pub fn seed(
                 conn,
                 &NewConsent {
                     lead_id,
-                    text: "I agree that Sunbelt Insurance Group and its licensed agents may contact me about insurance, including by automated calls and texts. Consent is not a condition of purchase.",
+                    text: &consent_text,
                     given_at: created,
                     ip: Some("198.51.100.24"),
                     user_agent: Some("Mozilla/5.0 (demo)"),
                     page_url: Some("https://sunbelt-demo.test/quote"),
-                    sellers: "[\"Sunbelt Insurance Group\"]",
+                    sellers: &sellers,
                 },
             )?;
         }

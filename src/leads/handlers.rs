@@ -464,6 +464,7 @@ async fn lead_page(
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
     let db_key = state.settings.database_url.clone();
+    let tz = ctx.time_zone();
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
@@ -477,7 +478,7 @@ async fn lead_page(
             Ok((
                 item,
                 model::consents_of(c, id)?,
-                model::events_of(c, id)?,
+                super::history::of_lead(c, id, tz)?,
                 model::tasks_of(c, id)?,
                 agents,
                 if staff {
@@ -685,11 +686,13 @@ pub async fn add_note(
             // The timeline, with the note on top, replaces itself in place.
             let v = viewer(&state, &user).await?;
             let staff = v.is_staff();
+            let tz = ctx.time_zone();
             let (item, events) = state
                 .db
                 .read(move |c| {
                     let row = service::visible_lead(c, &v, id)?;
-                    Ok((items(c, vec![row])?.remove(0), model::events_of(c, id)?))
+                    let events = super::history::of_lead(c, id, tz)?;
+                    Ok((items(c, vec![row])?.remove(0), events))
                 })
                 .await?;
             let page = LeadPage {

@@ -7,6 +7,7 @@ mod csv_records;
 pub mod demo;
 pub mod export;
 pub mod handlers;
+pub mod history;
 pub mod import;
 pub mod lead_csv;
 pub mod model;

@@ -1077,7 +1077,8 @@ pub fn accept(
     close_offer(conn, offer_id, "accepted", None)?;
     notifications::answered(conn, &notifications::offer_subject(offer_id), "You accepted it.")?;
     model::assign(conn, offer.lead_id, Some(agent_id))?;
-    let details = serde_json::json!({ "agent_id": agent_id, "agent": user.1, "by": "offer" });
+    let agent_name = agents_model::find_agent(conn, agent_id)?.1.name;
+    let details = serde_json::json!({ "agent_id": agent_id, "agent": agent_name, "by": "offer" });
     model::add_event(
         conn,
         offer.lead_id,

@@ -16,15 +16,6 @@ use crate::web::context::{client_ip, PageCtx};
 use crate::web::errors::{AppResult, FieldErrors};
 use crate::web::{render, render_status, see_other, AppState};
 
-/// The consent shown beside the checkbox, word for word as stored with each lead.
-pub fn consent_text(agency: &str) -> String {
-    format!(
-        "I agree that {agency} and its licensed insurance agents may contact me about insurance at the phone \
-         number and e-mail address I gave, including by calls and text messages sent with automated technology. \
-         My consent is not a condition of any purchase, and I can withdraw it at any time."
-    )
-}
-
 fn sign(secret: &[u8], ts: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
     mac.update(format!("quote-form:{ts}").as_bytes());
@@ -82,12 +73,11 @@ fn products() -> Vec<(&'static str, &'static str)> {
 
 fn page(ctx: PageCtx, state: &AppState, form: QuoteForm, errors: FieldErrors) -> QuotePage {
     let started = started_token(state.settings.secret_key.expose(), chrono::Utc::now().timestamp());
-    let agency = state.settings.agency_name.clone();
     QuotePage {
+        consent: ctx.agency.consent_text(),
         ctx,
         form,
         errors,
-        consent: consent_text(&agency),
         products: products(),
         started,
     }
@@ -132,6 +122,8 @@ pub async fn submit(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(500).collect::<String>());
+    // The consent as the form showed it, naming the agency as the seller.
+    let agency = ctx.agency.clone();
     let request = LeadRequest {
         first_name: form.first_name.clone(),
         last_name: form.last_name.clone(),
@@ -142,12 +134,12 @@ pub async fn submit(
         product_line: form.product_line.clone(),
         message: form.message.clone(),
         consent: form.consent.as_deref().filter(|c| *c == "yes").map(|_| ConsentRequest {
-            text: Some(consent_text(&state.settings.agency_name)),
+            text: Some(agency.consent_text()),
             given_at: Some(now.to_rfc3339()),
             ip: ip.parse::<std::net::IpAddr>().ok().map(|_| ip.clone()),
             user_agent: agent,
             page_url: Some(page_url),
-            sellers: Some(vec![state.settings.agency_name.clone()]),
+            sellers: Some(vec![agency.name.clone()]),
         }),
         ..Default::default()
     };
@@ -176,14 +168,10 @@ pub async fn submit(
 #[template(path = "leads/thanks.html")]
 struct ThanksPage {
     ctx: PageCtx,
-    agency: String,
 }
 
-pub async fn thanks(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    render(&ThanksPage {
-        ctx,
-        agency: state.settings.agency_name.clone(),
-    })
+pub async fn thanks(ctx: PageCtx) -> AppResult<HttpResponse> {
+    render(&ThanksPage { ctx })
 }
 
 #[cfg(test)]

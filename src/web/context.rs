@@ -2,15 +2,19 @@
 
 use std::future::{ready, Ready};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use chrono::NaiveDateTime;
+use askama::filters::Safe;
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use rand::RngCore;
 
+use crate::agency::Agency;
 use crate::auth::roles::{Actor, Role};
+use crate::web::dates;
 use crate::web::errors::AppError;
 
 pub const SESSION_USER: &str = "uid";
@@ -105,6 +109,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub flashes: Vec<Flash>,
     pub path: String,
+    /// Who the pages speak for: the agency's settings.
+    pub agency: Arc<Agency>,
 }
 
 impl PageCtx {
@@ -124,6 +130,7 @@ impl PageCtx {
             csrf: csrf_token(&session),
             flashes,
             path: req.path().to_string(),
+            agency: agency_of(req),
         }
     }
 
@@ -144,17 +151,73 @@ impl PageCtx {
         self.user.as_ref().map(|u| u.name.as_str()).unwrap_or("")
     }
 
+    /// The viewer's zone; for the public, the agency's.
     pub fn time_zone(&self) -> Tz {
-        self.user.as_ref().map(|u| u.time_zone).unwrap_or(DEFAULT_TIME_ZONE)
+        self.user.as_ref().map(|u| u.time_zone).unwrap_or(self.agency.time_zone)
     }
 
-    /// A UTC time shown in the viewer's time zone.
+    /// The agency's name, for consumer pages (AE_AGENCY_NAME until the owner sets one).
+    pub fn agency_name(&self) -> &str {
+        &self.agency.name
+    }
+
+    /// What the layout's header shows: the agency's name once it has one, else the product's.
+    pub fn brand_name(&self) -> &str {
+        if self.agency.named {
+            &self.agency.name
+        } else {
+            "Agency Engine"
+        }
+    }
+
+    /// A UTC time shown in the viewer's time zone: "Dec 3, 2026 10:30 AM EST" (see `web::dates`).
     pub fn time(&self, t: &NaiveDateTime) -> String {
-        format_in_zone(*t, self.time_zone())
+        dates::date_time(*t, self.time_zone())
     }
 
     pub fn time_opt(&self, t: &Option<NaiveDateTime>) -> String {
         t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".into())
+    }
+
+    /// A UTC time in the viewer's zone inside `<time datetime="…">`, for pages.
+    pub fn when(&self, t: &NaiveDateTime) -> Safe<String> {
+        Safe(format!(
+            "<time datetime=\"{}\">{}</time>",
+            dates::machine(*t),
+            self.time(t)
+        ))
+    }
+
+    pub fn when_opt(&self, t: &Option<NaiveDateTime>) -> Safe<String> {
+        match t {
+            Some(t) => self.when(t),
+            None => Safe("—".into()),
+        }
+    }
+
+    /// A calendar date written out inside `<time datetime="…">`: "Dec 3, 2026".
+    pub fn date(&self, d: &NaiveDate) -> Safe<String> {
+        Safe(format!(
+            "<time datetime=\"{}\">{}</time>",
+            dates::machine_date(*d),
+            dates::date(*d)
+        ))
+    }
+
+    pub fn date_opt(&self, d: &Option<NaiveDate>) -> Safe<String> {
+        match d {
+            Some(d) => self.date(d),
+            None => Safe("—".into()),
+        }
+    }
+
+    /// A calendar date in full, for certificates: "December 3, 2026".
+    pub fn long_date(&self, d: &NaiveDate) -> Safe<String> {
+        Safe(format!(
+            "<time datetime=\"{}\">{}</time>",
+            dates::machine_date(*d),
+            dates::long_date(*d)
+        ))
     }
 
     pub fn nav(&self) -> Vec<NavItem> {
@@ -177,6 +240,7 @@ impl PageCtx {
                     items.push(("/admin/webhooks", "Webhooks"));
                     items.push(("/admin/scoring", "Scoring"));
                     items.push(("/admin/routing", "Routing"));
+                    items.push(("/admin/agency", "Agency settings"));
                 }
                 if matches!(role, Role::Agent | Role::Trainee) {
                     items.push(("/me/profile", "My profile"));
@@ -210,9 +274,16 @@ impl FromRequest for PageCtx {
     }
 }
 
-pub fn format_in_zone(t: NaiveDateTime, tz: Tz) -> String {
-    let local = t.and_utc().with_timezone(&tz);
-    local.format("%b %-d, %Y %-I:%M %p %Z").to_string()
+/// The agency's settings the access middleware found for this request, else the last ones read,
+/// else the name from the settings.
+fn agency_of(req: &HttpRequest) -> Arc<Agency> {
+    if let Some(a) = req.extensions().get::<Arc<Agency>>() {
+        return a.clone();
+    }
+    match req.app_data::<actix_web::web::Data<crate::web::AppState>>() {
+        Some(state) => state.agency.peek().unwrap_or_else(|| Arc::new(state.agency.fallback())),
+        None => Arc::new(Agency::fallback("the agency")),
+    }
 }
 
 /// Was this request made by app.js for one block of a page?
@@ -270,31 +341,6 @@ fn strip_port(addr: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn times_show_in_the_viewers_zone() {
-        let t = NaiveDate::from_ymd_opt(2026, 7, 1)
-            .unwrap()
-            .and_hms_opt(16, 5, 0)
-            .unwrap();
-        assert_eq!(
-            format_in_zone(t, chrono_tz::America::New_York),
-            "Jul 1, 2026 12:05 PM EDT"
-        );
-        assert_eq!(
-            format_in_zone(t, chrono_tz::America::Los_Angeles),
-            "Jul 1, 2026 9:05 AM PDT"
-        );
-        let winter = NaiveDate::from_ymd_opt(2026, 1, 15)
-            .unwrap()
-            .and_hms_opt(16, 5, 0)
-            .unwrap();
-        assert_eq!(
-            format_in_zone(winter, chrono_tz::America::Chicago),
-            "Jan 15, 2026 10:05 AM CST"
-        );
-    }
 
     #[test]
     fn ports_are_stripped_from_addresses() {

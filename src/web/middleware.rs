@@ -166,6 +166,13 @@ pub async fn access_control(
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         }
     }
+    // Who the pages speak for (from memory nearly always; see `agency::AgencyCache`).
+    match state.agency.get(&state.db).await {
+        Ok(agency) => {
+            req.extensions_mut().insert(agency);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the agency's settings"),
+    }
     let session = req.get_session();
     let user = match auth::session_user(&state.db, auth::SessionPolicy::of(&state.settings), &session).await {
         Ok(u) => u,

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod csrf;
+pub mod dates;
 pub mod errors;
 pub mod markdown;
 pub mod metrics;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// New notifications, for the live event streams of this server.
     pub events: crate::notifications::hub::Hub,
+    /// The agency's settings, for every page and e-mail (see `agency::AgencyCache`).
+    pub agency: Arc<crate::agency::AgencyCache>,
 }
 
 pub struct Limits {

@@ -51,6 +51,7 @@ async fn setup_page_creates_the_owner_then_disappears() {
         .post_form(
             "/setup",
             &[
+                ("agency_name", "Whitfield Insurance"),
                 ("name", "Dana Whitfield"),
                 ("email", "Dana@Agency.test"),
                 ("password", PASSWORD),

@@ -31,6 +31,7 @@ const PUBLIC: &[&str] = &[
     "GET /quote/thanks",
     "GET /api/v1/openapi.json",
     "GET /certificates/{code}",
+    "GET /agency.css",
 ];
 
 fn fill(path: &str, target_id: i64) -> String {

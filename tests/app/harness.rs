@@ -419,3 +419,41 @@ pub fn location_id(r: &Response) -> i64 {
         .parse()
         .expect("an id at the end of the location")
 }
+
+impl TestApp {
+    /// Asks for a quote as a consenting person would (`started` from the form's hidden field),
+    /// and gives back the newest lead's id after the redirect to the thank-you page.
+    pub async fn submit_consenting_quote(&self, started: &str) -> i64 {
+        let r = self
+            .post_form(
+                "/quote",
+                &[
+                    ("first_name", "Ana"),
+                    ("last_name", "Garcia"),
+                    ("phone", "(305) 555-0142"),
+                    ("zip", "33101"),
+                    ("product_line", "medicare_supplement"),
+                    ("consent", "yes"),
+                    ("started", started),
+                ],
+            )
+            .await;
+        assert_eq!(r.headers()["location"], "/quote/thanks");
+        self.db
+            .read_blocking(|c| {
+                use agency_engine::leads::model as leads;
+                Ok(leads::list_leads(
+                    c,
+                    &leads::Scope::All,
+                    &Default::default(),
+                    leads::LeadSort::Newest,
+                    None,
+                    1,
+                )?
+                .0[0]
+                    .0
+                    .id)
+            })
+            .expect("the newest lead")
+    }
+}

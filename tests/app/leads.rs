@@ -670,38 +670,8 @@ async fn the_quote_form_keeps_consent_and_drops_bots() {
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"Ana\"") && html.contains("field-error"));
 
-    let r = app
-        .post_form(
-            "/quote",
-            &[
-                ("first_name", "Ana"),
-                ("last_name", "Garcia"),
-                ("phone", "(305) 555-0142"),
-                ("zip", "33101"),
-                ("product_line", "medicare_supplement"),
-                ("consent", "yes"),
-                ("started", &started),
-            ],
-        )
-        .await;
-    assert_eq!(r.headers()["location"], "/quote/thanks");
+    let id = app.submit_consenting_quote(&started).await;
     assert_eq!(app.get("/quote/thanks").await.status(), StatusCode::OK);
-    let id = app
-        .db
-        .read_blocking(|c| {
-            Ok(model::list_leads(
-                c,
-                &model::Scope::All,
-                &Default::default(),
-                model::LeadSort::Newest,
-                None,
-                1,
-            )?
-            .0[0]
-                .0
-                .id)
-        })
-        .unwrap();
     let consents = app.db.read_blocking(move |c| Ok(model::consents_of(c, id)?)).unwrap();
     assert_eq!(consents.len(), 1);
     assert!(
