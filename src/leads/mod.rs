@@ -19,6 +19,7 @@ pub mod rule_pages;
 pub mod rules;
 pub mod scoring_pages;
 pub mod service;
+pub mod view;
 pub mod webhooks;
 
 use crate::auth::roles::{Role, STAFF};

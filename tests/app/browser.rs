@@ -119,9 +119,13 @@ async fn wait_for_results(web: &WebDriver, want: &str) -> WebDriverResult<String
 }
 
 async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
+    sign_in_with(web, app, email, PASSWORD).await
+}
+
+pub(crate) async fn sign_in_with(web: &WebDriver, app: &TestApp, email: &str, password: &str) -> WebDriverResult<()> {
     web.goto(app.url("/login")).await?;
     web.find(By::Id("email")).await?.send_keys(email).await?;
-    web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
+    web.find(By::Id("password")).await?.send_keys(password).await?;
     web.find(By::Css("form[action='/login'] button[type=submit]"))
         .await?
         .click()
