@@ -401,7 +401,7 @@ async fn the_lead_list_shows_score_and_age_and_whole_status_names() {
         "full names"
     );
     let css = app.get("/static/css/app.css").await.text().await.unwrap();
-    assert!(css.contains(".quick-status select { width: auto; min-width: 10.5rem; }"));
+    assert!(css.contains(".quick-status select { width: auto; min-width: 9.5rem; }"));
     // One line for the date: the short form in the cell, the full one on hover.
     assert!(html.contains("<time title=\""), "the full time on hover");
     // Filters fold into a disclosure on a phone; the bulk bar starts on a harmless choice.
