@@ -130,5 +130,5 @@ pub async fn brand_css(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(format!(":root {{ --brand: {}; }}\n", agency.brand_colour)))
+        .body(format!(":root {{ --agency: {}; }}\n", agency.brand_colour)))
 }

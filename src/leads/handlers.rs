@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
 use super::rules::LeadStatus;
 use super::service::{self, Viewer};
+use super::view;
 use crate::agents::readiness::ProductLine;
 use crate::geo;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
@@ -52,6 +53,16 @@ impl LeadItem {
 
     pub fn callable(&self) -> bool {
         !self.contact.do_not_call && self.lead.has_consent && self.contact.phone.is_some()
+    }
+
+    /// How long ago the lead came in, for the list's Age column.
+    pub fn age(&self) -> String {
+        view::age_label(self.lead.created_at, crate::db::now())
+    }
+
+    /// The score's colour band in the list.
+    pub fn score_band(&self) -> &'static str {
+        view::score_band(self.lead.score.unwrap_or(0))
     }
 }
 
@@ -923,7 +934,9 @@ pub async fn bulk(
     let n = ids.len();
     let msg = match action.as_str() {
         "assign" => {
-            let agent_id = if agent.is_empty() {
+            let agent_id = if agent.trim().is_empty() {
+                return Err(AppError::field("agent_id", "Choose an agent, or Nobody to unassign."));
+            } else if agent.trim().eq_ignore_ascii_case("none") {
                 None
             } else {
                 Some(

@@ -20,6 +20,7 @@ pub mod rule_pages;
 pub mod rules;
 pub mod scoring_pages;
 pub mod service;
+pub mod view;
 pub mod webhooks;
 
 use crate::auth::roles::{Role, STAFF};

@@ -102,6 +102,12 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A labelled group of navigation items ("Sales", "People"…); the first group has no label.
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
+
 /// The context every full page renders with.
 #[derive(Debug, Clone)]
 pub struct PageCtx {
@@ -175,6 +181,14 @@ impl PageCtx {
         dates::date_time(*t, self.time_zone())
     }
 
+    /// A UTC time in the viewer's zone, short enough for a table cell ("Dec 1, 9:05 AM").
+    pub fn short_time(&self, t: &NaiveDateTime) -> String {
+        t.and_utc()
+            .with_timezone(&self.time_zone())
+            .format("%b %-d, %-I:%M %p")
+            .to_string()
+    }
+
     pub fn time_opt(&self, t: &Option<NaiveDateTime>) -> String {
         t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".into())
     }
@@ -220,48 +234,78 @@ impl PageCtx {
         ))
     }
 
-    pub fn nav(&self) -> Vec<NavItem> {
-        let mut items: Vec<(&'static str, &'static str)> = Vec::new();
-        match self.role() {
-            None => {}
-            Some(role) => {
-                items.push(("/", "Home"));
-                if !matches!(role, Role::Broker) {
-                    items.push(("/leads", "Leads"));
-                }
-                if role.is_staff() {
-                    items.push(("/admin/agents", "Agents"));
-                    items.push(("/admin/courses", "Courses"));
-                    items.push(("/admin/teams", "Teams"));
-                    items.push(("/admin/users", "Users"));
-                    items.push(("/admin/jobs", "Jobs"));
-                    items.push(("/admin/audit", "Audit log"));
-                    items.push(("/admin/api-tokens", "API tokens"));
-                    items.push(("/admin/webhooks", "Webhooks"));
-                    items.push(("/admin/scoring", "Scoring"));
-                    items.push(("/admin/routing", "Routing"));
-                    items.push(("/admin/agency", "Agency settings"));
-                }
-                if matches!(role, Role::Agent | Role::Trainee) {
-                    items.push(("/me/profile", "My profile"));
-                    items.push(("/me/licences", "My licences"));
-                    items.push(("/learn", "My training"));
-                }
-                items.push(("/account", "Account"));
-            }
+    /// The navigation for the viewer's role, in groups (a sidebar on desktops, a menu on phones).
+    pub fn nav(&self) -> Vec<NavGroup> {
+        let Some(role) = self.role() else {
+            return Vec::new();
+        };
+        let mut groups: Vec<(&'static str, Vec<(&'static str, &'static str)>)> = vec![("", vec![("/", "Home")])];
+        if !matches!(role, Role::Broker) {
+            groups.push(("Sales", vec![("/leads", "Leads"), ("/tasks", "Tasks")]));
         }
-        items
+        if role.is_staff() {
+            groups.push((
+                "People",
+                vec![
+                    ("/admin/agents", "Agents"),
+                    ("/admin/teams", "Teams"),
+                    ("/admin/users", "Users"),
+                ],
+            ));
+            groups.push((
+                "Training",
+                vec![("/admin/courses", "Courses"), ("/admin/training", "Training records")],
+            ));
+            groups.push((
+                "Setup",
+                vec![
+                    ("/admin/routing", "Routing"),
+                    ("/admin/scoring", "Scoring"),
+                    ("/admin/api-tokens", "API tokens"),
+                    ("/admin/webhooks", "Webhooks"),
+                    ("/admin/agency", "Agency settings"),
+                ],
+            ));
+            groups.push(("System", vec![("/admin/jobs", "Jobs"), ("/admin/audit", "Audit log")]));
+        }
+        if matches!(role, Role::Agent | Role::Trainee) {
+            groups.push((
+                "Me",
+                vec![
+                    ("/me/profile", "My profile"),
+                    ("/me/licences", "My licences"),
+                    ("/learn", "My training"),
+                ],
+            ));
+        }
+        let current = self.current_nav_href(groups.iter().flat_map(|(_, items)| items.iter().map(|(h, _)| *h)));
+        groups
             .into_iter()
-            .map(|(href, label)| NavItem {
-                href,
+            .map(|(label, items)| NavGroup {
                 label,
-                current: if href == "/" {
-                    self.path == "/"
-                } else {
-                    self.path.starts_with(href)
-                },
+                items: items
+                    .into_iter()
+                    .map(|(href, label)| NavItem {
+                        href,
+                        label,
+                        current: Some(href) == current,
+                    })
+                    .collect(),
             })
             .collect()
+    }
+
+    /// The item this page belongs to: the longest href that prefixes the path ("/" only for "/").
+    fn current_nav_href(&self, hrefs: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+        hrefs
+            .filter(|h| {
+                if *h == "/" {
+                    self.path == "/"
+                } else {
+                    self.path == *h || self.path.starts_with(&format!("{h}/"))
+                }
+            })
+            .max_by_key(|h| h.len())
     }
 }
 

@@ -10,7 +10,12 @@ use thirtyfour::prelude::*;
 use crate::harness::{in_ci, spawn_app, spawn_with, TestApp, PASSWORD};
 use crate::routing::{lead, post, ready_agent, round_robin, token};
 
-pub(crate) struct Driver(Child);
+/// One browser at a time: on two cores, browsers started together (the page crawl among them)
+/// starve each other's waits.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// chromedriver, and the turn to run a browser, both given up when the test ends.
+pub(crate) struct Driver(Child, #[allow(dead_code)] tokio::sync::MutexGuard<'static, ()>);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -63,13 +68,14 @@ pub(crate) async fn start_browser(driver_path: &str, chrome: &str) -> (Driver, W
         .local_addr()
         .unwrap()
         .port();
+    let turn = ONE_BROWSER.lock().await;
     let child = Command::new(driver_path)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    let driver = Driver(child);
+    let driver = Driver(child, turn);
     let profile = tempfile::tempdir().unwrap();
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(chrome).unwrap();
@@ -119,9 +125,13 @@ async fn wait_for_results(web: &WebDriver, want: &str) -> WebDriverResult<String
 }
 
 pub(crate) async fn sign_in(web: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
+    sign_in_with(web, app, email, PASSWORD).await
+}
+
+pub(crate) async fn sign_in_with(web: &WebDriver, app: &TestApp, email: &str, password: &str) -> WebDriverResult<()> {
     web.goto(app.url("/login")).await?;
     web.find(By::Id("email")).await?.send_keys(email).await?;
-    web.find(By::Id("password")).await?.send_keys(PASSWORD).await?;
+    web.find(By::Id("password")).await?.send_keys(password).await?;
     web.find(By::Css("form[action='/login'] button[type=submit]"))
         .await?
         .click()

@@ -456,4 +456,32 @@ impl TestApp {
             })
             .expect("the newest lead")
     }
+
+    /// Loads the `seed-demo` agency (its people, courses and six months of leads).
+    pub async fn seed_demo(&self) {
+        let (db, settings) = (self.db.clone(), self.settings.clone());
+        let added = tokio::task::spawn_blocking(move || agency_engine::demo::seed(&db, &settings))
+            .await
+            .expect("seeding finishes")
+            .expect("the demo seeds");
+        assert!(added, "the demo went into an empty database");
+    }
+
+    /// The first value of a one-column query written `SELECT CAST(… AS TEXT) AS v …`, if any row.
+    pub fn first_value(&self, sql: &str) -> Option<String> {
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let q = sql.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(diesel::OptionalExtension::optional(
+                    diesel::RunQueryDsl::get_result::<V>(diesel::sql_query(q), c),
+                )?)
+            })
+            .expect("query")
+            .map(|r| r.v)
+    }
 }

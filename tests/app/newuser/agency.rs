@@ -112,7 +112,7 @@ async fn the_quote_form_and_its_stored_consent_name_the_agency() {
     assert!(!html.contains("the agency and its"));
     assert!(html.contains("FL L123456") && html.contains("/agency.css"));
     let css = public.get("/agency.css").await.text().await.unwrap();
-    assert!(css.contains("--brand: #0e7c66"));
+    assert!(css.contains("--agency: #0e7c66"));
 
     let started = input_value(&html, "started");
     let id = public.submit_consenting_quote(&started).await;
