@@ -932,11 +932,16 @@ struct TasksPage {
     today: Vec<(TaskRow, LeadRow, ContactRow)>,
 }
 
+/// The end of the viewer's day in UTC: follow-ups due before it are "due" on the tasks page and
+/// in the home page's count, which both use it so they cannot disagree.
+pub fn end_of_local_day(tz: Tz) -> NaiveDateTime {
+    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    local_midnight(tz, local_today + chrono::Duration::days(1))
+}
+
 /// The viewer's follow-ups: overdue, and due before the end of their day.
 pub async fn tasks(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let tz = user.time_zone;
-    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let end_of_day = local_midnight(tz, local_today + chrono::Duration::days(1));
+    let end_of_day = end_of_local_day(user.time_zone);
     let uid = user.id;
     let all = state
         .db

@@ -278,3 +278,53 @@ async fn a_full_name_finds_the_lead_in_either_order_and_each_word_must_match() {
         assert!(html.contains("Gina Gulf"), "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlicensed_trainee_is_told_why_no_lead_comes_instead_of_offered_a_pause_button() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Trainee).await;
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("Pause new leads") && !html.contains(">Accepting<"),
+        "no pause button"
+    );
+    assert!(html.contains("Not taking leads yet") && html.contains("Trainees take their courses first"));
+    // An agent without any licence is told so too.
+    let agent = app.new_client();
+    agent.login_as(Role::Agent).await;
+    let (_, html) = agent.page("/").await;
+    assert!(!html.contains("Pause new leads") && html.contains("No licence is recorded"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_pages_follow_up_count_is_the_length_of_the_list_it_links_to() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let t = token(&app);
+    let (user, _) = licensed(&app, Role::Agent, "Dana Due", &["FL"]);
+    let id = lead(&app, &t, "Tom", "Taskman", "33101", true).await;
+    let uid = user.id;
+    let now = agency_engine::db::now();
+    app.db
+        .write_blocking(move |c| {
+            model::insert_task(c, id, uid, "Call back now", now - chrono::Duration::hours(1), uid)?;
+            model::insert_task(c, id, uid, "Call in three days", now + chrono::Duration::days(3), uid)?;
+            Ok(())
+        })
+        .unwrap();
+    app.login(&user.email, &user.password).await;
+    let (_, home) = app.page("/").await;
+    let count: usize = home
+        .split("<strong>")
+        .find(|p| p.contains("</strong> follow-ups due"))
+        .and_then(|p| p.split("</strong>").next())
+        .and_then(|n| n.parse().ok())
+        .expect("a follow-up count");
+    let (_, list) = app.page("/tasks").await;
+    let listed = ["Call back now", "Call in three days"]
+        .iter()
+        .filter(|t| list.contains(*t))
+        .count();
+    assert_eq!(count, 1);
+    assert_eq!(count, listed, "the count and the list agree");
+}
