@@ -105,7 +105,8 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
             .db
             .write(move |c| crate::agents::service::ensure_profile(c, id, &name))
             .await?;
-        let end_of_day = crate::db::now() + chrono::Duration::hours(24);
+        // The same window as the tasks page the count links to.
+        let end_of_day = crate::leads::handlers::end_of_local_day(user.time_zone);
         let uid = user.id;
         let (view, team, counts, due, offers) = state
             .db

@@ -6,12 +6,15 @@
 //! 1. [`first_matching`] picks the rule for the lead: the matching [`Rule`] with the lowest
 //!    priority number (ties by rule id). [`matches`](fn@matches) says whether a rule's [`Conditions`] fit.
 //! 2. The rule's [`Pool`] says which agents may be considered at all.
-//! 3. [`eligibility`] checks each agent in the pool: active, accepting leads, inside working
+//! 3. [`eligibility`] checks each agent in the pool: active, not a trainee, accepting leads, inside working
 //!    hours (in the agent's own time zone), under capacity, speaking the lead's language,
 //!    allowed to sell the product in the lead's state ([`may_sell`], the one place that rule
 //!    lives), not already offered the lead, and the lead may be called at all.
 //! 4. [`choose`] applies the rule's [`Strategy`] to the eligible agents and ranks them with a
 //!    reason for each.
+//!
+//! Assigning by hand asks the same question through [`hand_eligibility`], without the checks
+//! that belong to the moment of an automatic offer.
 //!
 //! [`route`] runs all four and returns an [`Explanation`] that a "why this agent / why not"
 //! panel can show as is: every string in it is a sentence for a person.
@@ -42,6 +45,8 @@ pub struct Candidate {
     pub name: String,
     /// `false` when the agent has been deactivated.
     pub active: bool,
+    /// `true` for a trainee: trainees take courses, not leads, until they are made agents.
+    pub trainee: bool,
     /// `false` while the agent has paused new leads.
     pub accepting_leads: bool,
     /// The agent's time zone; working hours and "today" are evaluated in it.
@@ -188,6 +193,8 @@ pub struct Rule {
 pub enum Exclusion {
     /// The agent is inactive.
     Inactive,
+    /// The agent is a trainee.
+    Trainee,
     /// The agent has paused new leads.
     NotAccepting,
     /// Outside the agent's working hours, at this local time.
@@ -222,6 +229,7 @@ impl Exclusion {
     pub fn reason(&self) -> String {
         match self {
             Exclusion::Inactive => "The agent is inactive.".to_owned(),
+            Exclusion::Trainee => "The agent is a trainee: trainees take courses, not leads.".to_owned(),
             Exclusion::NotAccepting => "The agent is not accepting new leads right now.".to_owned(),
             Exclusion::OutsideHours {
                 weekday,
@@ -262,6 +270,7 @@ impl Exclusion {
     pub fn summary(&self) -> String {
         match self {
             Exclusion::Inactive => "inactive".to_owned(),
+            Exclusion::Trainee => "trainees".to_owned(),
             Exclusion::NotAccepting => "not accepting leads".to_owned(),
             Exclusion::OutsideHours { .. } => "outside working hours".to_owned(),
             Exclusion::DailyCapacity => "at their daily lead limit".to_owned(),
@@ -272,6 +281,19 @@ impl Exclusion {
             Exclusion::AlreadyOffered => "already offered this lead".to_owned(),
             Exclusion::NotInPool => "not in this rule's pool".to_owned(),
             Exclusion::NoConsentForCalling => "blocked because the lead may not be called".to_owned(),
+        }
+    }
+}
+
+impl Exclusion {
+    /// A short phrase for one agent in an assignment menu ("not licensed in TX", "trainee",
+    /// "paused new leads").
+    pub fn why_not(&self) -> String {
+        match self {
+            Exclusion::Trainee => "trainee".to_owned(),
+            Exclusion::NotAccepting => "paused new leads".to_owned(),
+            Exclusion::NoConsentForCalling => "the lead may not be called".to_owned(),
+            other => other.summary(),
         }
     }
 }
@@ -436,6 +458,9 @@ pub fn eligibility(
     if !c.active {
         return Err(Exclusion::Inactive);
     }
+    if c.trainee {
+        return Err(Exclusion::Trainee);
+    }
     if !c.accepting_leads {
         return Err(Exclusion::NotAccepting);
     }
@@ -479,6 +504,37 @@ pub fn eligibility(
         return Err(Exclusion::NoConsentForCalling);
     }
     Ok(())
+}
+
+/// Whether the agent may be given the lead by hand (the lead page's menu, bulk assignment):
+/// [`eligibility`] itself, on what describes the agent and the lead — active, not a trainee,
+/// accepting leads, allowed to sell the product in the lead's state, the lead may be called —
+/// without what only an automatic offer weighs (working hours, today's load and limits, a
+/// rule's pool and cap, earlier offers), which a person assigning by hand judges for themselves.
+pub fn hand_eligibility(
+    c: &Candidate,
+    lead: &LeadToRoute,
+    now: DateTime<Utc>,
+    plan_rule: &PlanYearRule,
+) -> Result<(), Exclusion> {
+    let by_hand = Rule {
+        id: 0,
+        name: String::new(),
+        priority: 0,
+        conditions: Conditions::default(),
+        pool: Pool::Everyone,
+        strategy: Strategy::LeastBusy,
+        daily_cap: None,
+        ignore_hours: true,
+    };
+    let unlimited = Candidate {
+        leads_today: 0,
+        leads_per_day: u32::MAX,
+        open_leads: 0,
+        max_open_leads: u32::MAX,
+        ..c.clone()
+    };
+    eligibility(&unlimited, lead, &by_hand, now, 0, &[], plan_rule)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1096,6 +1152,7 @@ mod tests {
             agent_id: id,
             name: name.to_owned(),
             active: true,
+            trainee: false,
             accepting_leads: true,
             time_zone: chrono_tz::UTC,
             hours: WorkingHours::weekdays_9_to_5(),
@@ -1243,6 +1300,42 @@ mod tests {
         c.active = false;
         assert_eq!(check(&c), Err(Exclusion::Inactive));
         assert_eq!(Exclusion::Inactive.reason(), "The agent is inactive.");
+    }
+
+    #[test]
+    fn trainee_excluded_even_when_licensed() {
+        let mut c = agent(1, "Ana");
+        c.trainee = true;
+        assert_eq!(check(&c), Err(Exclusion::Trainee));
+        assert_eq!(Exclusion::Trainee.summary(), "trainees");
+    }
+
+    #[test]
+    fn by_hand_skips_hours_and_load_but_not_licence_pause_or_consent() {
+        let sunday = Utc.with_ymd_and_hms(2026, 12, 6, 3, 0, 0).unwrap();
+        let mut c = agent(1, "Ana");
+        c.leads_today = 50;
+        c.open_leads = 50;
+        let plan = PlanYearRule::default();
+        assert_eq!(hand_eligibility(&c, &lead(), sunday, &plan), Ok(()));
+        c.accepting_leads = false;
+        assert_eq!(
+            hand_eligibility(&c, &lead(), sunday, &plan),
+            Err(Exclusion::NotAccepting)
+        );
+        c.accepting_leads = true;
+        let mut texas = lead();
+        texas.state = Some("TX".into());
+        assert!(matches!(
+            hand_eligibility(&c, &texas, sunday, &plan),
+            Err(Exclusion::NotReady(_))
+        ));
+        let mut uncallable = lead();
+        uncallable.callable = false;
+        assert_eq!(
+            hand_eligibility(&c, &uncallable, sunday, &plan),
+            Err(Exclusion::NoConsentForCalling)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::readiness::{AgentFacts, CertificationFacts, LicenceFacts, LineOfAuthority};
 use crate::auth::model::UserRow;
 use crate::db::schema::{agent_licenses, agents, certifications, reminders_sent, teams, users};
-use crate::db::{contains_pattern, lower, now, DbConnection};
+use crate::db::{lower, now, search_patterns, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agents)]
@@ -481,16 +481,18 @@ pub fn roster_ids(conn: &mut DbConnection, f: &RosterFilter, sort: RosterSort) -
     let today = f.today.unwrap_or_else(|| now().date());
     let mut q = agents::table.inner_join(users::table).into_boxed();
     if let Some(text) = f.q.as_deref() {
-        let p = contains_pattern(text);
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        let by_text = lower(users::name)
-            .like(p.clone())
-            .escape('\\')
-            .or(users::email.like(p).escape('\\'));
-        if digits.is_empty() {
-            q = q.filter(by_text);
-        } else {
-            q = q.filter(by_text.or(agents::npn.like(format!("{digits}%"))));
+        // Every word in the name, the e-mail or (a number) the start of the NPN, in any order.
+        for (word, p) in text.split_whitespace().zip(search_patterns(text)) {
+            let digits: String = word.chars().filter(char::is_ascii_digit).collect();
+            let by_text = lower(users::name)
+                .like(p.clone())
+                .escape('\\')
+                .or(users::email.like(p).escape('\\'));
+            if digits.is_empty() {
+                q = q.filter(by_text);
+            } else {
+                q = q.filter(by_text.or(agents::npn.like(format!("{digits}%"))));
+            }
         }
     }
     match f.status.as_deref() {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::auth::roles::Role;
 use crate::db::schema::{account_tokens, api_tokens, login_throttles, user_sessions, users};
-use crate::db::{contains_pattern, lower, now, DbConnection};
+use crate::db::{lower, now, search_patterns, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -173,8 +173,8 @@ pub fn list_users(
 ) -> QueryResult<(Vec<UserRow>, i64)> {
     let build = || {
         let mut q = users::table.into_boxed();
-        if let Some(text) = filter.q.as_deref() {
-            let pattern = contains_pattern(text);
+        // Every word in the name or the e-mail, in any order.
+        for pattern in filter.q.as_deref().map(search_patterns).unwrap_or_default() {
             q = q.filter(
                 lower(users::name)
                     .like(pattern.clone())

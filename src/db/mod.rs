@@ -463,6 +463,20 @@ pub fn contains_pattern(needle: &str) -> String {
     out
 }
 
+/// Most words of a search that each must match; the rest are ignored.
+pub const SEARCH_TERMS_MAX: usize = 5;
+
+/// A [`contains_pattern`] per word of a search ("Susan Lewis" → `%susan%`, `%lewis%`): a row
+/// matches when every word is found in one of the searched columns, in any order. Each word is
+/// its own `LIKE` on the same columns as before, so a longer search costs no more than a
+/// shorter one.
+pub fn search_patterns(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .take(SEARCH_TERMS_MAX)
+        .map(contains_pattern)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,6 +531,8 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern("Ann_50%"), "%ann\\_50\\%%");
+        assert_eq!(search_patterns("  Susan   Lewis "), ["%susan%", "%lewis%"]);
+        assert_eq!(search_patterns("a b c d e f g").len(), SEARCH_TERMS_MAX);
     }
 
     #[test]

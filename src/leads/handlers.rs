@@ -331,9 +331,11 @@ struct LeadPage {
     consents: Vec<ConsentRow>,
     events: Vec<EventRow>,
     tasks: Vec<TaskRow>,
-    agents: Vec<(i64, String)>,
+    agents: AgentChoices,
     many_agents: bool,
     staff: bool,
+    /// Only the owner may assign to an agent who cannot take the lead.
+    owner: bool,
     errors: FieldErrors,
     note: String,
     age: Option<u32>,
@@ -386,6 +388,36 @@ impl LeadPage {
     }
 }
 
+/// The assignment menu of a lead: the agents who may take it (routing's eligibility), then the
+/// others with why not.
+#[derive(Debug, Clone, Default)]
+pub struct AgentChoices {
+    pub eligible: Vec<(i64, String)>,
+    /// `(agent, name, why not)`.
+    pub ineligible: Vec<(i64, String, String)>,
+}
+
+impl AgentChoices {
+    fn of(
+        conn: &mut crate::db::DbConnection,
+        settings: &crate::config::Settings,
+        lead: &LeadRow,
+        contact: &ContactRow,
+        menu: Vec<(i64, String)>,
+    ) -> diesel::QueryResult<AgentChoices> {
+        let ids: Vec<i64> = menu.iter().map(|(id, _)| *id).collect();
+        let verdicts = super::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
+        let mut out = AgentChoices::default();
+        for ((id, name), (_, verdict)) in menu.into_iter().zip(verdicts) {
+            match verdict {
+                Ok(()) => out.eligible.push((id, name)),
+                Err(why) => out.ineligible.push((id, name, why.why_not())),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A history event in words.
 pub fn describe(e: &EventRow) -> String {
     let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
@@ -409,6 +441,12 @@ pub fn describe(e: &EventRow) -> String {
             "Status changed from {} to {}.",
             s("from").replace('_', " "),
             s("to").replace('_', " ")
+        ),
+        "assigned" if !s("override_reason").is_empty() => format!(
+            "Assigned to {} by the owner’s override, although {} Reason given: “{}”",
+            s("agent"),
+            lowercase_first(&s("not_eligible")),
+            s("override_reason")
         ),
         "assigned" => format!("Assigned to {}.", s("agent")),
         "updated" => {
@@ -463,6 +501,15 @@ pub fn describe(e: &EventRow) -> String {
     }
 }
 
+/// "The agent is…" → "the agent is…", to continue a sentence.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 async fn lead_page(
     ctx: PageCtx,
     state: &AppState,
@@ -474,17 +521,20 @@ async fn lead_page(
 ) -> AppResult<HttpResponse> {
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
+    let owner = v.role == crate::auth::roles::Role::Owner;
     let db_key = state.settings.database_url.clone();
     let tz = ctx.time_zone();
+    let settings = state.settings.clone();
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
             let row = service::visible_lead(c, &v, id)?;
             let item = items(c, vec![row])?.remove(0);
             let agents = if staff {
-                model::agent_menu_cached(c, &db_key)?
+                let (menu, many) = model::agent_menu_cached(c, &db_key)?;
+                (AgentChoices::of(c, &settings, &item.lead, &item.contact, menu)?, many)
             } else {
-                (Vec::new(), false)
+                (AgentChoices::default(), false)
             };
             Ok((
                 item,
@@ -513,6 +563,7 @@ async fn lead_page(
             agents,
             many_agents,
             staff,
+            owner,
             errors,
             note,
             age,
@@ -712,9 +763,10 @@ pub async fn add_note(
                 consents: Vec::new(),
                 events,
                 tasks: Vec::new(),
-                agents: Vec::new(),
+                agents: AgentChoices::default(),
                 many_agents: false,
                 staff,
+                owner: false,
                 errors: FieldErrors::new(),
                 note: String::new(),
                 age: None,
@@ -812,9 +864,15 @@ pub async fn complete_task(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AssignForm {
     agent_id: Option<String>,
+    /// "Assign anyway": the owner overrides routing's eligibility, with a reason.
+    #[serde(rename = "override")]
+    override_: Option<String>,
+    override_reason: Option<String>,
 }
 
 pub async fn assign(
+    req: HttpRequest,
+    ctx: PageCtx,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -822,6 +880,7 @@ pub async fn assign(
     form: web::Form<AssignForm>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let form = form.into_inner();
     let agent = match non_empty(&form.agent_id) {
         None => None,
         Some(a) => Some(
@@ -829,10 +888,19 @@ pub async fn assign(
                 .map_err(|_| AppError::field("agent_id", "Choose an agent from the list."))?,
         ),
     };
+    let override_reason = form
+        .override_
+        .is_some()
+        .then(|| form.override_reason.clone().unwrap_or_default());
     let v = viewer(&state, &user).await?;
-    let msg = state.db.write(move |c| service::assign(c, &v, id, agent)).await?;
+    let who = crate::audit::AuditActor::user(&user, &req);
+    let settings = state.settings.clone();
+    let result = state
+        .db
+        .write(move |c| service::assign(c, &v, &who, id, agent, override_reason.as_deref(), &settings))
+        .await;
     state.jobs_wakeup.notify_one();
-    Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
+    after_action(ctx, &state, &user, &session, id, result, String::new()).await
 }
 
 /// One click from an escalation: the lead goes to the next eligible agent.
@@ -878,11 +946,16 @@ struct TasksPage {
     today: Vec<(TaskRow, LeadRow, ContactRow)>,
 }
 
+/// The end of the viewer's day in UTC: follow-ups due before it are "due" on the tasks page and
+/// in the home page's count, which both use it so they cannot disagree.
+pub fn end_of_local_day(tz: Tz) -> NaiveDateTime {
+    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    local_midnight(tz, local_today + chrono::Duration::days(1))
+}
+
 /// The viewer's follow-ups: overdue, and due before the end of their day.
 pub async fn tasks(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let tz = user.time_zone;
-    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let end_of_day = local_midnight(tz, local_today + chrono::Duration::days(1));
+    let end_of_day = end_of_local_day(user.time_zone);
     let uid = user.id;
     let all = state
         .db
@@ -895,7 +968,34 @@ pub async fn tasks(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) 
 
 // ---- bulk actions (owners and admins) --------------------------------------------------------
 
+/// "3 lead(s) assigned. 2 skipped: …", naming at most [`SKIPPED_NAMED`] skipped leads.
+fn bulk_assigned_message(done: &service::BulkAssigned) -> String {
+    let mut msg = format!("{} lead(s) assigned.", done.assigned);
+    if !done.skipped.is_empty() {
+        let named: Vec<String> = done
+            .skipped
+            .iter()
+            .take(SKIPPED_NAMED)
+            .map(|(lead, why)| format!("{lead} ({why})"))
+            .collect();
+        msg.push_str(&format!(
+            " {} skipped because the agent cannot take them: {}",
+            done.skipped.len(),
+            named.join("; ")
+        ));
+        if done.skipped.len() > SKIPPED_NAMED {
+            msg.push_str(&format!("; and {} more", done.skipped.len() - SKIPPED_NAMED));
+        }
+        msg.push_str(". Assign those one by one from each lead's page.");
+    }
+    msg
+}
+
+/// Skipped leads a bulk assignment names in its message; the rest are counted.
+const SKIPPED_NAMED: usize = 10;
+
 pub async fn bulk(
+    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -931,7 +1031,6 @@ pub async fn bulk(
     if !v.is_staff() {
         return Err(AppError::Forbidden);
     }
-    let n = ids.len();
     let msg = match action.as_str() {
         "assign" => {
             let agent_id = if agent.trim().is_empty() {
@@ -945,16 +1044,13 @@ pub async fn bulk(
                         .map_err(|_| AppError::field("agent_id", "Choose an agent."))?,
                 )
             };
-            state
+            let who = crate::audit::AuditActor::user(&user, &req);
+            let settings = state.settings.clone();
+            let done = state
                 .db
-                .write(move |c| {
-                    for id in &ids {
-                        service::assign(c, &v, *id, agent_id)?;
-                    }
-                    Ok(())
-                })
+                .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings))
                 .await?;
-            format!("{n} lead(s) assigned.")
+            bulk_assigned_message(&done)
         }
         "status" => {
             let to = status

@@ -7,7 +7,7 @@ use crate::db::schema::{
     agents, api_idempotency, app_settings, contacts, lead_consents, lead_events, lead_imports, lead_tasks, leads,
     teams, users, webhook_deliveries, webhook_endpoints,
 };
-use crate::db::{contains_pattern, lower, now, DbConnection};
+use crate::db::{lower, now, search_patterns, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
@@ -604,17 +604,35 @@ pub fn list_leads(
         };
     }
     if let Some(text) = f.q.as_deref() {
-        let p = contains_pattern(text);
+        // Every word must be in the first name, the last name or the e-mail ("Susan Lewis",
+        // "lewis susan"); a number is also looked for in the phone.
+        type OnList = diesel::dsl::InnerJoinQuerySource<leads::table, contacts::table>;
+        type Cond = Box<
+            dyn BoxableExpression<
+                OnList,
+                crate::db::MultiBackend,
+                SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+            >,
+        >;
+        let mut every_word: Option<Cond> = None;
+        for p in search_patterns(text) {
+            let word = lower(contacts::first_name)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(contacts::last_name).like(p.clone()).escape('\\'))
+                .or(contacts::email.like(p).escape('\\'));
+            every_word = Some(match every_word {
+                None => Box::new(word),
+                Some(before) => Box::new(before.and(word)),
+            });
+        }
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        let by_name = lower(contacts::first_name)
-            .like(p.clone())
-            .escape('\\')
-            .or(lower(contacts::last_name).like(p.clone()).escape('\\'))
-            .or(contacts::email.like(p).escape('\\'));
-        if digits.len() >= 4 {
-            q = q.filter(by_name.or(contacts::phone.like(format!("%{digits}%"))));
-        } else {
-            q = q.filter(by_name);
+        if let Some(words) = every_word {
+            if digits.len() >= 4 {
+                q = q.filter(words.or(contacts::phone.like(format!("%{digits}%"))));
+            } else {
+                q = q.filter(words);
+            }
         }
     }
     if let Some(ids) = &f.ids {

@@ -252,6 +252,14 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// The active agent with this id (the agents are kept in id order).
+    pub fn agent(&self, agent_id: i64) -> Option<&Candidate> {
+        self.agents
+            .binary_search_by_key(&agent_id, |c| c.agent_id)
+            .ok()
+            .map(|i| &self.agents[i])
+    }
+
     /// How many agents a pool holds.
     fn pool_size(&self, pool: &Pool) -> usize {
         match pool {
@@ -328,6 +336,7 @@ fn load_directory(conn: &mut DbConnection, version: i64) -> QueryResult<Director
                 agent_id: a.id,
                 name: u.name.clone(),
                 active: u.active,
+                trainee: u.role() == crate::auth::roles::Role::Trainee,
                 accepting_leads: a.accepting_leads,
                 time_zone: u.tz(),
                 hours: WorkingHours::from_storage(&a.working_hours),
@@ -772,6 +781,31 @@ fn lead_to_route(lead: &LeadRow, contact: &ContactRow) -> LeadToRoute {
         lon: contact.lon,
         callable: lead.has_consent && !contact.do_not_call,
     }
+}
+
+/// Whether each of these agents may be given the lead by hand (the lead page's menu, bulk
+/// assignment): routing's own rule, [`routing::hand_eligibility`], on routing's directory. An
+/// agent the directory does not hold is deactivated.
+pub fn hand_eligibility(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    lead: &LeadRow,
+    contact: &ContactRow,
+    agent_ids: &[i64],
+) -> QueryResult<Vec<(i64, Result<(), routing::Exclusion>)>> {
+    let dir = directory(conn, settings)?;
+    let to_route = lead_to_route(lead, contact);
+    let now_utc = chrono::Utc::now();
+    Ok(agent_ids
+        .iter()
+        .map(|&id| {
+            let verdict = match dir.agent(id) {
+                Some(c) => routing::hand_eligibility(c, &to_route, now_utc, &settings.plan_year_rule),
+                None => Err(routing::Exclusion::Inactive),
+            };
+            (id, verdict)
+        })
+        .collect())
 }
 
 /// Routes a lead now: an offer to the chosen agent, or the reason it waits unassigned.

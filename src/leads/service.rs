@@ -7,11 +7,13 @@ use chrono::NaiveDateTime;
 use super::model::{self, LeadRow, NewConsent, NewContact, NewLead, Scope};
 use super::rules::{self, LeadStatus, ValidLead};
 use super::webhooks;
+use crate::audit::{self, AuditActor};
 use crate::auth::roles::Role;
+use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::geo;
 use crate::web::context::CurrentUser;
-use crate::web::errors::AppError;
+use crate::web::errors::{AppError, FieldErrors};
 
 /// Who is acting on leads, and which leads they may see.
 #[derive(Debug, Clone)]
@@ -442,19 +444,100 @@ pub fn complete_task(conn: &mut DbConnection, viewer: &Viewer, task_id: i64) -> 
     Ok(task.lead_id)
 }
 
+/// What assigning one lead by hand came to.
+enum HandAssignment {
+    /// Assigned (or already there): the message for the flash.
+    Done(String),
+    /// The agent may not take the lead and nobody overrode it.
+    Refused {
+        lead: String,
+        agent: String,
+        why: crate::routing::Exclusion,
+    },
+}
+
 /// Assigns by hand (owners and admins); `None` takes the lead back to the unassigned queue.
+///
+/// The agent must pass routing's own eligibility for the lead (licensed for it in the lead's
+/// state, not a trainee, accepting leads, the lead may be called). Otherwise only an owner may
+/// assign it, with `override_reason` saying why; that override is audited and kept in the lead's
+/// history. A refusal is a 422 naming the reason.
 pub fn assign(
     conn: &mut DbConnection,
     viewer: &Viewer,
+    who: &AuditActor,
     lead_id: i64,
     agent_id: Option<i64>,
+    override_reason: Option<&str>,
+    settings: &Settings,
 ) -> Result<String, AppError> {
+    match assign_by_hand(conn, viewer, who, lead_id, agent_id, override_reason, settings)? {
+        HandAssignment::Done(msg) => Ok(msg),
+        HandAssignment::Refused { lead, agent, why } => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "agent_id",
+                &format!("{agent} cannot take {lead}’s lead: {}", why.reason()),
+            );
+            if viewer.role == Role::Owner {
+                errors.add(
+                    "override_reason",
+                    "To assign it anyway, tick “Assign anyway” and say why.",
+                );
+            } else {
+                errors.add(
+                    "override_reason",
+                    "Only the owner can assign a lead to an agent who cannot take it.",
+                );
+            }
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
+/// What a bulk assignment did: how many leads it assigned, and the ones it left, each with its
+/// contact's name and why the agent cannot take it.
+#[derive(Debug, Default)]
+pub struct BulkAssigned {
+    pub assigned: usize,
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Assigns these leads to the agent (or back to the queue), each only when the agent may take
+/// it: bulk assignment never overrides, it reports what it skipped.
+pub fn assign_many(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    who: &AuditActor,
+    lead_ids: &[i64],
+    agent_id: Option<i64>,
+    settings: &Settings,
+) -> Result<BulkAssigned, AppError> {
+    let mut out = BulkAssigned::default();
+    for &id in lead_ids {
+        match assign_by_hand(conn, viewer, who, id, agent_id, None, settings)? {
+            HandAssignment::Done(_) => out.assigned += 1,
+            HandAssignment::Refused { lead, why, .. } => out.skipped.push((lead, why.why_not())),
+        }
+    }
+    Ok(out)
+}
+
+fn assign_by_hand(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    who: &AuditActor,
+    lead_id: i64,
+    agent_id: Option<i64>,
+    override_reason: Option<&str>,
+    settings: &Settings,
+) -> Result<HandAssignment, AppError> {
     if !viewer.is_staff() {
         return Err(AppError::Forbidden);
     }
     let (lead, contact) = visible_lead(conn, viewer, lead_id)?;
     if lead.assigned_agent_id == agent_id {
-        return Ok(format!("{} was already there.", contact.name()));
+        return Ok(HandAssignment::Done(format!("{} was already there.", contact.name())));
     }
     let name = match agent_id {
         Some(a) => {
@@ -467,6 +550,38 @@ pub fn assign(
         }
         None => "nobody".to_string(),
     };
+    let mut overridden = None;
+    if let Some(a) = agent_id {
+        let verdict = super::offers::hand_eligibility(conn, settings, &lead, &contact, &[a])?
+            .pop()
+            .map_or(Ok(()), |(_, v)| v);
+        if let Err(why) = verdict {
+            let Some(raw) = override_reason else {
+                return Ok(HandAssignment::Refused {
+                    lead: contact.name(),
+                    agent: name,
+                    why,
+                });
+            };
+            if viewer.role != Role::Owner {
+                return Err(AppError::field(
+                    "override_reason",
+                    "Only the owner can assign a lead to an agent who cannot take it; ask the owner, or choose an agent from the first group.",
+                ));
+            }
+            let reason = crate::text::required_line(
+                raw,
+                500,
+                "reason",
+                &format!(
+                    "Say in up to 500 characters why {} should go to {name} anyway.",
+                    contact.name()
+                ),
+            )
+            .map_err(|m| AppError::field("override_reason", &m))?;
+            overridden = Some((why, reason));
+        }
+    }
     super::offers::withdraw_pending(conn, lead_id)?;
     model::assign(conn, lead_id, agent_id)?;
     if let Some(a) = agent_id {
@@ -479,7 +594,11 @@ pub fn assign(
             &format!("/leads/{lead_id}"),
         )?;
     }
-    let details = serde_json::json!({ "agent_id": agent_id, "agent": name, "by": "hand" });
+    let mut details = serde_json::json!({ "agent_id": agent_id, "agent": name, "by": "hand" });
+    if let Some((why, reason)) = &overridden {
+        details["not_eligible"] = why.reason().into();
+        details["override_reason"] = reason.as_str().into();
+    }
     model::add_event(
         conn,
         lead_id,
@@ -488,8 +607,16 @@ pub fn assign(
         "assigned",
         &details.to_string(),
     )?;
+    let action = match overridden {
+        Some(_) => "lead.assigned_by_override",
+        None => "lead.assigned",
+    };
+    audit::record(conn, who, action, "lead", Some(lead_id), &details.to_string())?;
     webhooks::emit(conn, "lead.assigned", lead_id)?;
-    Ok(format!("{} is assigned to {name}.", contact.name()))
+    Ok(HandAssignment::Done(format!(
+        "{} is assigned to {name}.",
+        contact.name()
+    )))
 }
 
 /// Takes a stale lead from its agent and offers it to the next one (owners and admins).
