@@ -1324,12 +1324,11 @@ mod tests {
             Err(Exclusion::NotAccepting)
         );
         c.accepting_leads = true;
-        let mut texas = lead();
-        texas.state = Some("TX".into());
-        assert!(matches!(
-            hand_eligibility(&c, &texas, sunday, &plan),
-            Err(Exclusion::NotReady(_))
-        ));
+        // The test agent is licensed in FL and TX, not in CA.
+        let mut california = lead();
+        california.state = Some("CA".into());
+        let r = hand_eligibility(&c, &california, sunday, &plan);
+        assert!(matches!(r, Err(Exclusion::NotReady(_))), "{r:?}");
         let mut uncallable = lead();
         uncallable.callable = false;
         assert_eq!(

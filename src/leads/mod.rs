@@ -6,6 +6,7 @@ pub mod api;
 mod csv_records;
 pub mod demo;
 pub mod export;
+pub mod agenda;
 pub mod handlers;
 pub mod history;
 pub mod import;
