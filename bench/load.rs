@@ -436,10 +436,12 @@ async fn page_runs(args: &Args, base: &str, report: &mut Report, busy: Option<&s
         if failures > 0 {
             measured.push_str(&format!(" · **{failures} not 200** ({})", r.status_text()));
         }
-        report.row(Row::new(format!("{prefix}{} `{}`", spec.label, spec.path), measured).budget(
-            format!("p95 < {} ms", spec.budget_ms),
-            r.latency.p95 < spec.budget_ms && failures == 0,
-        ));
+        report.row(
+            Row::new(format!("{prefix}{} `{}`", spec.label, spec.path), measured).budget(
+                format!("p95 < {} ms", spec.budget_ms),
+                r.latency.p95 < spec.budget_ms && failures == 0,
+            ),
+        );
         let mut figure = r.to_json();
         figure["path"] = json!(spec.path);
         runs.push(figure);
@@ -450,7 +452,12 @@ async fn page_runs(args: &Args, base: &str, report: &mut Report, busy: Option<&s
         let r = run.await??;
         report.row(Row::new(
             "busy day: leads arriving meanwhile",
-            format!("{} · {} ({})", per_second(r.rate(201)), latency_text(&r), r.status_text()),
+            format!(
+                "{} · {} ({})",
+                per_second(r.rate(201)),
+                latency_text(&r),
+                r.status_text()
+            ),
         ));
         report.figure("busy_intake", r.to_json());
     } else {

@@ -5,7 +5,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
@@ -938,12 +938,55 @@ pub async fn revoke_consent(
 
 // ---- tasks ----------------------------------------------------------------------------------
 
+type TaskItem = (TaskRow, LeadRow, ContactRow);
+
 #[derive(Template)]
 #[template(path = "leads/tasks.html")]
 struct TasksPage {
     ctx: PageCtx,
-    overdue: Vec<(TaskRow, LeadRow, ContactRow)>,
-    today: Vec<(TaskRow, LeadRow, ContactRow)>,
+    week: super::agenda::Week<TaskItem>,
+    /// The month view: its first day, its weeks, and the tasks of each day.
+    month: Option<MonthView>,
+    notes: Vec<String>,
+}
+
+struct MonthView {
+    first: NaiveDate,
+    weeks: Vec<[Option<NaiveDate>; 7]>,
+    tasks: Vec<(NaiveDate, TaskItem)>,
+    today: NaiveDate,
+}
+
+impl MonthView {
+    fn title(&self) -> String {
+        self.first.format("%B %Y").to_string()
+    }
+    fn link(d: NaiveDate) -> String {
+        format!("/tasks?view=calendar&month={}", d.format("%Y-%m"))
+    }
+    fn previous(&self) -> String {
+        Self::link(super::agenda::previous_month(self.first))
+    }
+    fn next(&self) -> String {
+        Self::link(super::agenda::next_month(self.first))
+    }
+    fn on(&self, d: &NaiveDate) -> Vec<&TaskItem> {
+        self.tasks.iter().filter(|(day, _)| day == d).map(|(_, t)| t).collect()
+    }
+    fn day_label(d: &NaiveDate) -> String {
+        crate::web::dates::date(*d)
+    }
+}
+
+impl TasksPage {
+    fn day_heading(&self, d: &NaiveDate) -> String {
+        let tomorrow = self.week.today.date + chrono::Duration::days(1);
+        if *d == tomorrow {
+            format!("Tomorrow, {}", crate::web::dates::date(*d))
+        } else {
+            format!("{}, {}", d.format("%A"), crate::web::dates::date(*d))
+        }
+    }
 }
 
 /// The end of the viewer's day in UTC: follow-ups due before it are "due" on the tasks page and
@@ -953,17 +996,70 @@ pub fn end_of_local_day(tz: Tz) -> NaiveDateTime {
     local_midnight(tz, local_today + chrono::Duration::days(1))
 }
 
-/// The viewer's follow-ups: overdue, and due before the end of their day.
-pub async fn tasks(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let end_of_day = end_of_local_day(user.time_zone);
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TasksQuery {
+    view: Option<String>,
+    month: Option<String>,
+}
+
+/// The viewer's follow-ups: overdue, today and the coming week; or a month calendar.
+pub async fn tasks(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    q: web::Query<TasksQuery>,
+) -> AppResult<HttpResponse> {
+    let tz = user.time_zone;
     let uid = user.id;
-    let all = state
-        .db
-        .read(move |c| Ok(model::due_tasks(c, uid, end_of_day)?))
-        .await?;
     let now = crate::db::now();
-    let (overdue, today) = all.into_iter().partition(|(t, _, _)| t.due_at < now);
-    render(&TasksPage { ctx, overdue, today })
+    let today = crate::web::dates::local_date(now, tz);
+    let week_end = local_midnight(tz, today + chrono::Duration::days(super::agenda::DAYS_AHEAD + 1));
+    let mut notes = Vec::new();
+    let month = if q.view.as_deref() == Some("calendar") {
+        let first = match q.month.as_deref().filter(|m| !m.is_empty()) {
+            None => today.with_day(1),
+            Some(raw) => super::agenda::parse_month(raw).or_else(|| {
+                notes.push(format!("“{raw}” is not a month like 2026-12; showing this month."));
+                today.with_day(1)
+            }),
+        }
+        .expect("a first of the month");
+        Some(first)
+    } else {
+        None
+    };
+    let (all, in_month) = state
+        .db
+        .read(move |c| {
+            let all = model::tasks_between(c, uid, None, week_end)?;
+            let in_month = match month {
+                Some(first) => Some(model::tasks_between(
+                    c,
+                    uid,
+                    Some(local_midnight(tz, first)),
+                    local_midnight(tz, super::agenda::next_month(first)),
+                )?),
+                None => None,
+            };
+            Ok((all, in_month))
+        })
+        .await?;
+    let week = super::agenda::week(all, |(t, _, _)| t.due_at, now, tz);
+    let month = month.zip(in_month).map(|(first, tasks)| MonthView {
+        first,
+        weeks: super::agenda::month_grid(first),
+        tasks: tasks
+            .into_iter()
+            .map(|t| (crate::web::dates::local_date(t.0.due_at, tz), t))
+            .collect(),
+        today,
+    });
+    render(&TasksPage {
+        ctx,
+        week,
+        month,
+        notes,
+    })
 }
 
 // ---- bulk actions (owners and admins) --------------------------------------------------------

@@ -2,11 +2,11 @@
 //! append-only history; the agent's pipeline with notes and follow-ups; search, export and
 //! webhooks.
 
+pub mod agenda;
 pub mod api;
 mod csv_records;
 pub mod demo;
 pub mod export;
-pub mod agenda;
 pub mod handlers;
 pub mod history;
 pub mod import;

@@ -540,11 +540,25 @@ pub fn due_tasks(
     user_id: i64,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<(TaskRow, LeadRow, ContactRow)>> {
-    lead_tasks::table
+    tasks_between(conn, user_id, None, until)
+}
+
+/// Open tasks of a user due from `from` (or any time before) until `until`, soonest first.
+pub fn tasks_between(
+    conn: &mut DbConnection,
+    user_id: i64,
+    from: Option<NaiveDateTime>,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(TaskRow, LeadRow, ContactRow)>> {
+    let mut q = lead_tasks::table
         .inner_join(leads::table.inner_join(contacts::table))
         .filter(lead_tasks::assignee_id.eq(user_id))
         .filter(lead_tasks::done_at.is_null())
-        .filter(lead_tasks::due_at.lt(until))
+        .into_boxed();
+    if let Some(from) = from {
+        q = q.filter(lead_tasks::due_at.ge(from));
+    }
+    q.filter(lead_tasks::due_at.lt(until))
         .order(lead_tasks::due_at.asc())
         .limit(200)
         .select((TaskRow::as_select(), LeadRow::as_select(), ContactRow::as_select()))

@@ -321,10 +321,75 @@ async fn the_home_pages_follow_up_count_is_the_length_of_the_list_it_links_to() 
         .and_then(|n| n.parse().ok())
         .expect("a follow-up count");
     let (_, list) = app.page("/tasks").await;
+    // The tasks page shows the week; what is due (overdue and today) comes before the later days.
+    let due_part = list.split("<h2 id=\"day-").next().unwrap();
     let listed = ["Call back now", "Call in three days"]
         .iter()
-        .filter(|t| list.contains(*t))
+        .filter(|t| due_part.contains(*t))
         .count();
     assert_eq!(count, 1);
     assert_eq!(count, listed, "the count and the list agree");
+    assert!(
+        list.contains("Call in three days"),
+        "the coming week is on the page too"
+    );
+}
+
+/// Item 12: the follow-ups page shows overdue, today and the coming week together (not ten days
+/// out), each later day under its own heading, and a month calendar puts each task on its day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follow_ups_page_shows_the_week_ahead_and_a_month_calendar() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let t = token(&app);
+    let (user, _) = licensed(&app, Role::Agent, "Wendy Week", &["FL"]);
+    let id = lead(&app, &t, "Cal", "Endar", "33101", true).await;
+    let uid = user.id;
+    let now = agency_engine::db::now();
+    // Five days out at 17:00 UTC: midday in every US zone, so the day is the same wherever viewed.
+    let five = (now.date() + chrono::Duration::days(5)).and_hms_opt(17, 0, 0).unwrap();
+    app.db
+        .write_blocking(move |c| {
+            model::insert_task(c, id, uid, "Overdue call", now - chrono::Duration::days(2), uid)?;
+            model::insert_task(c, id, uid, "Call in five days", five, uid)?;
+            model::insert_task(c, id, uid, "Call in ten days", now + chrono::Duration::days(10), uid)?;
+            Ok(())
+        })
+        .unwrap();
+    app.login(&user.email, &user.password).await;
+    let (status, week) = app.page("/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(week.contains("Overdue") && week.contains("Overdue call"), "{week}");
+    assert!(week.contains("Call in five days"));
+    assert!(!week.contains("Call in ten days"), "ten days out is past the week");
+    assert!(
+        week.contains(&five.format("%A, ").to_string()),
+        "the day has its own heading"
+    );
+
+    // The calendar of the month five days from now has that task on its day.
+    let month = five.format("%Y-%m").to_string();
+    let (status, cal) = app.page(&format!("/tasks?view=calendar&month={month}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cal.contains(&five.format("%B %Y").to_string()), "the month's name");
+    assert!(cal.contains("<table class=\"calendar\">") && cal.contains("scope=\"col\""));
+    let cell = cal
+        .split("<td")
+        .find(|c| c.contains("Call in five days"))
+        .expect("a day with the task");
+    assert!(
+        cell.contains(&format!(">{}</span>", five.format("%-d"))),
+        "the task sits on day {}: {cell}",
+        five.format("%-d")
+    );
+    assert!(cal.contains("rel=\"prev\"") && cal.contains("rel=\"next\""));
+    // A month that is not one falls back to this month with a note, never an error.
+    let (status, bad) = app.page("/tasks?view=calendar&month=2026-13").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bad.contains("is not a month like 2026-12"));
+    // Nothing due: a next step, not a blank page.
+    let (other, _) = licensed(&app, Role::Agent, "Ned None", &["FL"]);
+    let fresh = app.new_client();
+    fresh.login(&other.email, &other.password).await;
+    let (_, empty) = fresh.page("/tasks").await;
+    assert!(empty.contains("Nothing due this week") && empty.contains("Open your leads"));
 }
