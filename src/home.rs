@@ -35,6 +35,8 @@ struct HomePage {
     due_tasks: i64,
     /// For agents: the leads offered to them now, first on the page.
     offers: Vec<(OfferRow, LeadRow, ContactRow)>,
+    /// For agents and trainees: the courses they have still to finish, overdue first.
+    training: Vec<crate::courses::view::EnrollmentView>,
 }
 
 impl HomePage {
@@ -63,6 +65,21 @@ impl HomePage {
     }
 }
 
+/// The courses a person has still to finish: overdue first, then by due date.
+fn open_training(
+    c: &mut crate::db::DbConnection,
+    user_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<Vec<crate::courses::view::EnrollmentView>, crate::web::errors::AppError> {
+    let rows = crate::courses::model::enrollments_of_user(c, user_id)?;
+    let mut open: Vec<_> = crate::courses::view::enrollments(c, rows, today)?
+        .into_iter()
+        .filter(|e| !e.is_completed())
+        .collect();
+    open.sort_by_key(|e| (!e.is_overdue(), e.enrollment.due_on.is_none(), e.enrollment.due_on));
+    Ok(open)
+}
+
 async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let Some(user) = ctx.user.clone() else {
         let any = state.db.read(|c| Ok(users::count_users(c)?)).await? > 0;
@@ -81,6 +98,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         lead_counts: Vec::new(),
         due_tasks: 0,
         offers: Vec::new(),
+        training: Vec::new(),
     };
     if user.role.is_staff() {
         let (roles, jobs, recent, expiring) = state
@@ -108,7 +126,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         // The same window as the tasks page the count links to.
         let end_of_day = crate::leads::handlers::end_of_local_day(user.time_zone);
         let uid = user.id;
-        let (view, team, counts, due, offers) = state
+        let (view, team, counts, due, offers, training) = state
             .db
             .read(move |c| {
                 let v = crate::agents::view::one(c, agent_id, today, &rule)?;
@@ -125,6 +143,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
                     counts,
                     due,
                     crate::leads::offers::pending_for(c, agent_id)?,
+                    open_training(c, uid, today)?,
                 ))
             })
             .await?;
@@ -133,6 +152,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         page.lead_counts = counts;
         page.due_tasks = due;
         page.offers = offers;
+        page.training = training;
     }
     render(&page)
 }

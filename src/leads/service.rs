@@ -477,7 +477,7 @@ pub fn assign(
             let mut errors = FieldErrors::new();
             errors.add(
                 "agent_id",
-                &format!("{agent} cannot take {lead}’s lead: {}", why.reason()),
+                format!("{agent} cannot take {lead}’s lead: {}", why.reason()),
             );
             if viewer.role == Role::Owner {
                 errors.add(

@@ -393,3 +393,52 @@ async fn the_follow_ups_page_shows_the_week_ahead_and_a_month_calendar() {
     let (_, empty) = fresh.page("/tasks").await;
     assert!(empty.contains("Nothing due this week") && empty.contains("Open your leads"));
 }
+
+/// Item 6: a trainee with overdue courses sees them on the home page, not "will appear here".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trainees_home_lists_the_overdue_courses() {
+    use crate::courses::{build_course, learner, Spec};
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Owner).await;
+    let first = build_course(&app, &Spec::default()).await;
+    let second = build_course(
+        &app,
+        &Spec {
+            title: "Compliance yearly",
+            ..Spec::default()
+        },
+    )
+    .await;
+    let (browser, trainee) = learner(&app, Role::Trainee, "Nora Castillo").await;
+    let (_, before) = browser.page("/").await;
+    assert!(before.contains("Nothing to finish"), "no course yet: the empty text");
+    let agent_id = app.agent_id(&trainee);
+    let due = (agency_engine::db::now().date() + chrono::Duration::days(3)).to_string();
+    for course in [first.id, second.id] {
+        let r = app
+            .post_form(
+                &format!("/admin/courses/{course}/enrollments"),
+                &[("audience", &format!("agent:{agent_id}")), ("due_on", &due)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    // Both fall overdue.
+    let uid = trainee.id;
+    app.db
+        .write_blocking(move |c| {
+            use agency_engine::db::schema::enrollments;
+            use diesel::prelude::*;
+            let past = agency_engine::db::now().date() - chrono::Duration::days(2);
+            diesel::update(enrollments::table.filter(enrollments::user_id.eq(uid)))
+                .set(enrollments::due_on.eq(Some(past)))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    let (_, home) = browser.page("/").await;
+    assert!(!home.contains("will appear here"), "{home}");
+    assert!(home.contains("Medicare basics") && home.contains("Compliance yearly"));
+    assert_eq!(home.matches("class=\"row overdue\"").count(), 2, "both marked overdue");
+    assert!(home.contains(&format!("href=\"/learn/courses/{}\"", first.id)));
+}
