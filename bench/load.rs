@@ -508,6 +508,28 @@ async fn find_pages(args: &Args, base: &str, report: &mut Report) -> anyhow::Res
         None => report.note("no lead in the owner's list: no lead page measured"),
     }
     specs.push(spec("owner's dashboard", "/".into(), &owner, DASHBOARD_MAX_P95_MS));
+    specs.push(spec("agent's home (offers first)", "/".into(), &agent, DASHBOARD_MAX_P95_MS));
+    specs.push(spec("agent's follow-ups, the week", "/tasks".into(), &agent, PAGE_MAX_P95_MS));
+    specs.push(spec(
+        "agent's follow-ups, the month",
+        "/tasks?view=calendar".into(),
+        &agent,
+        PAGE_MAX_P95_MS,
+    ));
+    specs.push(spec("agency settings", "/admin/agency".into(), &owner, PAGE_MAX_P95_MS));
+    // A search by full name, the way people type it (the name of the lead measured above).
+    if let Some(id) = lead_id {
+        let page = pages::fetch(&owner_client, base, &format!("/leads/{id}")).await?;
+        if let Some(name) = pages::first_heading(&page) {
+            let q: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            specs.push(spec(
+                "owner's search by full name",
+                format!("/leads?q={q}"),
+                &owner,
+                PAGE_MAX_P95_MS,
+            ));
+        }
+    }
     Ok(specs)
 }
 

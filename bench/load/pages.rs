@@ -93,3 +93,23 @@ pub fn first_lead_id(html: &str) -> Option<i64> {
         }
     })
 }
+
+/// The text of the page's first `<h1>` (a lead page's is the person's name), tags left out.
+pub fn first_heading(html: &str) -> Option<String> {
+    let start = html.find("<h1")?;
+    let body = &html[start..];
+    let body = &body[body.find('>')? + 1..];
+    let inner = &body[..body.find("</h1>")?];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in inner.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
+}
