@@ -508,8 +508,18 @@ async fn find_pages(args: &Args, base: &str, report: &mut Report) -> anyhow::Res
         None => report.note("no lead in the owner's list: no lead page measured"),
     }
     specs.push(spec("owner's dashboard", "/".into(), &owner, DASHBOARD_MAX_P95_MS));
-    specs.push(spec("agent's home (offers first)", "/".into(), &agent, DASHBOARD_MAX_P95_MS));
-    specs.push(spec("agent's follow-ups, the week", "/tasks".into(), &agent, PAGE_MAX_P95_MS));
+    specs.push(spec(
+        "agent's home (offers first)",
+        "/".into(),
+        &agent,
+        DASHBOARD_MAX_P95_MS,
+    ));
+    specs.push(spec(
+        "agent's follow-ups, the week",
+        "/tasks".into(),
+        &agent,
+        PAGE_MAX_P95_MS,
+    ));
     specs.push(spec(
         "agent's follow-ups, the month",
         "/tasks?view=calendar".into(),

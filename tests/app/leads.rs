@@ -246,8 +246,8 @@ async fn status_changes_follow_the_rules_and_every_change_is_history() {
     let (_, b) = post_lead(&app, &t, &lead_json("Ana", "ana@example.com", "(305) 555-0142"), None).await;
     let id = b["id"].as_i64().unwrap();
     app.login_as(Role::Owner).await;
-    let agent = app.create_user(Role::Agent, "Priya Raman");
-    let agent_id = app.agent_id(&agent);
+    // An agent who may take this FL Medicare lead (assignment checks that, as routing does).
+    let (agent, agent_id) = crate::routing::ready_agent(&app, "Priya Raman");
 
     assert_eq!(
         app.post_form(&format!("/leads/{id}/status"), &[("status", "won")])
@@ -278,11 +278,13 @@ async fn status_changes_follow_the_rules_and_every_change_is_history() {
             && lead.closed_at.is_some()
     );
 
-    app.post_form(
-        &format!("/leads/{id}/assignment"),
-        &[("agent_id", &agent_id.to_string())],
-    )
-    .await;
+    let r = app
+        .post_form(
+            &format!("/leads/{id}/assignment"),
+            &[("agent_id", &agent_id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "an eligible agent is assigned");
     app.post_form(&format!("/leads/{id}/notes"), &[("body", "Prefers calls after 5 pm")])
         .await;
     assert_eq!(
