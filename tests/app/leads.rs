@@ -247,7 +247,7 @@ async fn status_changes_follow_the_rules_and_every_change_is_history() {
     let id = b["id"].as_i64().unwrap();
     app.login_as(Role::Owner).await;
     // An agent who may take this FL Medicare lead (assignment checks that, as routing does).
-    let (agent, agent_id) = crate::routing::ready_agent(&app, "Priya Raman");
+    let (_, agent_id) = crate::routing::ready_agent(&app, "Priya Raman");
 
     assert_eq!(
         app.post_form(&format!("/leads/{id}/status"), &[("status", "won")])
