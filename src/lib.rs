@@ -7,6 +7,7 @@ pub mod agency;
 pub mod agents;
 pub mod audit;
 pub mod auth;
+pub mod caches;
 pub mod cli;
 pub mod config;
 pub mod courses;

@@ -94,6 +94,7 @@ impl Application {
             &settings.agency_name,
             Duration::from_secs(5),
         ));
+        let caches = Arc::new(crate::caches::Caches::new());
         events.spawn_poller(db.clone(), settings.events_poll);
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -104,6 +105,7 @@ impl Application {
             jobs_wakeup: wakeup.clone(),
             events: events.clone(),
             agency: agency.clone(),
+            caches: caches.clone(),
         });
         let key = Key::from(settings.secret_key.expose());
         let secure = settings.secure_cookies();
@@ -155,7 +157,7 @@ impl Application {
         let (worker_stop, stop_rx) = watch::channel(false);
         let worker = if settings.run_worker {
             let mailer = Mailer::from_settings(&settings)?;
-            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup, agency);
+            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup, agency, caches);
             Some(tokio::spawn(w.run(stop_rx)))
         } else {
             None

@@ -86,6 +86,43 @@ impl<V: Clone> VersionedCache<V> {
     }
 }
 
+/// A value kept until a database counter moves, for one application: the unkeyed form of
+/// [`VersionedCache`], held in the application's caches (see `crate::caches`) rather than a static.
+pub struct Versioned<V> {
+    version_of: VersionOf,
+    entry: Mutex<Option<(i64, V)>>,
+}
+
+impl<V: Clone> Versioned<V> {
+    pub fn new(version_of: VersionOf) -> Self {
+        Versioned {
+            version_of,
+            entry: Mutex::new(None),
+        }
+    }
+
+    /// The value stored for the database's current version, else `load`'s (stored).
+    pub fn get_or_load(
+        &self,
+        conn: &mut super::DbConnection,
+        load: impl FnOnce(&mut super::DbConnection) -> diesel::QueryResult<V>,
+    ) -> diesel::QueryResult<V> {
+        let version = (self.version_of)(conn)?;
+        if let Some((v, value)) = self.lock().as_ref() {
+            if *v == version {
+                return Ok(value.clone());
+            }
+        }
+        let value = load(conn)?;
+        *self.lock() = Some((version, value.clone()));
+        Ok(value)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, V)>> {
+        self.entry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// The counter the triggers of migration 13 move on any change to the rules or scoring.
 pub fn config_version(conn: &mut super::DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;

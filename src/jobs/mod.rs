@@ -53,6 +53,9 @@ pub struct Worker {
     wakeup: Arc<Notify>,
     /// Whose name every e-mail goes out in, and whose signature it ends with.
     agency: Arc<crate::agency::AgencyCache>,
+    /// The application's caches (the routing directory and rules, the scorer), shared with the pages.
+    #[allow(dead_code)]
+    caches: Arc<crate::caches::Caches>,
     /// The last day this worker made sure the daily reminder run was queued.
     scheduled_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
@@ -64,6 +67,7 @@ impl Worker {
         settings: Arc<Settings>,
         wakeup: Arc<Notify>,
         agency: Arc<crate::agency::AgencyCache>,
+        caches: Arc<crate::caches::Caches>,
     ) -> Worker {
         let host = hostname();
         let id = format!(
@@ -78,6 +82,7 @@ impl Worker {
             id,
             wakeup,
             agency,
+            caches,
             scheduled_on: std::sync::Mutex::new(None),
         }
     }

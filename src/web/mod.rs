@@ -38,6 +38,8 @@ pub struct AppState {
     pub events: crate::notifications::hub::Hub,
     /// The agency's settings, for every page and e-mail (see `agency::AgencyCache`).
     pub agency: Arc<crate::agency::AgencyCache>,
+    /// Every domain's in-memory caches (see `caches`), shared with the job worker.
+    pub caches: Arc<crate::caches::Caches>,
 }
 
 pub struct Limits {
