@@ -14,12 +14,10 @@ pub mod lead_csv;
 pub mod model;
 pub mod offer_pages;
 pub mod offers;
-pub mod qualify;
 pub mod quote;
 pub mod rule_form;
 pub mod rule_pages;
 pub mod rules;
-pub mod scoring_pages;
 pub mod service;
 pub mod view;
 pub mod webhooks;
@@ -90,9 +88,9 @@ pub fn routes(r: &mut Routes) {
             api::show,
         )
         .post("/api/v1/bench/bare", Access::Api(&[Scope::LeadsWrite]), api::bench_bare)
-        .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
-        .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
-        .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)
+        .get("/admin/scoring", Access::Roles(STAFF), crate::scoring::handlers::index)
+        .post("/admin/scoring/training", Access::Roles(OWNERS), crate::scoring::handlers::train)
+        .post("/admin/scoring/choice", Access::Roles(OWNERS), crate::scoring::handlers::choose)
         .get("/admin/routing", Access::Roles(STAFF), rule_pages::index)
         .post("/admin/routing", Access::Roles(STAFF), rule_pages::create)
         .get("/admin/routing/new", Access::Roles(STAFF), rule_pages::new)

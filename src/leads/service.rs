@@ -220,7 +220,7 @@ pub fn intake_routed(
     let tags = lead.tags.join(",");
     // Qualified at once, and stored with the lead: score with its factors, product read from the
     // message, intent, urgency.
-    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
+    let q = crate::scoring::scorer::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
     let queued = match routing {
         Routing::Queue(reason) => Some(reason),
         Routing::Now => None,

@@ -5,14 +5,14 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::qualify::{self, ModelRow};
+use super::scorer::{self as qualify, ModelRow};
 use crate::audit::{self, AuditActor};
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{non_empty, redirect_with, render, AppState};
 
 #[derive(Template)]
-#[template(path = "leads/scoring.html")]
+#[template(path = "scoring/index.html")]
 struct ScoringPage {
     ctx: PageCtx,
     models: Vec<ModelRow>,

@@ -6,8 +6,8 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use diesel::prelude::*;
 
-use super::model::{self, ContactRow, LeadRow};
-use super::rules::ValidLead;
+use crate::leads::model::{self, ContactRow, LeadRow};
+use crate::leads::rules::ValidLead;
 use crate::db::schema::{leads, scoring_models};
 use crate::db::{now, DbConnection};
 use crate::scoring::{self, Example, LeadFacts, LogisticModel, Qualification, Weights};

@@ -25,6 +25,9 @@
 
 #![warn(missing_docs)]
 
+pub mod handlers;
+pub mod scorer;
+
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
