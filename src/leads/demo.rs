@@ -245,7 +245,7 @@ pub fn seed(
         })
         .collect();
     arrivals.sort();
-    let weights = crate::scoring::scorer::weights(conn)?;
+    let weights = crate::scoring::model::weights(conn)?;
     for (i, created) in arrivals.into_iter().enumerate() {
         let place = *rng.pick(&places);
         let age_minutes = (t0 - created).num_minutes().max(0);
@@ -326,7 +326,7 @@ pub fn seed(
         let mut facts = crate::scoring::scorer::facts_of(&lead_row, &contact_row);
         facts.received = created.and_utc();
         let q = crate::scoring::qualify(&facts, &weights, created.date());
-        crate::scoring::scorer::store(conn, lead_id, &q)?;
+        crate::scoring::model::store(conn, lead_id, &q)?;
         let mut t = created + Duration::seconds(1);
         let mut agent: Option<(i64, i64, String)> = None;
         for _ in 0..3 {
