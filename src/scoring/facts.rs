@@ -59,13 +59,13 @@ pub struct LeadFacts {
 /// One reason behind a score, for the "why this score" panel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Factor {
-    /// Stable key: the [`Weights`] field name for the rule set, the
-    /// [`FEATURE_NAMES`] entry for a learned model.
+    /// Stable key: the [`Weights`](super::Weights) field name for the rule set, the
+    /// [`FEATURE_NAMES`](super::FEATURE_NAMES) entry for a learned model.
     pub key: &'static str,
     /// A phrase for a person, e.g. "Phone number given", "Eligible for Medicare (age 66)".
     pub label: String,
     /// Points added (negative: taken away). For a learned model, the
-    /// contribution in log-odds (see [`qualify_with_model`]).
+    /// contribution in log-odds (see [`qualify_with_model`](super::qualify_with_model)).
     pub points: f64,
 }
 
@@ -88,7 +88,7 @@ pub struct Qualification {
     pub urgency: Urgency,
     /// Why that urgency (`None` for Normal).
     pub urgency_reason: Option<String>,
-    /// [`RULES_MODEL`] or the learned model's version name.
+    /// [`RULES_MODEL`](super::RULES_MODEL) or the learned model's version name.
     pub model: String,
 }
 

@@ -92,7 +92,7 @@ pub(super) fn flag(b: bool) -> f64 {
 /// The learned model's inputs for one lead, in the order of [`FEATURE_NAMES`]
 /// (no bias term: the model keeps its bias separately).
 ///
-/// All are 0/1 flags, read exactly as [`qualify`] reads them, except two:
+/// All are 0/1 flags, read exactly as [`qualify`](super::qualify) reads them, except two:
 ///
 /// | # | name | value |
 /// | --- | --- | --- |
@@ -308,7 +308,7 @@ impl LogisticModel {
 }
 
 /// Scores a lead with a learned model, reading the product, intent and
-/// urgency as [`qualify`] does.
+/// urgency as [`qualify`](super::qualify) does.
 ///
 /// `score` is [`LogisticModel::score`] and `model` the model's version. The
 /// factors are the model's non-zero [`LogisticModel::contributions`] in

@@ -109,7 +109,7 @@ impl Default for Weights {
 ///
 /// `score = clamp(round(base + sum of points), 0, 100)` (0 when that is not a
 /// number). The product is the given one, or when none (or "other") was
-/// given, the one [`classify_product`] reads from the message; Medicare
+/// given, the one [`classify_product`](super::classify_product) reads from the message; Medicare
 /// eligibility is judged on that product.
 pub fn qualify(facts: &LeadFacts, weights: &Weights, today: NaiveDate) -> Qualification {
     let r = read(facts, today);
