@@ -5,7 +5,9 @@
 
 /// Every domain's in-memory caches.
 #[derive(Default)]
-pub struct Caches {}
+pub struct Caches {
+    pub scoring: crate::scoring::Caches,
+}
 
 impl Caches {
     pub fn new() -> Caches {

@@ -194,7 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::TrainScoring => {
             let db = connect(&settings)?;
             let o = db
-                .write_blocking(|c| Ok(crate::leads::qualify::train(c)))
+                .write_blocking(|c| Ok(crate::scoring::training::train(c)))
                 .map_err(|e| anyhow::anyhow!("{e}"))?
                 .map_err(anyhow::Error::msg)?;
             println!(

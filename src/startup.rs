@@ -33,6 +33,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::agency::routes(r);
     crate::courses::routes(r);
     crate::leads::routes(r);
+    crate::scoring::routes(r);
     crate::notifications::routes(r);
     crate::jobs::routes(r);
     crate::audit::routes(r);

@@ -230,9 +230,14 @@ impl Worker {
                     import_id: i64,
                 }
                 let i: Import = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
-                let (db, settings, last) = (self.db.clone(), self.settings.clone(), job.attempts >= job.max_attempts);
+                let (db, settings, caches, last) = (
+                    self.db.clone(),
+                    self.settings.clone(),
+                    self.caches.clone(),
+                    job.attempts >= job.max_attempts,
+                );
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::leads::import::run(&db, &settings, i.import_id);
+                    let result = crate::leads::import::run(&db, &settings, &caches, i.import_id);
                     if let (Err(e), true) = (&result, last) {
                         crate::leads::import::mark_failed(&db, i.import_id, e);
                     }

@@ -245,7 +245,7 @@ pub fn seed(
         })
         .collect();
     arrivals.sort();
-    let weights = super::qualify::weights(conn)?;
+    let weights = crate::scoring::model::weights(conn)?;
     for (i, created) in arrivals.into_iter().enumerate() {
         let place = *rng.pick(&places);
         let age_minutes = (t0 - created).num_minutes().max(0);
@@ -323,10 +323,10 @@ pub fn seed(
         }
         // Scored by the rule set as it arrived, then routed by the real engine at that moment.
         let (lead_row, contact_row) = model::find_lead(conn, lead_id)?;
-        let mut facts = super::qualify::facts_of(&lead_row, &contact_row);
+        let mut facts = crate::scoring::scorer::facts_of(&lead_row, &contact_row);
         facts.received = created.and_utc();
         let q = crate::scoring::qualify(&facts, &weights, created.date());
-        super::qualify::store(conn, lead_id, &q)?;
+        crate::scoring::model::store(conn, lead_id, &q)?;
         let mut t = created + Duration::seconds(1);
         let mut agent: Option<(i64, i64, String)> = None;
         for _ in 0..3 {

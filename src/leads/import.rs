@@ -345,8 +345,8 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Runs an import to the end (blocking: call it off the async executor).
-pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
-    run_batches(db, settings, import_id, usize::MAX).map(|_| ())
+pub fn run(db: &Db, settings: &Settings, caches: &crate::caches::Caches, import_id: i64) -> Result<(), String> {
+    run_batches(db, settings, caches, import_id, usize::MAX).map(|_| ())
 }
 
 /// Runs at most `max_batches` batches of an import (blocking) and returns whether it is done.
@@ -356,7 +356,13 @@ pub fn run(db: &Db, settings: &Settings, import_id: i64) -> Result<(), String> {
 /// import at the end of a batch. The next run skips the rows already read, carries the counts on,
 /// and cuts the rejected-rows report back to the rejections counted before appending to it: no row
 /// is taken in, counted or reported twice.
-pub fn run_batches(db: &Db, settings: &Settings, import_id: i64, max_batches: usize) -> Result<bool, String> {
+pub fn run_batches(
+    db: &Db,
+    settings: &Settings,
+    caches: &crate::caches::Caches,
+    import_id: i64,
+    max_batches: usize,
+) -> Result<bool, String> {
     let import = db
         .read_blocking(|c| Ok(model::find_import(c, import_id)?))
         .map_err(|e| e.to_string())?;
@@ -435,6 +441,7 @@ pub fn run_batches(db: &Db, settings: &Settings, import_id: i64, max_batches: us
                         lead,
                         &who2,
                         settings,
+                        caches,
                         service::Routing::Queue("Imported from a file: assign it by hand or in bulk."),
                     )? {
                         IntakeOutcome::Created(_) => c += 1,

@@ -14,12 +14,10 @@ pub mod lead_csv;
 pub mod model;
 pub mod offer_pages;
 pub mod offers;
-pub mod qualify;
 pub mod quote;
 pub mod rule_form;
 pub mod rule_pages;
 pub mod rules;
-pub mod scoring_pages;
 pub mod service;
 pub mod view;
 pub mod webhooks;
@@ -30,9 +28,6 @@ use crate::web::routes::{Access, Routes};
 
 /// Who works leads: owners and admins see all of them, agents and trainees their own.
 pub const LEAD_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Agent, Role::Trainee];
-
-/// Choices about the whole agency's scoring are the owner's.
-pub const OWNERS: &[Role] = &[Role::Owner];
 
 /// POSTs to these share the public-form rate limit per address.
 pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
@@ -90,9 +85,6 @@ pub fn routes(r: &mut Routes) {
             api::show,
         )
         .post("/api/v1/bench/bare", Access::Api(&[Scope::LeadsWrite]), api::bench_bare)
-        .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
-        .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
-        .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)
         .get("/admin/routing", Access::Roles(STAFF), rule_pages::index)
         .post("/admin/routing", Access::Roles(STAFF), rule_pages::create)
         .get("/admin/routing/new", Access::Roles(STAFF), rule_pages::new)

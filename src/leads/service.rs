@@ -147,9 +147,10 @@ pub fn intake(
     lead: &ValidLead,
     who: &EventActor,
     settings: &crate::config::Settings,
+    caches: &crate::caches::Caches,
     routing: Routing,
 ) -> Result<IntakeOutcome, AppError> {
-    intake_routed(conn, lead, who, settings, routing).map(|i| i.outcome())
+    intake_routed(conn, lead, who, settings, caches, routing).map(|i| i.outcome())
 }
 
 /// What intake did, with the new lead as stored and routed (so its answer needs no second read).
@@ -178,6 +179,7 @@ pub fn intake_routed(
     lead: &ValidLead,
     who: &EventActor,
     settings: &crate::config::Settings,
+    caches: &crate::caches::Caches,
     routing: Routing,
 ) -> Result<Intook, AppError> {
     let place = lead.zip.as_deref().and_then(geo::lookup);
@@ -220,7 +222,7 @@ pub fn intake_routed(
     let tags = lead.tags.join(",");
     // Qualified at once, and stored with the lead: score with its factors, product read from the
     // message, intent, urgency.
-    let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
+    let q = crate::scoring::scorer::qualify_intake(conn, &caches.scoring, lead, state.as_deref(), !known.is_empty())?;
     let queued = match routing {
         Routing::Queue(reason) => Some(reason),
         Routing::Now => None,

@@ -987,7 +987,7 @@ async fn a_model_trained_on_the_agencys_outcomes_beats_a_constant_and_can_be_cho
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let models = app
         .db
-        .read_blocking(|c| Ok(agency_engine::leads::qualify::models(c)?))
+        .read_blocking(|c| Ok(agency_engine::scoring::model::models(c)?))
         .unwrap();
     assert_eq!(models.len(), 1);
     let auc = models[0].auc.unwrap();

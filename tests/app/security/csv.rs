@@ -175,9 +175,11 @@ async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
     });
     let id = import_file(&app, file).await;
     let (db, settings) = (app.db.clone(), app.settings.clone());
-    let stopped = tokio::task::spawn_blocking(move || import::run_batches(&db, &settings, id, 1))
-        .await
-        .unwrap();
+    let stopped = tokio::task::spawn_blocking(move || {
+        import::run_batches(&db, &settings, &agency_engine::caches::Caches::default(), id, 1)
+    })
+    .await
+    .unwrap();
     assert_eq!(stopped, Ok(false), "one batch, not the whole file");
     let after_one = app.db.read_blocking(move |c| Ok(model::find_import(c, id)?)).unwrap();
     assert_eq!(
@@ -196,7 +198,7 @@ async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
     std::fs::write(&report_file, text).unwrap();
 
     let (db, settings) = (app.db.clone(), app.settings.clone());
-    tokio::task::spawn_blocking(move || import::run(&db, &settings, id))
+    tokio::task::spawn_blocking(move || import::run(&db, &settings, &agency_engine::caches::Caches::default(), id))
         .await
         .unwrap()
         .unwrap();

@@ -5,14 +5,15 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::qualify::{self, ModelRow};
-use crate::audit::{self, AuditActor};
+use super::model::{self, ModelRow};
+use super::service;
+use crate::audit::AuditActor;
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{non_empty, redirect_with, render, AppState};
 
 #[derive(Template)]
-#[template(path = "leads/scoring.html")]
+#[template(path = "scoring/index.html")]
 struct ScoringPage {
     ctx: PageCtx,
     models: Vec<ModelRow>,
@@ -34,7 +35,7 @@ impl ScoringPage {
 }
 
 pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let models = state.db.read(|c| Ok(qualify::models(c)?)).await?;
+    let models = state.db.read(|c| Ok(model::models(c)?)).await?;
     let rules_active = !models.iter().any(|m| m.active);
     render(&ScoringPage {
         ctx,
@@ -53,23 +54,7 @@ pub async fn train(
         return Err(AppError::Forbidden);
     }
     let who = AuditActor::user(&user, &req);
-    let result = state
-        .db
-        .write(move |c| {
-            let r = qualify::train(c);
-            if let Ok(o) = &r {
-                audit::record(
-                    c,
-                    &who,
-                    "scoring.trained",
-                    "scoring_model",
-                    None,
-                    &format!("{} AUC {:.3} (rules {:.3})", o.version, o.auc, o.rules_auc),
-                )?;
-            }
-            Ok(r)
-        })
-        .await?;
+    let result = state.db.write(move |c| service::train(c, &who)).await?;
     match result {
         Ok(o) => Ok(redirect_with(
             &session,
@@ -107,26 +92,7 @@ pub async fn choose(
         ),
     };
     let who = AuditActor::user(&user, &req);
-    state
-        .db
-        .write(move |c| {
-            if let Some(id) = id {
-                if !qualify::models(c)?.iter().any(|m| m.id == id) {
-                    return Err(AppError::field("model_id", "Choose a model from the list."));
-                }
-            }
-            qualify::activate(c, id)?;
-            audit::record(
-                c,
-                &who,
-                "scoring.model_chosen",
-                "scoring_model",
-                id,
-                if id.is_some() { "learned model" } else { "rule set" },
-            )?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |c| service::choose(c, &who, id)).await?;
     Ok(redirect_with(
         &session,
         "/admin/scoring",
