@@ -130,7 +130,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
             .db
             .read(move |c| {
                 let v = crate::agents::view::one(c, agent_id, today, &rule)?;
-                let open: Vec<&str> = crate::leads::rules::LeadStatus::ALL
+                let open: Vec<&str> = crate::leads::intake::LeadStatus::ALL
                     .iter()
                     .filter(|s| s.is_open())
                     .map(|s| s.as_str())

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
-use super::rules::LeadStatus;
+use super::intake::LeadStatus;
 use super::service::{self, Viewer};
 use super::view;
 use crate::agents::readiness::ProductLine;
@@ -81,7 +81,7 @@ fn items(conn: &mut crate::db::DbConnection, rows: Vec<(LeadRow, ContactRow)>) -
             let next = lead
                 .status
                 .parse::<LeadStatus>()
-                .map(super::rules::next_statuses)
+                .map(super::intake::next_statuses)
                 .unwrap_or_default();
             LeadItem {
                 lead,
@@ -551,7 +551,7 @@ async fn lead_page(
         })
         .await?;
     let today = crate::db::now().date();
-    let age = item.contact.birth_date.map(|b| super::rules::age_on(b, today));
+    let age = item.contact.birth_date.map(|b| super::intake::age_on(b, today));
     render_status(
         status,
         &LeadPage {
@@ -685,7 +685,7 @@ pub async fn update_details(
     let id = path.into_inner();
     let f = form.into_inner();
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let request = super::rules::LeadRequest {
+    let request = super::intake::LeadRequest {
         first_name: f.first_name,
         last_name: f.last_name,
         email: blank(f.email),
@@ -696,7 +696,7 @@ pub async fn update_details(
         ..Default::default()
     };
     let now = chrono::Utc::now();
-    let lead = match super::rules::validate_lead(&request, "edit", now.date_naive(), now) {
+    let lead = match super::intake::validate_lead(&request, "edit", now.date_naive(), now) {
         Ok(l) => l,
         Err(fields) => {
             return lead_page(

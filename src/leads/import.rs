@@ -96,7 +96,7 @@ fn preview(path: &PathBuf, mapping: &Mapping) -> Vec<(u64, Vec<String>, String)>
     let Ok(rows) = lead_csv::rows(
         BufReader::new(file),
         mapping,
-        super::rules::SOURCE_IMPORT,
+        super::intake::SOURCE_IMPORT,
         today,
         chrono::Utc::now(),
     ) else {
@@ -376,7 +376,7 @@ pub fn run_batches(db: &Db, settings: &Settings, import_id: i64, max_batches: us
         },
     );
     let today = now().date();
-    let mut rows = lead_csv::rows(reader, &mapping, super::rules::SOURCE_IMPORT, today, chrono::Utc::now())?;
+    let mut rows = lead_csv::rows(reader, &mapping, super::intake::SOURCE_IMPORT, today, chrono::Utc::now())?;
     let (mut processed, mut created, mut attached, mut rejected) = (
         import.processed_rows,
         import.created_count,

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::csv_records::{Found, Problem, Record, Records, MAX_RECORD_BYTES};
-use crate::leads::rules::{validate_lead, ConsentRequest, FieldErrors, LeadRequest, ValidLead};
+use crate::leads::intake::{validate_lead, ConsentRequest, FieldErrors, LeadRequest, ValidLead};
 
 /// The fields a column can be mapped to, as `(key, label)`. `full_name` is split into first and
 /// last name at its last space; `consent_text` and `consent_given_at` fill the consent record.

@@ -18,7 +18,7 @@ pub mod qualify;
 pub mod quote;
 pub mod rule_form;
 pub mod rule_pages;
-pub mod rules;
+pub mod intake;
 pub mod scoring_pages;
 pub mod service;
 pub mod view;

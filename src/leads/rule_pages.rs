@@ -128,7 +128,7 @@ fn known_sources(c: &mut DbConnection, db_key: &str, fresh: bool) -> Result<Vec<
     } else {
         super::model::distinct_sources_cached(c, db_key)?
     };
-    let mut all: Vec<String> = super::rules::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = super::intake::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
     for s in seen {
         if !all.iter().any(|a| a.eq_ignore_ascii_case(&s)) {
             all.push(s);
