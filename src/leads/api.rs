@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::model;
 use super::intake::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
+use super::model;
 use super::service::{self, EventActor, IntakeOutcome, Intook};
 use crate::auth::scopes::Scope;
 use crate::auth::ApiClient;

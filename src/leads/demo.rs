@@ -7,7 +7,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::{self, NewConsent, NewContact, NewLead};
-use super::intake::LeadStatus;
+use super::pipeline::LeadStatus;
 use crate::db::{now, DbConnection};
 use crate::web::errors::AppError;
 

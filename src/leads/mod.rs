@@ -10,19 +10,22 @@ pub mod export;
 pub mod handlers;
 pub mod history;
 pub mod import;
+pub mod intake;
 pub mod lead_csv;
 pub mod model;
 pub mod offer_pages;
 pub mod offers;
+pub mod pipeline;
 pub mod qualify;
 pub mod quote;
 pub mod rule_form;
 pub mod rule_pages;
-pub mod intake;
 pub mod scoring_pages;
 pub mod service;
 pub mod view;
 pub mod webhooks;
+
+pub use model::Caches;
 
 use crate::auth::roles::{Role, STAFF};
 use crate::auth::scopes::Scope;

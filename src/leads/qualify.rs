@@ -6,8 +6,8 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use diesel::prelude::*;
 
-use super::model::{self, ContactRow, LeadRow};
 use super::intake::ValidLead;
+use super::model::{self, ContactRow, LeadRow};
 use crate::db::schema::{leads, scoring_models};
 use crate::db::{now, DbConnection};
 use crate::scoring::{self, Example, LeadFacts, LogisticModel, Qualification, Weights};
