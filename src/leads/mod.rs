@@ -1,6 +1,11 @@
 //! Leads and contacts: intake from the API, the public form and CSV files; consent; an
 //! append-only history; the agent's pipeline with notes and follow-ups; search, export and
 //! webhooks.
+//!
+//! Where things are: `pipeline` (the statuses and which changes are allowed), `intake` (the
+//! intake request and its validation), `model` (queries; import runs' and webhooks' in
+//! `model/`), `service` (changes, with permission checks, history and webhooks), `handlers`
+//! (the lead pages, thin) and `view` (what only those pages need).
 
 pub mod agenda;
 pub mod api;

@@ -77,6 +77,7 @@ impl LeadItem {
     }
 }
 
+/// A lead list's rows with their agents' names and the statuses each may move to.
 pub fn items(
     conn: &mut crate::db::DbConnection,
     rows: Vec<(LeadRow, ContactRow)>,
@@ -107,6 +108,7 @@ pub fn items(
         .collect())
 }
 
+/// The lead list's query string as sent (the export reads the same one).
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct LeadQuery {
     pub q: Option<String>,
@@ -131,6 +133,8 @@ pub struct ParsedQuery {
     pub echo: Vec<(&'static str, String)>,
 }
 
+/// Midnight of `d` in `tz`, in UTC (the earlier one when it happens twice; `d`'s midnight taken
+/// as UTC when the clock skips it).
 pub fn local_midnight(tz: Tz, d: NaiveDate) -> NaiveDateTime {
     tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
         .earliest()
@@ -138,6 +142,7 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> NaiveDateTime {
         .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).expect("midnight"))
 }
 
+/// Reads the list's query into a filter, a sort and a cursor; only `staff` may filter by agent.
 pub fn parse_query(q: &LeadQuery, tz: Tz, staff: bool) -> ParsedQuery {
     let mut f = LeadFilter {
         q: non_empty(&q.q).map(|s| s.chars().take(100).collect()),
@@ -215,6 +220,7 @@ pub fn parse_query(q: &LeadQuery, tz: Tz, staff: bool) -> ParsedQuery {
     }
 }
 
+/// `base` with the query the list echoes back and, when given, the cursor `after`.
 pub fn url_with(base: &str, echo: &[(&'static str, String)], after: Option<i64>) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in echo {
