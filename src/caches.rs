@@ -6,6 +6,7 @@
 /// Every domain's in-memory caches.
 #[derive(Default)]
 pub struct Caches {
+    pub leads: crate::leads::Caches,
     pub scoring: crate::scoring::Caches,
 }
 

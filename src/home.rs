@@ -124,13 +124,13 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
             .write(move |c| crate::agents::service::ensure_profile(c, id, &name))
             .await?;
         // The same window as the tasks page the count links to.
-        let end_of_day = crate::leads::handlers::end_of_local_day(user.time_zone);
+        let end_of_day = crate::leads::view::end_of_local_day(user.time_zone);
         let uid = user.id;
         let (view, team, counts, due, offers, training) = state
             .db
             .read(move |c| {
                 let v = crate::agents::view::one(c, agent_id, today, &rule)?;
-                let open: Vec<&str> = crate::leads::rules::LeadStatus::ALL
+                let open: Vec<&str> = crate::leads::pipeline::LeadStatus::ALL
                     .iter()
                     .filter(|s| s.is_open())
                     .map(|s| s.as_str())

@@ -68,7 +68,7 @@ pub fn expired_file(path: &Path, settings: &Settings) -> bool {
 /// Removes the abandoned uploads (blocking) and returns what it removed.
 pub fn sweep(db: &Db, settings: &Settings) -> Result<Vec<PathBuf>, String> {
     let in_use: HashSet<String> = db
-        .read_blocking(|c| Ok(crate::leads::model::import_files_in_use(c)?))
+        .read_blocking(|c| Ok(crate::leads::model::imports::import_files_in_use(c)?))
         .map_err(|e| e.to_string())?
         .iter()
         .filter_map(|p| Path::new(p).file_name().and_then(|n| n.to_str()).map(str::to_string))

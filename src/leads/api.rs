@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::intake::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
 use super::model;
-use super::rules::{self, ConsentRequest, FieldErrors as RuleErrors, LeadRequest};
 use super::service::{self, EventActor, IntakeOutcome, Intook};
 use crate::auth::scopes::Scope;
 use crate::auth::ApiClient;
@@ -151,7 +151,7 @@ pub async fn create(
     let today = now().date();
     // Every problem at once: the shapes that could not be read, and the rules on the rest.
     let (request, mut shape_errors) = request_from_json(&value);
-    let parsed = match rules::validate_lead(&request, rules::SOURCE_API, today, chrono::Utc::now()) {
+    let parsed = match intake::validate_lead(&request, intake::SOURCE_API, today, chrono::Utc::now()) {
         Ok(lead) if shape_errors.is_empty() => Ok(lead),
         Ok(_) => Err(shape_errors),
         Err(rule_errors) => {

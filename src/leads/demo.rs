@@ -7,7 +7,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::{self, NewConsent, NewContact, NewLead};
-use super::rules::LeadStatus;
+use super::pipeline::LeadStatus;
 use crate::db::{now, DbConnection};
 use crate::web::errors::AppError;
 
@@ -374,7 +374,7 @@ pub fn seed(
                 &serde_json::json!({ "agent_id": agent_id, "agent": label, "by": "offer" }).to_string(),
                 t,
             )?;
-            let senior = birth.is_some_and(|b| crate::leads::rules::age_on(b, t0.date()) >= 65);
+            let senior = birth.is_some_and(|b| crate::leads::intake::age_on(b, t0.date()) >= 65);
             let quality = if with_phone { 15 } else { 0 }
                 + if consent { 10 } else { 0 }
                 + if senior && product.starts_with("medicare") {

@@ -4,9 +4,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::stream;
 
-use super::handlers::{parse_query, LeadQuery};
 use super::model::{self, LeadFilter, LeadSort};
 use super::service::{self, Viewer};
+use super::view::{parse_query, LeadQuery};
 use crate::audit::{self, AuditActor};
 use crate::db::Db;
 use crate::spreadsheet;

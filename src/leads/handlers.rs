@@ -5,15 +5,13 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
-use chrono_tz::Tz;
+use chrono::{Datelike, NaiveDate, TimeZone};
 
-use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
-use super::rules::LeadStatus;
+use super::model::{self, ConsentRow, ContactRow, EventRow, LeadRow, TaskRow};
+use super::pipeline::LeadStatus;
 use super::service::{self, Viewer};
-use super::view;
+use super::view::{self, AgentChoices, LeadItem, LeadQuery, MonthView, TaskItem};
 use crate::agents::readiness::ProductLine;
-use crate::geo;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{non_empty, redirect_with, render, render_status, see_other, AppState};
@@ -25,199 +23,7 @@ async fn viewer(state: &AppState, user: &CurrentUser) -> AppResult<Viewer> {
     state.db.read(move |c| Viewer::load(c, &u)).await
 }
 
-/// One row of a lead list, as shown.
-#[derive(Debug, Clone)]
-pub struct LeadItem {
-    pub lead: LeadRow,
-    pub contact: ContactRow,
-    pub agent: String,
-    pub next: Vec<LeadStatus>,
-}
-
-impl LeadItem {
-    pub fn status_label(&self) -> &'static str {
-        self.lead.status.parse::<LeadStatus>().map(|s| s.label()).unwrap_or("?")
-    }
-
-    pub fn product_label(&self) -> &'static str {
-        self.lead
-            .product_line
-            .parse::<ProductLine>()
-            .map(|p| p.label())
-            .unwrap_or("Other")
-    }
-
-    pub fn is_open(&self) -> bool {
-        self.lead.status.parse::<LeadStatus>().is_ok_and(LeadStatus::is_open)
-    }
-
-    pub fn callable(&self) -> bool {
-        !self.contact.do_not_call && self.lead.has_consent && self.contact.phone.is_some()
-    }
-
-    /// How long ago the lead came in, for the list's Age column.
-    pub fn age(&self) -> String {
-        view::age_label(self.lead.created_at, crate::db::now())
-    }
-
-    /// The score's colour band in the list.
-    pub fn score_band(&self) -> &'static str {
-        view::score_band(self.lead.score.unwrap_or(0))
-    }
-}
-
-fn items(conn: &mut crate::db::DbConnection, rows: Vec<(LeadRow, ContactRow)>) -> diesel::QueryResult<Vec<LeadItem>> {
-    let mut ids: Vec<i64> = rows.iter().filter_map(|(l, _)| l.assigned_agent_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names = model::agent_names(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|(lead, contact)| {
-            let agent = lead
-                .assigned_agent_id
-                .and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, n)| n.clone()))
-                .unwrap_or_default();
-            let next = lead
-                .status
-                .parse::<LeadStatus>()
-                .map(super::rules::next_statuses)
-                .unwrap_or_default();
-            LeadItem {
-                lead,
-                contact,
-                agent,
-                next,
-            }
-        })
-        .collect())
-}
-
 // ---- the list -------------------------------------------------------------------------------
-
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-pub struct LeadQuery {
-    pub q: Option<String>,
-    pub status: Option<String>,
-    pub product: Option<String>,
-    pub source: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub agent: Option<String>,
-    pub near: Option<String>,
-    pub radius: Option<String>,
-    pub sort: Option<String>,
-    pub after: Option<String>,
-}
-
-/// The query, checked: what is odd is dropped (and said), never an error page.
-pub struct ParsedQuery {
-    pub filter: LeadFilter,
-    pub sort: LeadSort,
-    pub after: Option<i64>,
-    pub notes: Vec<String>,
-    pub echo: Vec<(&'static str, String)>,
-}
-
-fn local_midnight(tz: Tz, d: NaiveDate) -> NaiveDateTime {
-    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .map(|t| t.naive_utc())
-        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).expect("midnight"))
-}
-
-pub fn parse_query(q: &LeadQuery, tz: Tz, staff: bool) -> ParsedQuery {
-    let mut f = LeadFilter {
-        q: non_empty(&q.q).map(|s| s.chars().take(100).collect()),
-        ..Default::default()
-    };
-    let mut notes = Vec::new();
-    let mut echo: Vec<(&'static str, String)> = Vec::new();
-    if let Some(s) = &f.q {
-        echo.push(("q", s.clone()));
-    }
-    if let Some(s) = non_empty(&q.status).and_then(|s| s.parse::<LeadStatus>().ok()) {
-        f.status = Some(s.as_str().into());
-        echo.push(("status", s.as_str().into()));
-    }
-    if let Some(p) = non_empty(&q.product).and_then(|p| p.parse::<ProductLine>().ok()) {
-        f.product_line = Some(p.as_str().into());
-        echo.push(("product", p.as_str().into()));
-    }
-    if let Some(s) = non_empty(&q.source) {
-        f.source = Some(s.chars().take(100).collect());
-        echo.push(("source", s.into()));
-    }
-    let date = |v: &Option<String>| non_empty(v).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    if let Some(d) = date(&q.from) {
-        f.created_from = Some(local_midnight(tz, d));
-        echo.push(("from", d.to_string()));
-    }
-    if let Some(d) = date(&q.to) {
-        f.created_to = Some(local_midnight(tz, d + chrono::Duration::days(1)));
-        echo.push(("to", d.to_string()));
-    }
-    if staff {
-        match non_empty(&q.agent) {
-            Some("none") => {
-                f.agent = Some(None);
-                echo.push(("agent", "none".into()));
-            }
-            Some(a) => {
-                if let Ok(id) = a.parse::<i64>() {
-                    f.agent = Some(Some(id));
-                    echo.push(("agent", id.to_string()));
-                }
-            }
-            None => {}
-        }
-    }
-    if let Some(zip) = non_empty(&q.near) {
-        let miles = non_empty(&q.radius)
-            .and_then(|r| r.parse::<f64>().ok())
-            .filter(|r| [10.0, 25.0, 50.0, 100.0].contains(r))
-            .unwrap_or(25.0);
-        match geo::lookup(zip) {
-            Some(place) => {
-                f.near = Some((place.lat, place.lon, miles));
-                echo.push(("near", zip.chars().take(5).collect()));
-                echo.push(("radius", format!("{miles}")));
-            }
-            None => notes.push(format!("ZIP {zip} is not one we know, so the distance filter is off.")),
-        }
-    }
-    let sort = match non_empty(&q.sort) {
-        Some("oldest") => {
-            echo.push(("sort", "oldest".into()));
-            LeadSort::Oldest
-        }
-        _ => LeadSort::Newest,
-    };
-    let after = non_empty(&q.after).and_then(|a| a.parse::<i64>().ok());
-    ParsedQuery {
-        filter: f,
-        sort,
-        after,
-        notes,
-        echo,
-    }
-}
-
-fn url_with(base: &str, echo: &[(&'static str, String)], after: Option<i64>) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in echo {
-        s.append_pair(k, v);
-    }
-    if let Some(a) = after {
-        s.append_pair("after", &a.to_string());
-    }
-    let qs = s.finish();
-    if qs.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{qs}")
-    }
-}
 
 #[derive(Template)]
 #[template(path = "leads/index.html", blocks = ["results"])]
@@ -267,11 +73,11 @@ pub async fn index(
     let q = query.into_inner();
     let v = viewer(&state, &user).await?;
     let staff = v.is_staff();
-    let parsed = parse_query(&q, user.time_zone, staff);
+    let parsed = view::parse_query(&q, user.time_zone, staff);
     let (filter, sort, after) = (parsed.filter.clone(), parsed.sort, parsed.after);
     let scope = v.scope.clone();
     let uid = user.id;
-    let db_key = state.settings.database_url.clone();
+    let caches = state.caches.clone();
     let (rows, more, sources, (agents, many_agents), offers, escalated) = state
         .db
         .read(move |c| {
@@ -280,13 +86,13 @@ pub async fn index(
                 _ => Vec::new(),
             };
             let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
-            let rows = items(c, rows)?;
+            let rows = view::items(c, rows)?;
             let (sources, agents, escalated) = if staff {
                 let escalated = model::escalated(c, 10)?;
                 (
-                    model::distinct_sources_cached(c, &db_key)?,
-                    model::agent_menu_cached(c, &db_key)?,
-                    items(c, escalated)?,
+                    model::distinct_sources_cached(c, &caches.leads)?,
+                    model::agent_menu_cached(c, &caches.leads)?,
+                    view::items(c, escalated)?,
                 )
             } else {
                 (Vec::new(), (Vec::new(), false), Vec::new())
@@ -294,14 +100,14 @@ pub async fn index(
             Ok((rows, more, sources, agents, offers, escalated))
         })
         .await?;
-    let next_url = more.then(|| url_with("/leads", &parsed.echo, rows.last().map(|r| r.lead.id)));
+    let next_url = more.then(|| view::url_with("/leads", &parsed.echo, rows.last().map(|r| r.lead.id)));
     let page = LeadsPage {
         ctx,
         staff,
         heading: if staff { "All leads" } else { "My leads" },
         filtered: !parsed.echo.iter().all(|(k, _)| *k == "sort"),
-        first_url: after.map(|_| url_with("/leads", &parsed.echo, None)),
-        export_url: url_with("/leads/export", &parsed.echo, None),
+        first_url: after.map(|_| view::url_with("/leads", &parsed.echo, None)),
+        export_url: view::url_with("/leads/export", &parsed.echo, None),
         q,
         rows,
         next_url,
@@ -345,7 +151,7 @@ struct LeadPage {
 
 impl LeadPage {
     fn event_text(&self, e: &EventRow) -> String {
-        describe(e)
+        view::describe(e)
     }
 
     /// The factors behind the score, as stored with the lead.
@@ -388,128 +194,6 @@ impl LeadPage {
     }
 }
 
-/// The assignment menu of a lead: the agents who may take it (routing's eligibility), then the
-/// others with why not.
-#[derive(Debug, Clone, Default)]
-pub struct AgentChoices {
-    pub eligible: Vec<(i64, String)>,
-    /// `(agent, name, why not)`.
-    pub ineligible: Vec<(i64, String, String)>,
-}
-
-impl AgentChoices {
-    fn of(
-        conn: &mut crate::db::DbConnection,
-        settings: &crate::config::Settings,
-        lead: &LeadRow,
-        contact: &ContactRow,
-        menu: Vec<(i64, String)>,
-    ) -> diesel::QueryResult<AgentChoices> {
-        let ids: Vec<i64> = menu.iter().map(|(id, _)| *id).collect();
-        let verdicts = super::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
-        let mut out = AgentChoices::default();
-        for ((id, name), (_, verdict)) in menu.into_iter().zip(verdicts) {
-            match verdict {
-                Ok(()) => out.eligible.push((id, name)),
-                Err(why) => out.ineligible.push((id, name, why.why_not())),
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// A history event in words.
-pub fn describe(e: &EventRow) -> String {
-    let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    match e.kind.as_str() {
-        "created" => format!(
-            "Lead created from {} ({}).",
-            s("source"),
-            s("product_line").replace('_', " ")
-        ),
-        "attached" => format!(
-            "The same person asked again through {}{}.",
-            s("source"),
-            if s("message").is_empty() {
-                String::new()
-            } else {
-                format!(": “{}”", s("message"))
-            }
-        ),
-        "status_changed" => format!(
-            "Status changed from {} to {}.",
-            s("from").replace('_', " "),
-            s("to").replace('_', " ")
-        ),
-        "assigned" if !s("override_reason").is_empty() => format!(
-            "Assigned to {} by the owner’s override, although {} Reason given: “{}”",
-            s("agent"),
-            lowercase_first(&s("not_eligible")),
-            s("override_reason")
-        ),
-        "assigned" => format!("Assigned to {}.", s("agent")),
-        "updated" => {
-            let fields: Vec<String> = v
-                .get("fields")
-                .and_then(|f| f.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str())
-                        .map(|x| x.replace('_', " "))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("Details corrected: {}.", fields.join(", "))
-        }
-        "note_added" => format!("Note: {}", e.details),
-        "task_added" => format!("Follow-up planned: {}", e.details),
-        "task_done" => format!("Follow-up done: {}", e.details),
-        "consent_revoked" => format!("Consent revoked ({}); do not call.", e.details),
-        "exported" => "Exported to CSV.".into(),
-        "offered" => {
-            let chosen = v.get("chosen").and_then(|c| c.as_i64());
-            let rule = v
-                .get("rule")
-                .and_then(|r| r.get(1))
-                .and_then(|n| n.as_str())
-                .unwrap_or("");
-            let name = v
-                .get("ranking")
-                .and_then(|r| r.as_array())
-                .and_then(|r| r.iter().find(|x| x.get(0).and_then(|i| i.as_i64()) == chosen))
-                .and_then(|x| x.get(1))
-                .and_then(|n| n.as_str())
-                .unwrap_or("an agent");
-            format!("Offered to {name} by the rule “{rule}”.")
-        }
-        "unrouted" => format!(
-            "Not offered: {}",
-            v.get("unassigned_reason")
-                .and_then(|r| r.as_str())
-                .unwrap_or("no eligible agent")
-        ),
-        "declined" => format!("Offer declined: {}", e.details),
-        "offer_expired" => "The offer ran out of time before the agent answered.".into(),
-        "escalated" => format!(
-            "Escalated to the owners: {} accepted it and had not contacted it after {} hours.",
-            s("agent"),
-            v.get("hours").and_then(|h| h.as_u64()).unwrap_or_default()
-        ),
-        "rerouted" => "Taken back from its agent and routed again.".into(),
-        other => format!("{other}: {}", e.details),
-    }
-}
-
-/// "The agent is…" → "the agent is…", to continue a sentence.
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 async fn lead_page(
     ctx: PageCtx,
     state: &AppState,
@@ -522,16 +206,16 @@ async fn lead_page(
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
     let owner = v.role == crate::auth::roles::Role::Owner;
-    let db_key = state.settings.database_url.clone();
+    let caches = state.caches.clone();
     let tz = ctx.time_zone();
     let settings = state.settings.clone();
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
             let row = service::visible_lead(c, &v, id)?;
-            let item = items(c, vec![row])?.remove(0);
+            let item = view::items(c, vec![row])?.remove(0);
             let agents = if staff {
-                let (menu, many) = model::agent_menu_cached(c, &db_key)?;
+                let (menu, many) = model::agent_menu_cached(c, &caches.leads)?;
                 (AgentChoices::of(c, &settings, &item.lead, &item.contact, menu)?, many)
             } else {
                 (AgentChoices::default(), false)
@@ -551,7 +235,7 @@ async fn lead_page(
         })
         .await?;
     let today = crate::db::now().date();
-    let age = item.contact.birth_date.map(|b| super::rules::age_on(b, today));
+    let age = item.contact.birth_date.map(|b| super::intake::age_on(b, today));
     render_status(
         status,
         &LeadPage {
@@ -654,7 +338,7 @@ pub async fn change_status(
             .db
             .read(move |c| {
                 let row = service::visible_lead(c, &v, id)?;
-                Ok(items(c, vec![row])?.remove(0))
+                Ok(view::items(c, vec![row])?.remove(0))
             })
             .await?;
         crate::web::context::flash(&session, "success", msg);
@@ -685,7 +369,7 @@ pub async fn update_details(
     let id = path.into_inner();
     let f = form.into_inner();
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let request = super::rules::LeadRequest {
+    let request = super::intake::LeadRequest {
         first_name: f.first_name,
         last_name: f.last_name,
         email: blank(f.email),
@@ -696,7 +380,7 @@ pub async fn update_details(
         ..Default::default()
     };
     let now = chrono::Utc::now();
-    let lead = match super::rules::validate_lead(&request, "edit", now.date_naive(), now) {
+    let lead = match super::intake::validate_lead(&request, "edit", now.date_naive(), now) {
         Ok(l) => l,
         Err(fields) => {
             return lead_page(
@@ -754,7 +438,7 @@ pub async fn add_note(
                 .read(move |c| {
                     let row = service::visible_lead(c, &v, id)?;
                     let events = super::history::of_lead(c, id, tz)?;
-                    Ok((items(c, vec![row])?.remove(0), events))
+                    Ok((view::items(c, vec![row])?.remove(0), events))
                 })
                 .await?;
             let page = LeadPage {
@@ -938,8 +622,6 @@ pub async fn revoke_consent(
 
 // ---- tasks ----------------------------------------------------------------------------------
 
-type TaskItem = (TaskRow, LeadRow, ContactRow);
-
 #[derive(Template)]
 #[template(path = "leads/tasks.html")]
 struct TasksPage {
@@ -948,34 +630,6 @@ struct TasksPage {
     /// The month view: its first day, its weeks, and the tasks of each day.
     month: Option<MonthView>,
     notes: Vec<String>,
-}
-
-struct MonthView {
-    first: NaiveDate,
-    weeks: Vec<[Option<NaiveDate>; 7]>,
-    tasks: Vec<(NaiveDate, TaskItem)>,
-    today: NaiveDate,
-}
-
-impl MonthView {
-    fn title(&self) -> String {
-        self.first.format("%B %Y").to_string()
-    }
-    fn link(d: NaiveDate) -> String {
-        format!("/tasks?view=calendar&month={}", d.format("%Y-%m"))
-    }
-    fn previous(&self) -> String {
-        Self::link(super::agenda::previous_month(self.first))
-    }
-    fn next(&self) -> String {
-        Self::link(super::agenda::next_month(self.first))
-    }
-    fn on(&self, d: &NaiveDate) -> Vec<&TaskItem> {
-        self.tasks.iter().filter(|(day, _)| day == d).map(|(_, t)| t).collect()
-    }
-    fn day_label(d: &NaiveDate) -> String {
-        crate::web::dates::date(*d)
-    }
 }
 
 impl TasksPage {
@@ -987,13 +641,6 @@ impl TasksPage {
             format!("{}, {}", d.format("%A"), crate::web::dates::date(*d))
         }
     }
-}
-
-/// The end of the viewer's day in UTC: follow-ups due before it are "due" on the tasks page and
-/// in the home page's count, which both use it so they cannot disagree.
-pub fn end_of_local_day(tz: Tz) -> NaiveDateTime {
-    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    local_midnight(tz, local_today + chrono::Duration::days(1))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -1013,7 +660,7 @@ pub async fn tasks(
     let uid = user.id;
     let now = crate::db::now();
     let today = crate::web::dates::local_date(now, tz);
-    let week_end = local_midnight(tz, today + chrono::Duration::days(super::agenda::DAYS_AHEAD + 1));
+    let week_end = view::local_midnight(tz, today + chrono::Duration::days(super::agenda::DAYS_AHEAD + 1));
     let mut notes = Vec::new();
     let month = if q.view.as_deref() == Some("calendar") {
         let first = match q.month.as_deref().filter(|m| !m.is_empty()) {
@@ -1036,8 +683,8 @@ pub async fn tasks(
                 Some(first) => Some(model::tasks_between(
                     c,
                     uid,
-                    Some(local_midnight(tz, first)),
-                    local_midnight(tz, super::agenda::next_month(first)),
+                    Some(view::local_midnight(tz, first)),
+                    view::local_midnight(tz, super::agenda::next_month(first)),
                 )?),
                 None => None,
             };
@@ -1063,32 +710,6 @@ pub async fn tasks(
 }
 
 // ---- bulk actions (owners and admins) --------------------------------------------------------
-
-/// "3 lead(s) assigned. 2 skipped: …", naming at most [`SKIPPED_NAMED`] skipped leads.
-fn bulk_assigned_message(done: &service::BulkAssigned) -> String {
-    let mut msg = format!("{} lead(s) assigned.", done.assigned);
-    if !done.skipped.is_empty() {
-        let named: Vec<String> = done
-            .skipped
-            .iter()
-            .take(SKIPPED_NAMED)
-            .map(|(lead, why)| format!("{lead} ({why})"))
-            .collect();
-        msg.push_str(&format!(
-            " {} skipped because the agent cannot take them: {}",
-            done.skipped.len(),
-            named.join("; ")
-        ));
-        if done.skipped.len() > SKIPPED_NAMED {
-            msg.push_str(&format!("; and {} more", done.skipped.len() - SKIPPED_NAMED));
-        }
-        msg.push_str(". Assign those one by one from each lead's page.");
-    }
-    msg
-}
-
-/// Skipped leads a bulk assignment names in its message; the rest are counted.
-const SKIPPED_NAMED: usize = 10;
 
 pub async fn bulk(
     req: HttpRequest,
@@ -1146,7 +767,7 @@ pub async fn bulk(
                 .db
                 .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings))
                 .await?;
-            bulk_assigned_message(&done)
+            view::bulk_assigned_message(&done)
         }
         "status" => {
             let to = status

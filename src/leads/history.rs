@@ -114,7 +114,7 @@ mod tests {
         );
         name_people(&mut e, &people, &agents);
         assert_eq!(e.actor_label, "Ana Ruiz");
-        assert_eq!(crate::leads::handlers::describe(&e), "Assigned to Ana Ruiz.");
+        assert_eq!(crate::leads::view::describe(&e), "Assigned to Ana Ruiz.");
         // Someone since removed keeps the label the row was written with.
         let mut gone = event("note_added", Some(99), "old@sunbelt-demo.test", "hello");
         name_people(&mut gone, &people, &agents);

@@ -12,7 +12,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::lead_csv::{self, Mapping, RowOutcome};
-use super::model::{self, ImportProgress, ImportRow};
+use super::model;
+use super::model::imports::{ImportProgress, ImportRow};
 use super::service::{self, EventActor, IntakeOutcome};
 use crate::audit::{self, AuditActor};
 use crate::config::Settings;
@@ -47,7 +48,7 @@ struct ImportsPage {
 }
 
 pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let imports = state.db.read(|c| Ok(model::recent_imports(c)?)).await?;
+    let imports = state.db.read(|c| Ok(model::imports::recent_imports(c)?)).await?;
     render(&ImportsPage {
         ctx,
         imports,
@@ -56,7 +57,7 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
 }
 
 async fn failed(ctx: PageCtx, state: &AppState, msg: String) -> AppResult<HttpResponse> {
-    let imports = state.db.read(|c| Ok(model::recent_imports(c)?)).await?;
+    let imports = state.db.read(|c| Ok(model::imports::recent_imports(c)?)).await?;
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &ImportsPage {
@@ -96,7 +97,7 @@ fn preview(path: &PathBuf, mapping: &Mapping) -> Vec<(u64, Vec<String>, String)>
     let Ok(rows) = lead_csv::rows(
         BufReader::new(file),
         mapping,
-        super::rules::SOURCE_IMPORT,
+        super::intake::SOURCE_IMPORT,
         today,
         chrono::Utc::now(),
     ) else {
@@ -270,7 +271,7 @@ pub async fn start(
         .db
         .write(move |c| {
             model::put_setting(c, MAPPING_KEY, &remembered)?;
-            let id = model::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
+            let id = model::imports::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
             jobs::model::insert(c, KIND, &serde_json::json!({ "import_id": id }).to_string(), now(), 3)?;
             audit::record(c, &who, "leads.import_started", "lead_import", Some(id), &name)?;
             Ok(id)
@@ -299,7 +300,7 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let import = state.db.read(move |c| Ok(model::find_import(c, id)?)).await?;
+    let import = state.db.read(move |c| Ok(model::imports::find_import(c, id)?)).await?;
     let page = ImportPage { ctx, import };
     if is_partial(&req) {
         return render(&page.as_progress());
@@ -309,7 +310,7 @@ pub async fn show(
 
 pub async fn report(state: web::Data<AppState>, path: web::Path<i64>, req: HttpRequest) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let import = state.db.read(move |c| Ok(model::find_import(c, id)?)).await?;
+    let import = state.db.read(move |c| Ok(model::imports::find_import(c, id)?)).await?;
     let Some(report) = import.report_path else {
         return Err(AppError::NotFound);
     };
@@ -364,7 +365,7 @@ pub fn run_batches(
     max_batches: usize,
 ) -> Result<bool, String> {
     let import = db
-        .read_blocking(|c| Ok(model::find_import(c, import_id)?))
+        .read_blocking(|c| Ok(model::imports::find_import(c, import_id)?))
         .map_err(|e| e.to_string())?;
     if import.status == "done" {
         return Ok(true);
@@ -382,7 +383,13 @@ pub fn run_batches(
         },
     );
     let today = now().date();
-    let mut rows = lead_csv::rows(reader, &mapping, super::rules::SOURCE_IMPORT, today, chrono::Utc::now())?;
+    let mut rows = lead_csv::rows(
+        reader,
+        &mapping,
+        super::intake::SOURCE_IMPORT,
+        today,
+        chrono::Utc::now(),
+    )?;
     let (mut processed, mut created, mut attached, mut rejected) = (
         import.processed_rows,
         import.created_count,
@@ -453,7 +460,7 @@ pub fn run_batches(
                     attached: progress.attached + a,
                     ..progress
                 };
-                model::update_import(conn, import_id, &progress)?;
+                model::imports::update_import(conn, import_id, &progress)?;
                 Ok((c, a))
             })
             .map_err(|e| e.to_string())?;
@@ -497,7 +504,7 @@ fn finish<R: Read>(
         error: None,
         finished: true,
     };
-    db.write_blocking(|c| Ok(model::update_import(c, import.id, &progress)?))
+    db.write_blocking(|c| Ok(model::imports::update_import(c, import.id, &progress)?))
         .map_err(|e| e.to_string())?;
     if rejected == 0 {
         let _ = std::fs::remove_file(report_path);
@@ -528,7 +535,7 @@ fn open_report(path: &Path, headers: &[String], kept: Option<u64>) -> Result<Csv
 /// Marks an import failed for good (the job gave up).
 pub fn mark_failed(db: &Db, import_id: i64, error: &str) {
     let _ = db.write_blocking(|c| {
-        let i = model::find_import(c, import_id)?;
+        let i = model::imports::find_import(c, import_id)?;
         let p = ImportProgress {
             status: "failed",
             processed_bytes: i.processed_bytes,
@@ -540,6 +547,6 @@ pub fn mark_failed(db: &Db, import_id: i64, error: &str) {
             error: Some(error.chars().take(500).collect()),
             finished: true,
         };
-        Ok(model::update_import(c, import_id, &p)?)
+        Ok(model::imports::update_import(c, import_id, &p)?)
     });
 }

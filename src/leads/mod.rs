@@ -1,6 +1,11 @@
 //! Leads and contacts: intake from the API, the public form and CSV files; consent; an
 //! append-only history; the agent's pipeline with notes and follow-ups; search, export and
 //! webhooks.
+//!
+//! Where things are: `pipeline` (the statuses and which changes are allowed), `intake` (the
+//! intake request and its validation), `model` (queries; import runs' and webhooks' in
+//! `model/`), `service` (changes, with permission checks, history and webhooks), `handlers`
+//! (the lead pages, thin) and `view` (what only those pages need).
 
 pub mod agenda;
 pub mod api;
@@ -10,17 +15,20 @@ pub mod export;
 pub mod handlers;
 pub mod history;
 pub mod import;
+pub mod intake;
 pub mod lead_csv;
 pub mod model;
 pub mod offer_pages;
 pub mod offers;
+pub mod pipeline;
 pub mod quote;
 pub mod rule_form;
 pub mod rule_pages;
-pub mod rules;
 pub mod service;
 pub mod view;
 pub mod webhooks;
+
+pub use model::Caches;
 
 use crate::auth::roles::{Role, STAFF};
 use crate::auth::scopes::Scope;

@@ -1,13 +1,16 @@
-//! Every query of the leads domain.
+//! Every query of the leads domain: contacts, leads, their history, consents and follow-ups, the
+//! lists, idempotent answers and settings. Import runs and webhooks have theirs in `model/`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    agents, api_idempotency, app_settings, contacts, lead_consents, lead_events, lead_imports, lead_tasks, leads,
-    teams, users, webhook_deliveries, webhook_endpoints,
+    agents, api_idempotency, app_settings, contacts, lead_consents, lead_events, lead_tasks, leads, teams, users,
 };
 use crate::db::{lower, now, search_patterns, DbConnection};
+
+pub mod imports;
+pub mod webhooks;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
@@ -759,13 +762,33 @@ pub fn agent_menu(conn: &mut DbConnection) -> QueryResult<(Vec<(i64, String)>, b
     Ok((list, more))
 }
 
-/// [`agent_menu`], kept per database until an agent or user changes (the `routing_version`
-/// counter that triggers move): it was read on every staff view of the lead list and lead page.
-pub fn agent_menu_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<(Vec<(i64, String)>, bool)> {
-    type Menu = std::sync::Arc<(Vec<(i64, String)>, bool)>;
-    static KEPT: crate::db::cache::VersionedCache<Menu> =
-        crate::db::cache::VersionedCache::new(super::offers::routing_version);
-    let menu = KEPT.get_or_load(conn, db_key, |c| agent_menu(c).map(std::sync::Arc::new))?;
+/// The menu of agents [`agent_menu`] lists.
+pub type AgentMenu = (Vec<(i64, String)>, bool);
+
+/// What leads keep in memory for one application (a field of `crate::caches::Caches`).
+pub struct Caches {
+    /// [`agent_menu`], kept until an agent or user changes (the `routing_version` counter that
+    /// triggers move): it was read on every staff view of the lead list and lead page.
+    agent_menu: crate::db::cache::Versioned<std::sync::Arc<AgentMenu>>,
+    /// [`distinct_sources`], reused for a minute: listing them reads an index entry for every
+    /// lead, which is too much for each page view at a million leads.
+    sources: crate::db::cache::TtlCache<(), Vec<String>>,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            agent_menu: crate::db::cache::Versioned::new(super::offers::routing_version),
+            sources: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60)),
+        }
+    }
+}
+
+/// [`agent_menu`] as kept in `caches`.
+pub fn agent_menu_cached(conn: &mut DbConnection, caches: &Caches) -> QueryResult<AgentMenu> {
+    let menu = caches
+        .agent_menu
+        .get_or_load(conn, |c| agent_menu(c).map(std::sync::Arc::new))?;
     Ok((*menu).clone())
 }
 
@@ -778,13 +801,9 @@ pub fn assignable_agents(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Strin
         .load(conn)
 }
 
-static SOURCES: crate::db::cache::TtlCache<String, Vec<String>> =
-    crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60));
-
-/// [`distinct_sources`], reused for a minute per database (`db_key`): listing them reads an
-/// index entry for every lead, which is too much for each page view at a million leads.
-pub fn distinct_sources_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<Vec<String>> {
-    SOURCES.get_or_load(db_key.to_string(), || distinct_sources(conn))
+/// [`distinct_sources`] as kept in `caches` (a minute old at most).
+pub fn distinct_sources_cached(conn: &mut DbConnection, caches: &Caches) -> QueryResult<Vec<String>> {
+    caches.sources.get_or_load((), || distinct_sources(conn))
 }
 
 pub fn distinct_sources(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
@@ -857,240 +876,6 @@ pub fn put_setting(conn: &mut DbConnection, key: &str, value: &str) -> QueryResu
             .execute(conn)?;
     }
     Ok(())
-}
-
-// ---- imports --------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = lead_imports)]
-pub struct ImportRow {
-    pub id: i64,
-    pub created_by: Option<i64>,
-    pub file_name: String,
-    pub file_path: String,
-    pub mapping: String,
-    pub status: String,
-    pub total_bytes: i64,
-    pub processed_bytes: i64,
-    pub processed_rows: i32,
-    pub created_count: i32,
-    pub attached_count: i32,
-    pub rejected_count: i32,
-    pub report_path: Option<String>,
-    pub error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub finished_at: Option<NaiveDateTime>,
-}
-
-impl ImportRow {
-    pub fn percent(&self) -> i64 {
-        if self.status == "done" {
-            return 100;
-        }
-        (self.processed_bytes * 100)
-            .checked_div(self.total_bytes)
-            .unwrap_or(0)
-            .clamp(0, 100)
-    }
-}
-
-pub fn insert_import(
-    conn: &mut DbConnection,
-    by: i64,
-    file_name: &str,
-    file_path: &str,
-    mapping: &str,
-    total_bytes: i64,
-) -> QueryResult<i64> {
-    diesel::insert_into(lead_imports::table)
-        .values((
-            lead_imports::created_by.eq(Some(by)),
-            lead_imports::file_name.eq(file_name),
-            lead_imports::file_path.eq(file_path),
-            lead_imports::mapping.eq(mapping),
-            lead_imports::status.eq("pending"),
-            lead_imports::total_bytes.eq(total_bytes),
-            lead_imports::created_at.eq(now()),
-        ))
-        .returning(lead_imports::id)
-        .get_result(conn)
-}
-
-pub fn find_import(conn: &mut DbConnection, id: i64) -> QueryResult<ImportRow> {
-    lead_imports::table.find(id).select(ImportRow::as_select()).first(conn)
-}
-
-pub fn recent_imports(conn: &mut DbConnection) -> QueryResult<Vec<ImportRow>> {
-    lead_imports::table
-        .order(lead_imports::id.desc())
-        .limit(20)
-        .select(ImportRow::as_select())
-        .load(conn)
-}
-
-/// The files that pending and running imports still have to read.
-pub fn import_files_in_use(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
-    lead_imports::table
-        .filter(lead_imports::status.eq_any(["pending", "running"]))
-        .select(lead_imports::file_path)
-        .load(conn)
-}
-
-pub struct ImportProgress {
-    pub status: &'static str,
-    pub processed_bytes: i64,
-    pub processed_rows: i32,
-    pub created: i32,
-    pub attached: i32,
-    pub rejected: i32,
-    pub report_path: Option<String>,
-    pub error: Option<String>,
-    pub finished: bool,
-}
-
-pub fn update_import(conn: &mut DbConnection, id: i64, p: &ImportProgress) -> QueryResult<usize> {
-    diesel::update(lead_imports::table.find(id))
-        .set((
-            lead_imports::status.eq(p.status),
-            lead_imports::processed_bytes.eq(p.processed_bytes),
-            lead_imports::processed_rows.eq(p.processed_rows),
-            lead_imports::created_count.eq(p.created),
-            lead_imports::attached_count.eq(p.attached),
-            lead_imports::rejected_count.eq(p.rejected),
-            lead_imports::report_path.eq(p.report_path.as_deref()),
-            lead_imports::error.eq(p.error.as_deref()),
-            lead_imports::finished_at.eq(p.finished.then(now)),
-        ))
-        .execute(conn)
-}
-
-// ---- webhooks -------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhook_endpoints)]
-pub struct EndpointRow {
-    pub id: i64,
-    pub url: String,
-    pub secret: String,
-    pub events: String,
-    pub active: bool,
-    pub created_by: Option<i64>,
-    pub created_at: NaiveDateTime,
-}
-
-impl EndpointRow {
-    pub fn wants(&self, event: &str) -> bool {
-        self.active && (self.events == "*" || self.events.split(',').any(|e| e.trim() == event))
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhook_deliveries)]
-pub struct DeliveryRow {
-    pub id: i64,
-    pub endpoint_id: i64,
-    pub event: String,
-    pub lead_id: Option<i64>,
-    pub payload: String,
-    pub status: String,
-    pub attempts: i32,
-    pub response_status: Option<i32>,
-    pub error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub last_attempt_at: Option<NaiveDateTime>,
-    pub delivered_at: Option<NaiveDateTime>,
-}
-
-pub fn insert_endpoint(conn: &mut DbConnection, url: &str, secret: &str, events: &str, by: i64) -> QueryResult<i64> {
-    diesel::insert_into(webhook_endpoints::table)
-        .values((
-            webhook_endpoints::url.eq(url),
-            webhook_endpoints::secret.eq(secret),
-            webhook_endpoints::events.eq(events),
-            webhook_endpoints::active.eq(true),
-            webhook_endpoints::created_by.eq(Some(by)),
-            webhook_endpoints::created_at.eq(now()),
-        ))
-        .returning(webhook_endpoints::id)
-        .get_result(conn)
-}
-
-pub fn endpoints(conn: &mut DbConnection) -> QueryResult<Vec<EndpointRow>> {
-    // Read for every new lead (webhooks::emit).
-    crate::db::direct!(conn, |c| webhook_endpoints::table
-        .order(webhook_endpoints::id.asc())
-        .select(EndpointRow::as_select())
-        .load(c))
-}
-
-pub fn find_endpoint(conn: &mut DbConnection, id: i64) -> QueryResult<EndpointRow> {
-    webhook_endpoints::table
-        .find(id)
-        .select(EndpointRow::as_select())
-        .first(conn)
-}
-
-pub fn set_endpoint_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
-    diesel::update(webhook_endpoints::table.find(id))
-        .set(webhook_endpoints::active.eq(active))
-        .execute(conn)
-}
-
-pub fn insert_delivery(
-    conn: &mut DbConnection,
-    endpoint_id: i64,
-    event: &str,
-    lead_id: Option<i64>,
-    payload: &str,
-) -> QueryResult<i64> {
-    diesel::insert_into(webhook_deliveries::table)
-        .values((
-            webhook_deliveries::endpoint_id.eq(endpoint_id),
-            webhook_deliveries::event.eq(event),
-            webhook_deliveries::lead_id.eq(lead_id),
-            webhook_deliveries::payload.eq(payload),
-            webhook_deliveries::status.eq("pending"),
-            webhook_deliveries::created_at.eq(now()),
-        ))
-        .returning(webhook_deliveries::id)
-        .get_result(conn)
-}
-
-pub fn find_delivery(conn: &mut DbConnection, id: i64) -> QueryResult<(DeliveryRow, EndpointRow)> {
-    webhook_deliveries::table
-        .inner_join(webhook_endpoints::table)
-        .filter(webhook_deliveries::id.eq(id))
-        .select((DeliveryRow::as_select(), EndpointRow::as_select()))
-        .first(conn)
-}
-
-pub fn record_attempt(
-    conn: &mut DbConnection,
-    id: i64,
-    status: &str,
-    response_status: Option<i32>,
-    error: Option<&str>,
-) -> QueryResult<usize> {
-    let t = now();
-    diesel::update(webhook_deliveries::table.find(id))
-        .set((
-            webhook_deliveries::status.eq(status),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::response_status.eq(response_status),
-            webhook_deliveries::error.eq(error),
-            webhook_deliveries::last_attempt_at.eq(Some(t)),
-            webhook_deliveries::delivered_at.eq((status == "delivered").then_some(t)),
-        ))
-        .execute(conn)
-}
-
-pub fn deliveries_of(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<Vec<DeliveryRow>> {
-    webhook_deliveries::table
-        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
-        .order(webhook_deliveries::id.desc())
-        .limit(100)
-        .select(DeliveryRow::as_select())
-        .load(conn)
 }
 
 /// Overwrites the person's details (an agent corrected them).

@@ -512,7 +512,7 @@ fn order_hints(conn: &mut DbConnection, rule: &Rule, lead: &LeadToRoute, setting
     };
     let busy = match by_busy {
         true => Some(BUSY.get_or_load(key.clone(), || {
-            let open: Vec<&str> = super::rules::LeadStatus::ALL
+            let open: Vec<&str> = super::pipeline::LeadStatus::ALL
                 .iter()
                 .filter(|s| s.is_open())
                 .map(|s| s.as_str())
@@ -584,7 +584,7 @@ fn fill_counts(
     if ids.is_empty() {
         return Ok(rule_counts);
     }
-    let open: Vec<&str> = super::rules::LeadStatus::ALL
+    let open: Vec<&str> = super::pipeline::LeadStatus::ALL
         .iter()
         .filter(|s| s.is_open())
         .map(|s| s.as_str())
@@ -1252,7 +1252,7 @@ pub fn withdraw_pending(conn: &mut DbConnection, lead_id: i64) -> Result<(), App
 /// Is this accepted lead stale: still with `agent_id`, still new (nobody contacted it)?
 pub fn is_stale(lead: &LeadRow, agent_id: i64) -> bool {
     lead.assigned_agent_id == Some(agent_id)
-        && lead.status == super::rules::LeadStatus::New.as_str()
+        && lead.status == super::pipeline::LeadStatus::New.as_str()
         && lead.contacted_at.is_none()
         && lead.escalated_at.is_none()
 }

@@ -9,7 +9,7 @@ use askama::Template;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::rules::{self, ConsentRequest, LeadRequest};
+use super::intake::{self, ConsentRequest, LeadRequest};
 use super::service::{self, EventActor};
 use crate::agents::readiness::ProductLine;
 use crate::web::context::{client_ip, PageCtx};
@@ -143,7 +143,7 @@ pub async fn submit(
         }),
         ..Default::default()
     };
-    let lead = match rules::validate_lead(&request, rules::SOURCE_WEB_FORM, now.date_naive(), now) {
+    let lead = match intake::validate_lead(&request, intake::SOURCE_WEB_FORM, now.date_naive(), now) {
         Ok(l) => l,
         Err(fields) => {
             let p = page(ctx, &state, form, FieldErrors(fields));

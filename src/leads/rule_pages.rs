@@ -122,13 +122,13 @@ fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
 
 /// The sources a rule may name: the ways leads come in and every source seen on a lead (`fresh`
 /// reads them now rather than from the minute-old list).
-fn known_sources(c: &mut DbConnection, db_key: &str, fresh: bool) -> Result<Vec<String>, AppError> {
+fn known_sources(c: &mut DbConnection, caches: &crate::leads::Caches, fresh: bool) -> Result<Vec<String>, AppError> {
     let seen = if fresh {
         super::model::distinct_sources(c)?
     } else {
-        super::model::distinct_sources_cached(c, db_key)?
+        super::model::distinct_sources_cached(c, caches)?
     };
-    let mut all: Vec<String> = super::rules::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = super::intake::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
     for s in seen {
         if !all.iter().any(|a| a.eq_ignore_ascii_case(&s)) {
             all.push(s);
@@ -269,12 +269,12 @@ async fn form_page(
     errors: FieldErrors,
     trial: Option<Trial>,
 ) -> AppResult<RulePage> {
-    let db_key = state.settings.database_url.clone();
+    let caches = state.caches.clone();
     let (agents, teams, mut sources) = state
         .db
         .read(move |c| {
             let (agents, teams) = choices(c)?;
-            Ok((agents, teams, known_sources(c, &db_key, false)?))
+            Ok((agents, teams, known_sources(c, &caches.leads, false)?))
         })
         .await?;
     // A saved rule's sources stay ticked even if no lead has come from them lately.
@@ -333,19 +333,19 @@ pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
 /// Parses the form against the agents, teams and lead sources that exist. A source the saved
 /// rule already names is kept even when no lead has come from it lately.
 async fn parse(state: &AppState, id: Option<i64>, form: &RuleForm) -> AppResult<Result<Rule, FieldErrors>> {
-    let db_key = state.settings.database_url.clone();
+    let caches = state.caches.clone();
     let f = form.clone();
     let (agents, teams, unknown) = state
         .db
         .read(move |c| {
             let (agents, teams) = choices(c)?;
-            let mut known = known_sources(c, &db_key, false)?;
+            let mut known = known_sources(c, &caches.leads, false)?;
             if let Some(id) = id {
                 known.extend(offers::find_rule(c, id)?.0.conditions.sources);
             }
             let mut unknown = f.unknown_sources(&known);
             if unknown.is_some() {
-                known.extend(known_sources(c, &db_key, true)?);
+                known.extend(known_sources(c, &caches.leads, true)?);
                 unknown = f.unknown_sources(&known);
             }
             Ok((agents, teams, unknown))

@@ -4,8 +4,9 @@
 
 use chrono::NaiveDateTime;
 
+use super::intake::ValidLead;
 use super::model::{self, LeadRow, NewConsent, NewContact, NewLead, Scope};
-use super::rules::{self, LeadStatus, ValidLead};
+use super::pipeline::{self, LeadStatus};
 use super::webhooks;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::Role;
@@ -272,7 +273,7 @@ pub fn change_status(
 ) -> Result<String, AppError> {
     let (lead, contact) = visible_lead(conn, viewer, lead_id)?;
     let from: LeadStatus = lead.status.parse().map_err(|e: String| AppError::internal(e))?;
-    rules::can_transition(from, to).map_err(|m| AppError::field("status", &m))?;
+    pipeline::can_transition(from, to).map_err(|m| AppError::field("status", &m))?;
     model::set_status(conn, lead_id, to.as_str())?;
     let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str() });
     model::add_event(

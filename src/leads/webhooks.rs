@@ -18,7 +18,8 @@ use askama::Template;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::model::{self, DeliveryRow, EndpointRow};
+use super::model;
+use super::model::webhooks::{DeliveryRow, EndpointRow};
 use crate::audit::{self, AuditActor};
 use crate::db::{now, Db, DbConnection};
 use crate::jobs;
@@ -209,13 +210,16 @@ fn payload(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<String,
 
 /// Queues a delivery to every active endpoint that wants `event`, in the caller's transaction.
 pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), AppError> {
-    let targets: Vec<EndpointRow> = model::endpoints(conn)?.into_iter().filter(|e| e.wants(event)).collect();
+    let targets: Vec<EndpointRow> = model::webhooks::endpoints(conn)?
+        .into_iter()
+        .filter(|e| e.wants(event))
+        .collect();
     if targets.is_empty() {
         return Ok(());
     }
     let body = payload(conn, event, lead_id)?;
     for e in targets {
-        let id = model::insert_delivery(conn, e.id, event, Some(lead_id), &body)?;
+        let id = model::webhooks::insert_delivery(conn, e.id, event, Some(lead_id), &body)?;
         jobs::model::insert(
             conn,
             KIND,
@@ -232,7 +236,7 @@ pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), Ap
 /// (a failed attempt, with the reason on the delivery) and is not contacted.
 pub async fn deliver(db: &Db, allow_private: bool, delivery_id: i64, final_attempt: bool) -> Result<(), String> {
     let (delivery, endpoint) = db
-        .read(move |c| Ok(model::find_delivery(c, delivery_id)?))
+        .read(move |c| Ok(model::webhooks::find_delivery(c, delivery_id)?))
         .await
         .map_err(|e| e.to_string())?;
     if !endpoint.active {
@@ -253,9 +257,17 @@ pub async fn deliver(db: &Db, allow_private: bool, delivery_id: i64, final_attem
         status
     };
     let err = error.clone();
-    db.write(move |c| Ok(model::record_attempt(c, delivery_id, status, code, err.as_deref())?))
-        .await
-        .map_err(|e| e.to_string())?;
+    db.write(move |c| {
+        Ok(model::webhooks::record_attempt(
+            c,
+            delivery_id,
+            status,
+            code,
+            err.as_deref(),
+        )?)
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     match error {
         Some(e) => Err(e),
         None => Ok(()),
@@ -302,7 +314,7 @@ struct WebhooksPage {
 }
 
 pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let endpoints = state.db.read(|c| Ok(model::endpoints(c)?)).await?;
+    let endpoints = state.db.read(|c| Ok(model::webhooks::endpoints(c)?)).await?;
     render(&WebhooksPage {
         ctx,
         endpoints,
@@ -337,7 +349,7 @@ pub async fn create(
         Err(m) => {
             let mut errors = FieldErrors::new();
             errors.add("url", m);
-            let endpoints = state.db.read(|c| Ok(model::endpoints(c)?)).await?;
+            let endpoints = state.db.read(|c| Ok(model::webhooks::endpoints(c)?)).await?;
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &WebhooksPage {
@@ -356,7 +368,7 @@ pub async fn create(
         .db
         .write(move |c| {
             let secret = crate::auth::tokens::new_secret();
-            let id = model::insert_endpoint(c, &u, &secret, &events, uid)?;
+            let id = model::webhooks::insert_endpoint(c, &u, &secret, &events, uid)?;
             audit::record(
                 c,
                 &who,
@@ -388,7 +400,12 @@ pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
     let id = path.into_inner();
     let (endpoint, deliveries) = state
         .db
-        .read(move |c| Ok((model::find_endpoint(c, id)?, model::deliveries_of(c, id)?)))
+        .read(move |c| {
+            Ok((
+                model::webhooks::find_endpoint(c, id)?,
+                model::webhooks::deliveries_of(c, id)?,
+            ))
+        })
         .await?;
     render(&WebhookPage {
         ctx,
@@ -416,8 +433,8 @@ pub async fn set_active(
     state
         .db
         .write(move |c| {
-            let e = model::find_endpoint(c, id)?;
-            model::set_endpoint_active(c, id, active)?;
+            let e = model::webhooks::find_endpoint(c, id)?;
+            model::webhooks::set_endpoint_active(c, id, active)?;
             audit::record(
                 c,
                 &who,

@@ -13,7 +13,7 @@ use super::{LeadFacts, LogisticModel, Qualification, Weights};
 use crate::db::cache::{config_version, TtlCache, Versioned};
 use crate::db::{now, DbConnection};
 use crate::leads::model::{ContactRow, LeadRow};
-use crate::leads::rules::ValidLead;
+use crate::leads::intake::ValidLead;
 
 /// The zone most of a state lives in, for "time of day" (None where a state spans several and
 /// the ZIP does not say).

@@ -9,7 +9,7 @@ use agency_engine::auth::model;
 use agency_engine::auth::roles::Role;
 use agency_engine::config::Settings;
 use agency_engine::db::Db;
-use agency_engine::leads::model::ImportRow;
+use agency_engine::leads::model::imports::ImportRow;
 use agency_engine::startup::Application;
 use agency_engine::web::AppState;
 use diesel::connection::SimpleConnection;
@@ -388,7 +388,7 @@ impl TestApp {
     pub async fn finished_import(&self, import_id: i64, seconds: u64) -> ImportRow {
         eventually(seconds, || {
             self.db
-                .read_blocking(move |c| Ok(agency_engine::leads::model::find_import(c, import_id)?))
+                .read_blocking(move |c| Ok(agency_engine::leads::model::imports::find_import(c, import_id)?))
                 .ok()
                 .filter(|i| i.status == "done")
         })

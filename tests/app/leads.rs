@@ -555,7 +555,10 @@ async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failur
     );
     let r = app.create_webhook(&receiver.url(), "lead.created").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let endpoint = app.db.read_blocking(|c| Ok(model::endpoints(c)?.remove(0))).unwrap();
+    let endpoint = app
+        .db
+        .read_blocking(|c| Ok(model::webhooks::endpoints(c)?.remove(0)))
+        .unwrap();
 
     let t = token(&app);
     let (_, b) = post_lead(&app, &t, &lead_json("Ana", "ana@example.com", "(305) 555-0142"), None).await;
@@ -564,7 +567,7 @@ async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failur
     let first = eventually(10, || {
         let d = app
             .db
-            .read_blocking(move |c| Ok(model::deliveries_of(c, endpoint.id)?))
+            .read_blocking(move |c| Ok(model::webhooks::deliveries_of(c, endpoint.id)?))
             .unwrap();
         d.into_iter().next().filter(|d| d.attempts == 1)
     })
@@ -591,7 +594,7 @@ async fn webhooks_are_signed_verified_by_the_receiver_and_retried_after_a_failur
     eventually(10, || {
         let d = app
             .db
-            .read_blocking(move |c| Ok(model::deliveries_of(c, endpoint.id)?))
+            .read_blocking(move |c| Ok(model::webhooks::deliveries_of(c, endpoint.id)?))
             .unwrap();
         d.into_iter().next().filter(|d| d.status == "delivered")
     })

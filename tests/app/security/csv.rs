@@ -181,7 +181,10 @@ async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
     .await
     .unwrap();
     assert_eq!(stopped, Ok(false), "one batch, not the whole file");
-    let after_one = app.db.read_blocking(move |c| Ok(model::find_import(c, id)?)).unwrap();
+    let after_one = app
+        .db
+        .read_blocking(move |c| Ok(model::imports::find_import(c, id)?))
+        .unwrap();
     assert_eq!(
         (
             after_one.processed_rows,
@@ -202,7 +205,10 @@ async fn an_import_stopped_after_a_batch_resumes_and_counts_each_row_once() {
         .await
         .unwrap()
         .unwrap();
-    let done = app.db.read_blocking(move |c| Ok(model::find_import(c, id)?)).unwrap();
+    let done = app
+        .db
+        .read_blocking(move |c| Ok(model::imports::find_import(c, id)?))
+        .unwrap();
     assert_eq!(done.status, "done");
     assert_eq!(
         (
@@ -320,7 +326,16 @@ async fn the_daily_job_removes_abandoned_uploads_and_keeps_those_an_import_needs
     std::fs::write(&needed, lead_file(1, |_| "Still,Needed,needed@example.com".into())).unwrap();
     let path = needed.display().to_string();
     app.db
-        .write_blocking(move |c| Ok(model::insert_import(c, owner.id, "needed.csv", &path, "{}", 10)?))
+        .write_blocking(move |c| {
+            Ok(model::imports::insert_import(
+                c,
+                owner.id,
+                "needed.csv",
+                &path,
+                "{}",
+                10,
+            )?)
+        })
         .unwrap();
     std::fs::write(dir.join("rejected-99.csv"), "line,errors\n").unwrap();
     let course_dir = app.settings.data_dir.join("courses/videos");

@@ -200,10 +200,13 @@ async fn webhook_saved_while_allowed_is_refused_at_delivery_once_not_allowed() {
     let t = token(&app);
     let (status, _) = post_lead(&app, &t, &lead_with("source", "vendor-a"), None).await;
     assert_eq!(status, StatusCode::CREATED);
-    let endpoint = app.db.read_blocking(|c| Ok(model::endpoints(c)?.remove(0))).unwrap();
+    let endpoint = app
+        .db
+        .read_blocking(|c| Ok(model::webhooks::endpoints(c)?.remove(0)))
+        .unwrap();
     let tried = eventually(10, || {
         app.db
-            .read_blocking(move |c| Ok(model::deliveries_of(c, endpoint.id)?))
+            .read_blocking(move |c| Ok(model::webhooks::deliveries_of(c, endpoint.id)?))
             .unwrap()
             .into_iter()
             .find(|d| d.attempts >= 1)
