@@ -148,7 +148,7 @@ fn demo_agency() -> crate::agency::service::AgencyForm {
 /// Rules a Sunbelt-style agency would write: Medicare in the South to the Medicare team, hot leads
 /// to the best closers, the Great Lakes states to their team, and the rest to the nearest office.
 fn demo_rules(south: i64, north: i64) -> Vec<crate::routing::Rule> {
-    use crate::agents::readiness::ProductLine;
+    use crate::domain::ProductLine;
     use crate::routing::{Conditions, Pool, Rule, Strategy};
     vec![
         Rule {
@@ -305,7 +305,7 @@ fn seed_roster(
         );
         let changes = agents::ProfileChanges {
             npn: Some(npn),
-            phone: crate::agents::fields::parse_phone(&phone).ok(),
+            phone: crate::domain::parse_phone(&phone).ok(),
             // Offices spread over each state's cities, for closest-agent routing.
             office_zip: {
                 let zips: &[&str] = match *state {
@@ -354,7 +354,7 @@ fn seed_roster(
                 expires_on,
             }
         };
-        let home: &'static str = crate::agents::fields::parse_state(state).unwrap_or("FL");
+        let home: &'static str = crate::domain::parse_state(state).unwrap_or("FL");
         use readiness::LineOfAuthority::{AccidentHealth, Health, Life};
         let lines = if i % 2 == 0 {
             vec![Health, Life]

@@ -28,7 +28,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 
 // ---------------------------------------------------------------------------
 // Input

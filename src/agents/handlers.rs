@@ -12,6 +12,7 @@ use super::view::{self, AgentView};
 use super::{fields, photos};
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::audit::AuditActor;
+use crate::domain;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::pagination::{Page, Pager};
@@ -143,7 +144,7 @@ pub async fn index(
         .filter(|s| ["active", "deactivated", "accepting", "paused"].contains(s))
         .map(str::to_string);
     let team_id = non_empty(&q.team).and_then(|t| t.parse::<i64>().ok());
-    let licence_state = non_empty(&q.state).and_then(|s| fields::parse_state(s).ok());
+    let licence_state = non_empty(&q.state).and_then(|s| domain::parse_state(s).ok());
     let readiness = non_empty(&q.readiness)
         .filter(|r| ["ready", "not_ready"].contains(r))
         .map(str::to_string);
@@ -212,7 +213,7 @@ pub async fn index(
         expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
         sort,
         teams,
-        states: fields::STATES,
+        states: domain::STATES,
         rows,
         pager: Pager::new(page, total),
         today,
@@ -299,7 +300,7 @@ pub async fn agent_page(
             .agent
             .language_codes()
             .iter()
-            .map(|c| fields::language_name(c).unwrap_or(c))
+            .map(|c| domain::language_name(c).unwrap_or(c))
             .collect::<Vec<_>>()
             .join(", "),
         v,
@@ -309,7 +310,7 @@ pub async fn agent_page(
         licence: forms.licence,
         certification: forms.certification,
         errors: forms.errors,
-        states: fields::STATES,
+        states: domain::STATES,
         base: Whose::Staff(id).page(),
     };
     render_status(status, &page)
@@ -455,7 +456,7 @@ fn staff_edit_page(
         day_keys: service::DAY_KEYS,
         photo,
         photo_action: format!("/admin/agents/{id}/photo"),
-        languages: fields::LANGUAGES,
+        languages: domain::LANGUAGES,
     }
 }
 

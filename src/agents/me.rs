@@ -12,6 +12,7 @@ use super::service::{self, CertificationForm, LicenceForm, ProfileForm};
 use super::view::{self, AgentView};
 use super::{fields, photos};
 use crate::audit::AuditActor;
+use crate::domain;
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{redirect_with, render, render_status, AppState};
@@ -35,7 +36,7 @@ fn my_edit_page(ctx: PageCtx, form: ProfileForm, photo: Option<String>, errors: 
         day_keys: service::DAY_KEYS,
         photo,
         photo_action: "/me/photo".into(),
-        languages: fields::LANGUAGES,
+        languages: domain::LANGUAGES,
     }
 }
 
@@ -161,7 +162,7 @@ pub async fn licences_page(
             licence: forms.licence,
             certification: forms.certification,
             errors: forms.errors,
-            states: fields::STATES,
+            states: domain::STATES,
             base: Whose::Mine(agent_id).page(),
         },
     )

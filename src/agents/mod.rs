@@ -9,6 +9,7 @@ pub mod model;
 pub mod photos;
 pub mod readiness;
 pub mod reminders;
+pub mod roster;
 pub mod service;
 mod teams;
 pub mod view;

@@ -12,7 +12,7 @@ use super::model::{self, ConsentRow, ContactRow, EventRow, LeadFilter, LeadRow, 
 use super::rules::LeadStatus;
 use super::service::{self, Viewer};
 use super::view;
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 use crate::geo;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};

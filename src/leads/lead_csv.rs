@@ -742,7 +742,7 @@ pub fn report_row(line: u64, errors: &FieldErrors, raw: &[String]) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agents::readiness::ProductLine;
+    use crate::domain::ProductLine;
     use chrono::TimeZone;
     use std::cell::Cell;
     use std::io;
