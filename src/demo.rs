@@ -90,7 +90,7 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
     db.write_blocking(|c| {
         let mut owner_id = 0;
         for p in PEOPLE {
-            let id = service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
+            let id = crate::users::service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
             model::update_profile(c, id, p.name, p.time_zone)?;
             if p.role == Role::Owner {
                 owner_id = id;
@@ -111,8 +111,8 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
             name: "Sam Carter".into(),
             role: Role::Trainee,
         };
-        service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
-        let gone = service::create_user_with_password(
+        crate::users::service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
+        let gone = crate::users::service::create_user_with_password(
             c,
             &who,
             "rita.mendez@sunbelt-demo.test",
@@ -277,7 +277,7 @@ fn seed_roster(
     for (name, state, langs) in MORE_AGENTS {
         let slug = crate::agents::fields::slugify(name);
         let email = format!("{slug}@sunbelt-demo.test").replace('-', ".");
-        let user = service::create_user_with_password(c, who, &email, name, Role::Agent, hash)?;
+        let user = crate::users::service::create_user_with_password(c, who, &email, name, Role::Agent, hash)?;
         model::update_profile(
             c,
             user,

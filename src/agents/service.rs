@@ -68,6 +68,15 @@ pub fn ensure_profile(conn: &mut DbConnection, user_id: i64, name: &str) -> Resu
     )?)
 }
 
+/// Makes sure a user holding an agent role has a profile: what creating a user, inviting one and
+/// changing a role all need (see `users::service`).
+pub fn ensure_profile_for_role(conn: &mut DbConnection, user_id: i64, name: &str, role: Role) -> Result<(), AppError> {
+    if is_agent_role(role) {
+        ensure_profile(conn, user_id, name)?;
+    }
+    Ok(())
+}
+
 /// The profile form, as typed.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ProfileForm {
