@@ -9,7 +9,6 @@ mod lists;
 mod npn;
 mod product;
 mod states;
-#[macro_use]
 mod text_column;
 
 pub use contact::{display_phone, parse_email, parse_phone};

@@ -125,6 +125,12 @@ mod tests {
             .load::<ProductLine>(&mut conn);
         let err = read.expect_err("an unknown key must not read");
         assert!(matches!(err, diesel::result::Error::DeserializationError(_)), "{err:?}");
-        assert!(err.to_string().contains("\"medicare\""), "{err}");
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(e) = source {
+            chain.push_str(&format!(": {e}"));
+            source = e.source();
+        }
+        assert!(chain.contains("ProductLine column holds \"medicare\""), "{chain}");
     }
 }
