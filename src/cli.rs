@@ -173,7 +173,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&settings)?;
             let who = AuditActor::system("command line");
             let id = db
-                .write_blocking(|c| service::create_user_with_password(c, &who, &email, &name, role, &hash))
+                .write_blocking(|c| {
+                    crate::users::service::create_user_with_password(c, &who, &email, &name, role, &hash)
+                })
                 .map_err(explain)?;
             println!("Created {role} {email} (user {id}).");
             Ok(())

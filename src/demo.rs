@@ -90,7 +90,7 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
     db.write_blocking(|c| {
         let mut owner_id = 0;
         for p in PEOPLE {
-            let id = service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
+            let id = crate::users::service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
             model::update_profile(c, id, p.name, p.time_zone)?;
             if p.role == Role::Owner {
                 owner_id = id;
@@ -111,8 +111,8 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
             name: "Sam Carter".into(),
             role: Role::Trainee,
         };
-        service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
-        let gone = service::create_user_with_password(
+        crate::users::service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
+        let gone = crate::users::service::create_user_with_password(
             c,
             &who,
             "rita.mendez@sunbelt-demo.test",
@@ -148,7 +148,7 @@ fn demo_agency() -> crate::agency::service::AgencyForm {
 /// Rules a Sunbelt-style agency would write: Medicare in the South to the Medicare team, hot leads
 /// to the best closers, the Great Lakes states to their team, and the rest to the nearest office.
 fn demo_rules(south: i64, north: i64) -> Vec<crate::routing::Rule> {
-    use crate::agents::readiness::ProductLine;
+    use crate::domain::ProductLine;
     use crate::routing::{Conditions, Pool, Rule, Strategy};
     vec![
         Rule {
@@ -277,7 +277,7 @@ fn seed_roster(
     for (name, state, langs) in MORE_AGENTS {
         let slug = crate::agents::fields::slugify(name);
         let email = format!("{slug}@sunbelt-demo.test").replace('-', ".");
-        let user = service::create_user_with_password(c, who, &email, name, Role::Agent, hash)?;
+        let user = crate::users::service::create_user_with_password(c, who, &email, name, Role::Agent, hash)?;
         model::update_profile(
             c,
             user,
@@ -298,14 +298,11 @@ fn seed_roster(
             hours.days[5] = Some((9 * 60, 13 * 60)); // Saturday mornings
         }
         let npn = format!("{}", 17_000_000 + i * 7_919);
-        let phone = format!(
-            "+1{}",
-            ["3055550", "7135550", "4045550", "9195550", "6025550", "6145550"][i as usize % 6].to_string()
-                + &format!("{:03}", 100 + i)
-        );
+        let prefix = ["3055550", "7135550", "4045550", "9195550", "6025550", "6145550"][i as usize % 6];
+        let phone = format!("+1{prefix}{:03}", 100 + i);
         let changes = agents::ProfileChanges {
             npn: Some(npn),
-            phone: crate::agents::fields::parse_phone(&phone).ok(),
+            phone: crate::domain::parse_phone(&phone).ok(),
             // Offices spread over each state's cities, for closest-agent routing.
             office_zip: {
                 let zips: &[&str] = match *state {
@@ -354,7 +351,7 @@ fn seed_roster(
                 expires_on,
             }
         };
-        let home: &'static str = crate::agents::fields::parse_state(state).unwrap_or("FL");
+        let home: &'static str = crate::domain::parse_state(state).unwrap_or("FL");
         use readiness::LineOfAuthority::{AccidentHealth, Health, Life};
         let lines = if i % 2 == 0 {
             vec![Health, Life]

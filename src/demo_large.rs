@@ -8,9 +8,10 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::agents::readiness::{self, ProductLine};
+use crate::agents::readiness;
 use crate::db::schema::{agent_licenses, agents, certifications, contacts, lead_events, leads, users};
 use crate::db::{now, Db, DbConnection};
+use crate::domain::ProductLine;
 use crate::leads::demo::Rng;
 use crate::web::errors::AppError;
 

@@ -22,7 +22,7 @@ pub struct ZipInfo {
     /// Five-digit ZIP, with leading zeros (`"02108"`).
     pub zip: &'static str,
     /// Two-letter USPS code. Besides the states, DC and territories this includes the military
-    /// codes `AA` and `AE` and `MH` (Marshall Islands), which [`crate::agents::fields::parse_state`]
+    /// codes `AA` and `AE` and `MH` (Marshall Islands), which [`crate::domain::parse_state`]
     /// does not accept.
     pub state: &'static str,
     /// City name as USPS writes it (`"Beverly Hills"`).

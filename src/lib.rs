@@ -14,6 +14,7 @@ pub mod courses;
 pub mod db;
 pub mod demo;
 pub mod demo_large;
+pub mod domain;
 pub mod geo;
 pub mod home;
 pub mod jobs;

@@ -29,8 +29,10 @@ use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::agents::fields::{language_name, WorkingHours};
-use crate::agents::readiness::{may_sell, AgentFacts, PlanYearRule, ProductLine, Readiness};
+use crate::agents::fields::WorkingHours;
+use crate::agents::readiness::{may_sell, AgentFacts, PlanYearRule, Readiness};
+use crate::domain::language_name;
+use crate::domain::ProductLine;
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -1062,7 +1064,7 @@ mod product_keys {
     use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::agents::readiness::ProductLine;
+    use crate::domain::ProductLine;
 
     pub fn serialize<S: Serializer>(products: &[ProductLine], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(products.iter().map(|p| p.as_str()))

@@ -5,10 +5,10 @@ use chrono_tz::Tz;
 use diesel::QueryResult;
 
 use super::model::{self, AgencyChanges, AgencyRow};
-use crate::agents::fields::{display_phone, parse_phone, parse_state};
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::DbConnection;
+use crate::domain::{display_phone, parse_phone, parse_state};
 use crate::web::errors::{AppError, FieldErrors};
 
 /// The colour used until the owner picks one.

@@ -1,4 +1,5 @@
-//! Owner and admin pages: the roster, an agent's page, invite and edit, licences and certifications.
+//! Owner and admin pages: the roster, invite, and the staff side of an agent's record (its forms
+//! are shared with the agent's own pages in `forms.rs`).
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -6,20 +7,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
+use super::forms::{self, today, CredentialForms, Whose};
 use super::model::{self, RosterFilter, RosterSort, TeamRow};
 use super::service::{self, CertificationForm, LicenceForm, NewAgentForm, ProfileForm};
 use super::view::{self, AgentView};
-use super::{fields, photos};
-use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::audit::AuditActor;
+use crate::domain;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::pagination::{Page, Pager};
 use crate::web::{non_empty, redirect_with, render, render_status, AppState};
-
-pub fn today() -> NaiveDate {
-    crate::db::now().date()
-}
 
 // ---- the roster -----------------------------------------------------------------------------
 
@@ -143,7 +140,7 @@ pub async fn index(
         .filter(|s| ["active", "deactivated", "accepting", "paused"].contains(s))
         .map(str::to_string);
     let team_id = non_empty(&q.team).and_then(|t| t.parse::<i64>().ok());
-    let licence_state = non_empty(&q.state).and_then(|s| fields::parse_state(s).ok());
+    let licence_state = non_empty(&q.state).and_then(|s| domain::parse_state(s).ok());
     let readiness = non_empty(&q.readiness)
         .filter(|r| ["ready", "not_ready"].contains(r))
         .map(str::to_string);
@@ -212,7 +209,7 @@ pub async fn index(
         expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
         sort,
         teams,
-        states: fields::STATES,
+        states: domain::STATES,
         rows,
         pager: Pager::new(page, total),
         today,
@@ -225,99 +222,9 @@ pub async fn index(
 
 // ---- one agent ------------------------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "agents/show.html")]
-struct AgentPage {
-    ctx: PageCtx,
-    v: AgentView,
-    bio_html: String,
-    activity: Vec<AuditRow>,
-    teams: Vec<TeamRow>,
-    today: NaiveDate,
-    licence: LicenceForm,
-    certification: CertificationForm,
-    errors: FieldErrors,
-    states: &'static [(&'static str, &'static str)],
-    base: String,
-    hours: Vec<(String, String)>,
-    languages: String,
-}
-
-impl AgentPage {
-    fn on_team(&self, t: &TeamRow) -> bool {
-        self.v.agent.team_id == Some(t.id)
-    }
-
-    fn leads(&self, t: &TeamRow) -> bool {
-        t.leader_agent_id == Some(self.v.agent.id)
-    }
-}
-
-/// The licence and certification forms of a page: empty, or as typed with their errors (a 422).
-#[derive(Debug, Default)]
-pub struct CredentialForms {
-    pub licence: LicenceForm,
-    pub certification: CertificationForm,
-    pub errors: FieldErrors,
-}
-
-/// The agent page.
-pub async fn agent_page(
-    ctx: PageCtx,
-    state: &AppState,
-    id: i64,
-    forms: CredentialForms,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let rule = state.settings.plan_year_rule;
-    let today = today();
-    let (v, activity, teams) = state
-        .db
-        .read(move |c| {
-            let v = view::one(c, id, today, &rule)?;
-            let (activity, _) = audit_model::list(
-                c,
-                &AuditFilter {
-                    entity: Some("agent".into()),
-                    entity_id: Some(id),
-                    q: None,
-                },
-                None,
-                15,
-            )?;
-            Ok((v, activity, model::list_teams(c)?))
-        })
-        .await?;
-    let hours = fields::WorkingHours::from_storage(&v.agent.working_hours);
-    let page = AgentPage {
-        ctx,
-        bio_html: crate::web::markdown::render(&v.agent.bio),
-        hours: (0..7)
-            .map(|i| (fields::DAY_NAMES[i].to_string(), hours.display_day(i)))
-            .collect(),
-        languages: v
-            .agent
-            .language_codes()
-            .iter()
-            .map(|c| fields::language_name(c).unwrap_or(c))
-            .collect::<Vec<_>>()
-            .join(", "),
-        v,
-        activity,
-        teams,
-        today,
-        licence: forms.licence,
-        certification: forms.certification,
-        errors: forms.errors,
-        states: fields::STATES,
-        base: Whose::Staff(id).page(),
-    };
-    render_status(status, &page)
-}
-
 pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    agent_page(ctx, &state, id, CredentialForms::default(), StatusCode::OK).await
+    let whose = Whose::Staff(path.into_inner());
+    forms::credentials_page(ctx, &state, whose, CredentialForms::default(), StatusCode::OK).await
 }
 
 // ---- invite ---------------------------------------------------------------------------------
@@ -395,68 +302,8 @@ pub async fn create(
 
 // ---- edit -----------------------------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "agents/edit.html")]
-pub struct EditProfilePage {
-    pub ctx: PageCtx,
-    pub heading: String,
-    pub action: String,
-    pub cancel: String,
-    pub form: ProfileForm,
-    pub with_capacity: bool,
-    pub errors: FieldErrors,
-    pub day_names: [&'static str; 7],
-    pub day_keys: [&'static str; 7],
-    pub photo: Option<String>,
-    pub photo_action: String,
-    pub languages: &'static [(&'static str, &'static str)],
-}
-
-impl EditProfilePage {
-    fn val(&self, v: &Option<String>) -> String {
-        v.clone().unwrap_or_default()
-    }
-
-    fn day_error(&self, key: &str) -> Option<String> {
-        self.errors.get(&format!("{key}_hours"))
-    }
-}
-
 pub async fn edit_form(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let (agent, user) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
-    render(&staff_edit_page(
-        ctx,
-        id,
-        &user.name,
-        ProfileForm::from_row(&agent),
-        agent.photo_path,
-        FieldErrors::new(),
-    ))
-}
-
-fn staff_edit_page(
-    ctx: PageCtx,
-    id: i64,
-    name: &str,
-    form: ProfileForm,
-    photo: Option<String>,
-    errors: FieldErrors,
-) -> EditProfilePage {
-    EditProfilePage {
-        ctx,
-        heading: format!("Edit {name}"),
-        action: format!("/admin/agents/{id}"),
-        cancel: format!("/admin/agents/{id}"),
-        form,
-        with_capacity: true,
-        errors,
-        day_names: fields::DAY_NAMES,
-        day_keys: service::DAY_KEYS,
-        photo,
-        photo_action: format!("/admin/agents/{id}/photo"),
-        languages: fields::LANGUAGES,
-    }
+    forms::profile_form(ctx, &state, Whose::Staff(path.into_inner())).await
 }
 
 pub async fn update(
@@ -468,34 +315,8 @@ pub async fn update(
     path: web::Path<i64>,
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let form = form.into_inner();
-    let result = match service::parse_profile(&form, true) {
-        Ok(parsed) => {
-            let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-            state
-                .db
-                .write(move |c| service::update_profile(c, actor, &who, id, &parsed))
-                .await
-        }
-        Err(errors) => Err(AppError::Validation(errors)),
-    };
-    match result {
-        Ok(()) => Ok(redirect_with(
-            &session,
-            &format!("/admin/agents/{id}"),
-            "success",
-            "The profile is saved.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let (agent, u) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &staff_edit_page(ctx, id, &u.name, form, agent.photo_path, errors),
-            )
-        }
-        Err(e) => Err(e),
-    }
+    let whose = Whose::Staff(path.into_inner());
+    forms::profile_saved(req, ctx, user, session, &state, whose, form.into_inner()).await
 }
 
 pub async fn upload_photo(
@@ -506,127 +327,10 @@ pub async fn upload_photo(
     path: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let back = format!("/admin/agents/{id}/edit");
-    photos::receive(req, user, session, state, id, payload, &back).await
+    forms::photo_uploaded(req, user, session, state, Whose::Staff(path.into_inner()), payload).await
 }
 
 // ---- licences and certifications ------------------------------------------------------------
-
-/// Whose licences a request is about: the staff page's agent, or the signed-in agent's own.
-#[derive(Debug, Clone, Copy)]
-pub enum Whose {
-    Staff(i64),
-    Mine(i64),
-}
-
-impl Whose {
-    pub fn agent_id(self) -> i64 {
-        match self {
-            Whose::Staff(id) | Whose::Mine(id) => id,
-        }
-    }
-
-    /// The page the change goes back to.
-    pub fn page(self) -> String {
-        match self {
-            Whose::Staff(id) => format!("/admin/agents/{id}"),
-            Whose::Mine(_) => "/me/licences".into(),
-        }
-    }
-}
-
-/// Adds a licence; shared by the staff page and the agent's own page.
-pub async fn licence_added(
-    req: HttpRequest,
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: &AppState,
-    whose: Whose,
-    form: LicenceForm,
-) -> AppResult<HttpResponse> {
-    let parsed = match service::parse_licence(&form) {
-        Ok(p) => p,
-        Err(errors) => {
-            return invalid_on_page(
-                ctx,
-                state,
-                whose,
-                CredentialForms {
-                    licence: form,
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-    };
-    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
-    let state_code = parsed.state;
-    state
-        .db
-        .write(move |c| service::add_licence(c, actor, &who, agent_id, &parsed))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &whose.page(),
-        "success",
-        format!("The {state_code} licence is added."),
-    ))
-}
-
-pub async fn certification_added(
-    req: HttpRequest,
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: &AppState,
-    whose: Whose,
-    form: CertificationForm,
-) -> AppResult<HttpResponse> {
-    let parsed = match service::parse_certification(&form) {
-        Ok(p) => p,
-        Err(errors) => {
-            return invalid_on_page(
-                ctx,
-                state,
-                whose,
-                CredentialForms {
-                    certification: form,
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-    };
-    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
-    let label = format!("{} {}", parsed.kind, parsed.plan_year);
-    state
-        .db
-        .write(move |c| service::add_certification(c, actor, &who, agent_id, &parsed, "manual"))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &whose.page(),
-        "success",
-        format!("The {label} certification is added."),
-    ))
-}
-
-async fn invalid_on_page(
-    ctx: PageCtx,
-    state: &AppState,
-    whose: Whose,
-    forms: CredentialForms,
-) -> AppResult<HttpResponse> {
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    match whose {
-        Whose::Mine(id) => super::me::licences_page(ctx, state, id, forms, status).await,
-        Whose::Staff(id) => agent_page(ctx, state, id, forms, status).await,
-    }
-}
 
 pub async fn add_licence(
     req: HttpRequest,
@@ -638,7 +342,7 @@ pub async fn add_licence(
     form: web::Form<LicenceForm>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    licence_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+    forms::licence_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
 }
 
 pub async fn add_certification(
@@ -651,7 +355,7 @@ pub async fn add_certification(
     form: web::Form<CertificationForm>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    certification_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+    forms::certification_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
 }
 
 pub async fn remove_licence(
@@ -662,17 +366,7 @@ pub async fn remove_licence(
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, licence_id) = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-    state
-        .db
-        .write(move |c| service::remove_licence(c, actor, &who, id, licence_id))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/agents/{id}"),
-        "success",
-        "The licence is removed.",
-    ))
+    forms::licence_removed(req, user, session, &state, Whose::Staff(id), licence_id).await
 }
 
 pub async fn remove_certification(
@@ -683,17 +377,7 @@ pub async fn remove_certification(
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, cert_id) = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-    state
-        .db
-        .write(move |c| service::remove_certification(c, actor, &who, id, cert_id))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/agents/{id}"),
-        "success",
-        "The certification is removed.",
-    ))
+    forms::certification_removed(req, user, session, &state, Whose::Staff(id), cert_id).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

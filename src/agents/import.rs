@@ -6,8 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::fields::{self, RosterRow, RowError};
 use super::model::{self, ProfileChanges};
+use super::roster::{self, RosterRow, RowError};
 use super::service;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::Actor;
@@ -142,7 +142,7 @@ fn upload_path(settings: &Settings, id: &str) -> Option<std::path::PathBuf> {
 
 /// Parses the file and checks it against the database, without writing anything.
 async fn preview_of(state: &AppState, bytes: Vec<u8>) -> Result<(Vec<RosterRow>, Vec<RowError>, Vec<String>), String> {
-    let preview = fields::parse_roster(&bytes)?;
+    let preview = roster::parse_roster(&bytes)?;
     let mut errors = preview.errors;
     let rows = preview.rows;
     let (rows, errors) = state

@@ -1,4 +1,5 @@
-//! The agent's own pages: profile, licences and certifications, and a team leader's roster.
+//! The agent's own pages: profile, licences and certifications (the forms shared with the staff
+//! pages, in `forms.rs`, on the agent's own record), accepting leads, and a team leader's roster.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -6,15 +7,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::handlers::{certification_added, licence_added, today, CredentialForms, EditProfilePage, Whose};
+use super::forms::{self, today, CredentialForms, Whose};
 use super::model::{self, TeamRow};
 use super::service::{self, CertificationForm, LicenceForm, ProfileForm};
 use super::view::{self, AgentView};
-use super::{fields, photos};
 use crate::audit::AuditActor;
 use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
-use crate::web::{redirect_with, render, render_status, AppState};
+use crate::web::errors::{AppError, AppResult};
+use crate::web::{redirect_with, render, AppState};
 
 /// The signed-in agent's profile id (made on first visit).
 pub async fn my_agent_id(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
@@ -22,32 +22,9 @@ pub async fn my_agent_id(state: &AppState, user: &CurrentUser) -> AppResult<i64>
     state.db.write(move |c| service::ensure_profile(c, id, &name)).await
 }
 
-fn my_edit_page(ctx: PageCtx, form: ProfileForm, photo: Option<String>, errors: FieldErrors) -> EditProfilePage {
-    EditProfilePage {
-        ctx,
-        heading: "My profile".into(),
-        action: "/me/profile".into(),
-        cancel: "/".into(),
-        form,
-        with_capacity: false,
-        errors,
-        day_names: fields::DAY_NAMES,
-        day_keys: service::DAY_KEYS,
-        photo,
-        photo_action: "/me/photo".into(),
-        languages: fields::LANGUAGES,
-    }
-}
-
 pub async fn profile(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    let (agent, _) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
-    render(&my_edit_page(
-        ctx,
-        ProfileForm::from_row(&agent),
-        agent.photo_path,
-        FieldErrors::new(),
-    ))
+    forms::profile_form(ctx, &state, Whose::Mine(id)).await
 }
 
 pub async fn update_profile(
@@ -59,33 +36,7 @@ pub async fn update_profile(
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    let form = form.into_inner();
-    let result = match service::parse_profile(&form, false) {
-        Ok(parsed) => {
-            let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-            state
-                .db
-                .write(move |c| service::update_profile(c, actor, &who, id, &parsed))
-                .await
-        }
-        Err(errors) => Err(AppError::Validation(errors)),
-    };
-    match result {
-        Ok(()) => Ok(redirect_with(
-            &session,
-            "/me/profile",
-            "success",
-            "Your profile is saved.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let (agent, _) = state.db.read(move |c| Ok(model::find_agent(c, id)?)).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &my_edit_page(ctx, form, agent.photo_path, errors),
-            )
-        }
-        Err(e) => Err(e),
-    }
+    forms::profile_saved(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn upload_photo(
@@ -96,7 +47,7 @@ pub async fn upload_photo(
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    photos::receive(req, user, session, state, id, payload, "/me/profile").await
+    forms::photo_uploaded(req, user, session, state, Whose::Mine(id), payload).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -126,50 +77,9 @@ pub async fn set_accepting(
     Ok(redirect_with(&session, "/", "success", msg))
 }
 
-#[derive(Template)]
-#[template(path = "agents/my_licences.html")]
-struct MyLicencesPage {
-    ctx: PageCtx,
-    v: AgentView,
-    today: NaiveDate,
-    licence: LicenceForm,
-    certification: CertificationForm,
-    errors: FieldErrors,
-    states: &'static [(&'static str, &'static str)],
-    base: String,
-}
-
-pub async fn licences_page(
-    ctx: PageCtx,
-    state: &AppState,
-    agent_id: i64,
-    forms: CredentialForms,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let rule = state.settings.plan_year_rule;
-    let today = today();
-    let v = state
-        .db
-        .read(move |c| Ok(view::one(c, agent_id, today, &rule)?))
-        .await?;
-    render_status(
-        status,
-        &MyLicencesPage {
-            ctx,
-            v,
-            today,
-            licence: forms.licence,
-            certification: forms.certification,
-            errors: forms.errors,
-            states: fields::STATES,
-            base: Whose::Mine(agent_id).page(),
-        },
-    )
-}
-
 pub async fn licences(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    licences_page(ctx, &state, id, CredentialForms::default(), StatusCode::OK).await
+    forms::credentials_page(ctx, &state, Whose::Mine(id), CredentialForms::default(), StatusCode::OK).await
 }
 
 pub async fn add_licence(
@@ -181,7 +91,7 @@ pub async fn add_licence(
     form: web::Form<LicenceForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    licence_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
+    forms::licence_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn add_certification(
@@ -193,7 +103,7 @@ pub async fn add_certification(
     form: web::Form<CertificationForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    certification_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
+    forms::certification_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn remove_licence(
@@ -204,18 +114,7 @@ pub async fn remove_licence(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    let licence_id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-    state
-        .db
-        .write(move |c| service::remove_licence(c, actor, &who, id, licence_id))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        "/me/licences",
-        "success",
-        "The licence is removed.",
-    ))
+    forms::licence_removed(req, user, session, &state, Whose::Mine(id), path.into_inner()).await
 }
 
 pub async fn remove_certification(
@@ -226,18 +125,7 @@ pub async fn remove_certification(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    let cert_id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
-    state
-        .db
-        .write(move |c| service::remove_certification(c, actor, &who, id, cert_id))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        "/me/licences",
-        "success",
-        "The certification is removed.",
-    ))
+    forms::certification_removed(req, user, session, &state, Whose::Mine(id), path.into_inner()).await
 }
 
 #[derive(Template)]

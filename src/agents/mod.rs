@@ -2,6 +2,7 @@
 //! and the agent's own pages. `readiness::may_sell` is the one place the selling rule lives.
 
 pub mod fields;
+mod forms;
 mod handlers;
 pub mod import;
 mod me;
@@ -9,6 +10,7 @@ pub mod model;
 pub mod photos;
 pub mod readiness;
 pub mod reminders;
+pub mod roster;
 pub mod service;
 mod teams;
 pub mod view;

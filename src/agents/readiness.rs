@@ -8,7 +8,7 @@
 //!
 //! 1. the agent is active;
 //! 2. the agent holds a *counting* licence in the lead's state carrying the line(s)
-//!    of authority the product needs (see [`ProductLine::required_authority`]);
+//!    of authority the product needs (see [`required_authority`]);
 //! 3. for Medicare products, the agent holds an AHIP certification for the plan
 //!    year the date falls in (see [`plan_year`]).
 //!
@@ -21,139 +21,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 
-// ---------------------------------------------------------------------------
-// Product lines
-// ---------------------------------------------------------------------------
-
-/// What is being sold to the lead.
-///
-/// The product line decides which line of authority the agent's licence must
-/// carry (see [`ProductLine::required_authority`]) and whether an AHIP
-/// certification is needed too (see [`ProductLine::is_medicare`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProductLine {
-    /// Medicare Advantage (Part C). Needs health authority and AHIP.
-    MedicareAdvantage,
-    /// Medicare Supplement (Medigap). Needs health authority and AHIP.
-    MedicareSupplement,
-    /// Medicare Part D prescription drug plans. Needs health authority and AHIP.
-    PartD,
-    /// ACA / individual health. Needs health authority.
-    AcaHealth,
-    /// Life insurance. Needs life authority.
-    Life,
-    /// Final expense (burial) life insurance. Needs life authority.
-    FinalExpense,
-    /// Dental & vision. Needs health authority.
-    DentalVision,
-    /// Personal auto. Needs property and casualty authority.
-    Auto,
-    /// Homeowners. Needs property and casualty authority.
-    Home,
-    /// Commercial lines. Needs property and casualty authority.
-    Commercial,
-    /// Anything else. Needs any valid licence in the state.
-    Other,
-}
-
-impl ProductLine {
-    /// Every product line, in display order.
-    pub const ALL: [Self; 11] = [
-        Self::MedicareAdvantage,
-        Self::MedicareSupplement,
-        Self::PartD,
-        Self::AcaHealth,
-        Self::Life,
-        Self::FinalExpense,
-        Self::DentalVision,
-        Self::Auto,
-        Self::Home,
-        Self::Commercial,
-        Self::Other,
-    ];
-
-    /// Stable snake_case key, used in the database, URLs and forms
-    /// (e.g. `"medicare_advantage"`). [`FromStr`] accepts exactly these keys.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MedicareAdvantage => "medicare_advantage",
-            Self::MedicareSupplement => "medicare_supplement",
-            Self::PartD => "part_d",
-            Self::AcaHealth => "aca_health",
-            Self::Life => "life",
-            Self::FinalExpense => "final_expense",
-            Self::DentalVision => "dental_vision",
-            Self::Auto => "auto",
-            Self::Home => "home",
-            Self::Commercial => "commercial",
-            Self::Other => "other",
-        }
-    }
-
-    /// Human-readable name for screens (e.g. `"Medicare Advantage"`).
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::MedicareAdvantage => "Medicare Advantage",
-            Self::MedicareSupplement => "Medicare Supplement",
-            Self::PartD => "Part D",
-            Self::AcaHealth => "ACA health",
-            Self::Life => "Life",
-            Self::FinalExpense => "Final expense",
-            Self::DentalVision => "Dental & vision",
-            Self::Auto => "Auto",
-            Self::Home => "Home",
-            Self::Commercial => "Commercial",
-            Self::Other => "Other",
-        }
-    }
-
-    /// `true` for the Medicare products (Medicare Advantage, Medicare
-    /// Supplement, Part D). These additionally need an AHIP certification for
-    /// the current plan year.
-    pub fn is_medicare(self) -> bool {
-        matches!(self, Self::MedicareAdvantage | Self::MedicareSupplement | Self::PartD)
-    }
-
-    /// The line(s) of authority a licence in the lead's state must carry:
-    ///
-    /// * Medicare Advantage, Medicare Supplement, Part D, ACA health, Dental &
-    ///   vision: health **or** accident & health;
-    /// * Life, Final expense: life;
-    /// * Auto, Home, Commercial: property **and** casualty (on one licence or
-    ///   on two counting licences in the same state);
-    /// * Other: any counting licence in the state, whatever its lines.
-    pub fn required_authority(self) -> RequiredAuthority {
-        match self {
-            Self::MedicareAdvantage | Self::MedicareSupplement | Self::PartD | Self::AcaHealth | Self::DentalVision => {
-                RequiredAuthority::AnyOf(&[LineOfAuthority::Health, LineOfAuthority::AccidentHealth])
-            }
-            Self::Life | Self::FinalExpense => RequiredAuthority::AnyOf(&[LineOfAuthority::Life]),
-            Self::Auto | Self::Home | Self::Commercial => {
-                RequiredAuthority::AllOf(&[LineOfAuthority::Property, LineOfAuthority::Casualty])
-            }
-            Self::Other => RequiredAuthority::AnyLicence,
-        }
-    }
-}
-
-impl FromStr for ProductLine {
-    type Err = String;
-
-    /// Parses a key as produced by [`ProductLine::as_str`], ignoring case and
-    /// surrounding whitespace.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let key = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(key))
-            .ok_or_else(|| {
-                format!(
-                    "Unknown product line {s:?}; expected one of: {}.",
-                    Self::ALL.map(Self::as_str).join(", ")
-                )
-            })
-    }
-}
+use crate::domain::ProductLine;
 
 // ---------------------------------------------------------------------------
 // Lines of authority
@@ -228,7 +96,7 @@ impl FromStr for LineOfAuthority {
 }
 
 /// What a product needs from the licences held in the lead's state.
-/// Returned by [`ProductLine::required_authority`].
+/// Returned by [`required_authority`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequiredAuthority {
     /// At least one counting licence in the state carries one of these lines.
@@ -247,6 +115,31 @@ impl RequiredAuthority {
             Self::AnyOf(lines) | Self::AllOf(lines) => lines,
             Self::AnyLicence => &[],
         }
+    }
+}
+
+/// The line(s) of authority a licence in the lead's state must carry to sell `product`:
+///
+/// * Medicare Advantage, Medicare Supplement, Part D, ACA health, Dental &
+///   vision: health **or** accident & health;
+/// * Life, Final expense: life;
+/// * Auto, Home, Commercial: property **and** casualty (on one licence or
+///   on two counting licences in the same state);
+/// * Other: any counting licence in the state, whatever its lines.
+pub fn required_authority(product: ProductLine) -> RequiredAuthority {
+    match product {
+        ProductLine::MedicareAdvantage
+        | ProductLine::MedicareSupplement
+        | ProductLine::PartD
+        | ProductLine::AcaHealth
+        | ProductLine::DentalVision => {
+            RequiredAuthority::AnyOf(&[LineOfAuthority::Health, LineOfAuthority::AccidentHealth])
+        }
+        ProductLine::Life | ProductLine::FinalExpense => RequiredAuthority::AnyOf(&[LineOfAuthority::Life]),
+        ProductLine::Auto | ProductLine::Home | ProductLine::Commercial => {
+            RequiredAuthority::AllOf(&[LineOfAuthority::Property, LineOfAuthority::Casualty])
+        }
+        ProductLine::Other => RequiredAuthority::AnyLicence,
     }
 }
 
@@ -401,7 +294,7 @@ const AHIP: &str = "AHIP";
 ///      counting resident licence (in any state) on `on`.
 ///
 ///    Between them, the counting licences in the state must carry the lines of
-///    authority in [`ProductLine::required_authority`]. When they do not, the
+///    authority in [`required_authority`]. When they do not, the
 ///    reasons also explain each licence in the state that carries a relevant
 ///    line but does not count (expired, not yet issued, or non-resident
 ///    without a resident licence).
@@ -469,7 +362,7 @@ fn check_licences(agent: &AgentFacts, product: ProductLine, state: &str, on: Nai
     let counting: Vec<&LicenceFacts> = in_state.iter().copied().filter(|l| counts(l)).collect();
     let has_line = |line: LineOfAuthority| counting.iter().any(|l| l.lines.contains(&line));
 
-    let required = product.required_authority();
+    let required = required_authority(product);
     let missing: Option<String> = match required {
         RequiredAuthority::AnyOf(lines) => {
             if lines.iter().any(|&line| has_line(line)) {
@@ -1021,26 +914,6 @@ mod tests {
     // --- parsing -------------------------------------------------------------
 
     #[test]
-    fn product_line_from_str_round_trip_ok() {
-        for p in ProductLine::ALL {
-            assert_eq!(p.as_str().parse::<ProductLine>(), Ok(p));
-            assert_eq!(
-                format!("  {}\t", p.as_str().to_uppercase()).parse::<ProductLine>(),
-                Ok(p)
-            );
-        }
-        let medicare: Vec<_> = ProductLine::ALL.into_iter().filter(|p| p.is_medicare()).collect();
-        assert_eq!(
-            medicare,
-            [
-                ProductLine::MedicareAdvantage,
-                ProductLine::MedicareSupplement,
-                ProductLine::PartD
-            ]
-        );
-    }
-
-    #[test]
     fn line_of_authority_from_str_round_trip_ok() {
         for l in LineOfAuthority::ALL {
             assert_eq!(l.as_str().parse::<LineOfAuthority>(), Ok(l));
@@ -1052,11 +925,7 @@ mod tests {
     }
 
     #[test]
-    fn junk_from_str_rejected() {
-        for junk in ["", "  ", "medicare", "Medicare Advantage", "part-d", "lifee"] {
-            let err = junk.parse::<ProductLine>().expect_err(junk);
-            assert!(err.contains("medicare_advantage"), "unhelpful error: {err}");
-        }
+    fn junk_line_of_authority_rejected() {
         for junk in ["", "accident & health", "p&c", "healthy"] {
             let err = junk.parse::<LineOfAuthority>().expect_err(junk);
             assert!(err.contains("accident_health"), "unhelpful error: {err}");
@@ -1064,14 +933,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_and_keys_unique_ok() {
-        let keys: std::collections::HashSet<_> = ProductLine::ALL.map(ProductLine::as_str).into_iter().collect();
-        let labels: std::collections::HashSet<_> = ProductLine::ALL.map(ProductLine::label).into_iter().collect();
-        assert_eq!(
-            (keys.len(), labels.len()),
-            (ProductLine::ALL.len(), ProductLine::ALL.len())
-        );
-        assert_eq!(ProductLine::DentalVision.label(), "Dental & vision");
+    fn line_of_authority_label_ok() {
         assert_eq!(LineOfAuthority::AccidentHealth.label(), "Accident & health");
     }
 }

@@ -9,6 +9,7 @@ use super::readiness::LineOfAuthority;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::{now, DbConnection};
+use crate::domain;
 use crate::text;
 use crate::web::errors::{AppError, FieldErrors};
 
@@ -65,6 +66,15 @@ pub fn ensure_profile(conn: &mut DbConnection, user_id: i64, name: &str) -> Resu
             updated_at: t,
         },
     )?)
+}
+
+/// Makes sure a user holding an agent role has a profile: what creating a user, inviting one and
+/// changing a role all need (see `users::service`).
+pub fn ensure_profile_for_role(conn: &mut DbConnection, user_id: i64, name: &str, role: Role) -> Result<(), AppError> {
+    if is_agent_role(role) {
+        ensure_profile(conn, user_id, name)?;
+    }
+    Ok(())
 }
 
 /// The profile form, as typed.
@@ -124,7 +134,7 @@ impl ProfileForm {
             languages: Some(
                 a.language_codes()
                     .iter()
-                    .map(|c| fields::language_name(c).unwrap_or(c))
+                    .map(|c| domain::language_name(c).unwrap_or(c))
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
@@ -183,11 +193,11 @@ fn parse_count(raw: Option<&str>, field: &str, max: i32, errors: &mut FieldError
 pub fn parse_profile(form: &ProfileForm, with_capacity: bool) -> Result<ParsedProfile, FieldErrors> {
     let mut errors = FieldErrors::new();
     let npn = match form.npn.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => fields::parse_npn(raw).map_err(|m| errors.add("npn", m)).ok(),
+        Some(raw) => domain::parse_npn(raw).map_err(|m| errors.add("npn", m)).ok(),
         None => None,
     };
     let phone = match form.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => fields::parse_phone(raw).map_err(|m| errors.add("phone", m)).ok(),
+        Some(raw) => domain::parse_phone(raw).map_err(|m| errors.add("phone", m)).ok(),
         None => None,
     };
     let office_zip = match form.office_zip.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -203,7 +213,7 @@ pub fn parse_profile(form: &ProfileForm, with_capacity: bool) -> Result<ParsedPr
     let bio = text::clean_text(form.bio.as_deref().unwrap_or_default(), 4000)
         .map_err(|e| errors.add("bio", e.message_or_long("bio", "Keep the bio under 4,000 characters.")))
         .unwrap_or_default();
-    let languages = fields::parse_languages(form.languages.as_deref().unwrap_or(""))
+    let languages = domain::parse_languages(form.languages.as_deref().unwrap_or(""))
         .map_err(|m| errors.add("languages", m))
         .unwrap_or_default();
     let mut hours = WorkingHours { days: [None; 7] };
@@ -357,11 +367,11 @@ pub fn invite_agent(
         errors.add("role", "Choose agent or trainee.");
     }
     let npn = match form.npn.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => fields::parse_npn(raw).map_err(|m| errors.add("npn", m)).ok(),
+        Some(raw) => domain::parse_npn(raw).map_err(|m| errors.add("npn", m)).ok(),
         None => None,
     };
     let phone = match form.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => fields::parse_phone(raw).map_err(|m| errors.add("phone", m)).ok(),
+        Some(raw) => domain::parse_phone(raw).map_err(|m| errors.add("phone", m)).ok(),
         None => None,
     };
     let team_id = match form.team_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -446,7 +456,7 @@ pub struct ParsedLicence {
 
 pub fn parse_licence(form: &LicenceForm) -> Result<ParsedLicence, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let state = fields::parse_state(form.state.as_deref().unwrap_or(""))
+    let state = domain::parse_state(form.state.as_deref().unwrap_or(""))
         .map_err(|m| errors.add("state", m))
         .ok();
     let number = form.number.as_deref().unwrap_or("").trim().to_string();

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::model::{self, AgentRow, CertificationRow, LicenceRow, TeamRow};
-use super::readiness::{may_sell, PlanYearRule, ProductLine};
+use super::readiness::{may_sell, PlanYearRule};
 use crate::auth::model::UserRow;
 use crate::db::DbConnection;
+use crate::domain::ProductLine;
 
 /// How far ahead an expiry is worth a warning.
 pub const WARN_DAYS: i64 = 60;

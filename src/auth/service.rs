@@ -1,5 +1,9 @@
 //! State changes to accounts. Each checks who may make it, validates its input, and writes the
 //! change, its audit entry and any e-mail job in the caller's transaction.
+//!
+//! Creating, inviting and re-roling a user do not make an agent profile: callers go through
+//! `users::service`, which adds it for agent roles, or (the agents domain's own invitations) make
+//! it themselves.
 
 use chrono::NaiveDateTime;
 
@@ -124,9 +128,6 @@ pub fn create_user_with_password(
             crate::web::context::DEFAULT_TIME_ZONE.name(),
         ),
     )?;
-    if crate::agents::service::is_agent_role(role) {
-        crate::agents::service::ensure_profile(conn, id, name)?;
-    }
     audit::record(
         conn,
         actor,
@@ -179,9 +180,6 @@ pub fn invite(
     }
     let tz = crate::web::context::DEFAULT_TIME_ZONE.name();
     let id = model::insert_user(conn, &NewUser::new(&inv.email, &inv.name, inv.role, None, tz))?;
-    if crate::agents::service::is_agent_role(inv.role) {
-        crate::agents::service::ensure_profile(conn, id, &inv.name)?;
-    }
     send_invitation(
         conn,
         actor.id,
@@ -401,9 +399,6 @@ pub fn change_role(
         return Ok(format!("{} is already {}.", user.name, role.label().to_lowercase()));
     }
     model::set_role(conn, id, role)?;
-    if crate::agents::service::is_agent_role(role) {
-        crate::agents::service::ensure_profile(conn, id, &user.name)?;
-    }
     audit::record(
         conn,
         who,

@@ -347,7 +347,7 @@ pub fn openapi_document() -> Value {
                         "email": { "type": "string", "format": "email" }, "phone": { "type": "string" },
                         "birth_date": { "type": "string", "format": "date" }, "zip": { "type": "string" },
                         "state": { "type": "string" },
-                        "product_line": { "type": "string", "enum": crate::agents::readiness::ProductLine::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>() },
+                        "product_line": { "type": "string", "enum": crate::domain::ProductLine::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>() },
                         "message": { "type": "string" }, "source": { "type": "string" }, "external_id": { "type": "string" },
                         "tags": { "type": "array", "items": { "type": "string" } },
                         "consent": { "$ref": "#/components/schemas/Consent" }

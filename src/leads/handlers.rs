@@ -11,7 +11,7 @@ use super::model::{self, ConsentRow, ContactRow, EventRow, LeadRow, TaskRow};
 use super::pipeline::LeadStatus;
 use super::service::{self, Viewer};
 use super::view::{self, AgentChoices, LeadItem, LeadQuery, MonthView, TaskItem};
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{non_empty, redirect_with, render, render_status, see_other, AppState};

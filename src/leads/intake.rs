@@ -11,8 +11,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::fields;
-use crate::agents::readiness::ProductLine;
+use crate::domain;
+use crate::domain::ProductLine;
 use crate::text::{self, TextError};
 
 /// A lead as posted to the intake API (the public JSON contract). Every field is optional at
@@ -73,15 +73,15 @@ pub struct ValidLead {
     pub first_name: String,
     /// As `first_name`.
     pub last_name: String,
-    /// Lowercased, see [`fields::parse_email`].
+    /// Lowercased, see [`domain::parse_email`].
     pub email: Option<String>,
-    /// E.164, see [`fields::parse_phone`].
+    /// E.164, see [`domain::parse_phone`].
     pub phone: Option<String>,
     /// Not in the future, not before 1900.
     pub birth_date: Option<NaiveDate>,
     /// Five digits (a ZIP+4 is cut to its first five).
     pub zip: Option<String>,
-    /// Two-letter code, see [`fields::parse_state`].
+    /// Two-letter code, see [`domain::parse_state`].
     pub state: Option<String>,
     /// [`ProductLine::Other`] when not given.
     pub product_line: ProductLine,
@@ -276,14 +276,14 @@ pub fn validate_lead(
         add_error(&mut errors, "email", message);
         add_error(&mut errors, "phone", message);
     }
-    let email = raw_email.and_then(|raw| match fields::parse_email(raw) {
+    let email = raw_email.and_then(|raw| match domain::parse_email(raw) {
         Ok(email) => Some(email),
         Err(message) => {
             add_error(&mut errors, "email", message);
             None
         }
     });
-    let phone = raw_phone.and_then(|raw| match fields::parse_phone(raw) {
+    let phone = raw_phone.and_then(|raw| match domain::parse_phone(raw) {
         Ok(phone) => Some(phone),
         Err(message) => {
             add_error(&mut errors, "phone", message);
@@ -307,7 +307,7 @@ pub fn validate_lead(
         }
     });
 
-    let state = given(&req.state).and_then(|raw| match fields::parse_state(raw) {
+    let state = given(&req.state).and_then(|raw| match domain::parse_state(raw) {
         Ok(code) => Some(code.to_string()),
         Err(message) => {
             add_error(&mut errors, "state", message);

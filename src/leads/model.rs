@@ -40,7 +40,7 @@ impl ContactRow {
     pub fn phone_display(&self) -> String {
         self.phone
             .as_deref()
-            .map(crate::agents::fields::display_phone)
+            .map(crate::domain::display_phone)
             .unwrap_or_default()
     }
 }

@@ -763,10 +763,7 @@ fn decide(
 fn lead_to_route(lead: &LeadRow, contact: &ContactRow) -> LeadToRoute {
     LeadToRoute {
         lead_id: lead.id,
-        product: lead
-            .product_line
-            .parse()
-            .unwrap_or(crate::agents::readiness::ProductLine::Other),
+        product: lead.product_line.parse().unwrap_or(crate::domain::ProductLine::Other),
         state: contact.state.clone(),
         source: lead.source.clone(),
         score: lead.score.unwrap_or(0).clamp(0, 100) as u8,

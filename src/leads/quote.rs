@@ -11,7 +11,7 @@ use sha2::Sha256;
 
 use super::intake::{self, ConsentRequest, LeadRequest};
 use super::service::{self, EventActor};
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 use crate::web::context::{client_ip, PageCtx};
 use crate::web::errors::{AppResult, FieldErrors};
 use crate::web::{render, render_status, see_other, AppState};

@@ -4,8 +4,8 @@
 //! The form arrives as name/value pairs because several fields repeat (product checkboxes, the
 //! named agents). Parsing is pure, so every rule of it is unit-tested here.
 
-use crate::agents::fields::{language_name, state_name};
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
+use crate::domain::{language_name, state_name};
 use crate::routing::{Conditions, LeadToRoute, Pool, Rule, Strategy};
 use crate::web::errors::FieldErrors;
 

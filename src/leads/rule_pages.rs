@@ -9,9 +9,9 @@ use askama::Template;
 
 use super::offers::{self, Trial};
 use super::rule_form::{RuleForm, STRATEGIES};
-use crate::agents::readiness::ProductLine;
 use crate::audit::{self, AuditActor};
 use crate::db::DbConnection;
+use crate::domain::ProductLine;
 use crate::routing::{Pool, Rule, Strategy};
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
@@ -292,8 +292,8 @@ async fn form_page(
         teams,
         products: ProductLine::ALL,
         strategies: STRATEGIES,
-        languages: crate::agents::fields::LANGUAGES,
-        states: crate::agents::fields::STATES,
+        languages: crate::domain::LANGUAGES,
+        states: crate::domain::STATES,
         sources,
         trial,
     })

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use super::model::{self, ContactRow, EventRow, LeadFilter, LeadRow, LeadSort, TaskRow};
 use super::pipeline::LeadStatus;
 use super::service;
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 use crate::geo;
 use crate::web::non_empty;
 

@@ -7,7 +7,7 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::facts::sixty_fifth_birthday;
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 
 // ---------------------------------------------------------------------------
 // Phrase matching

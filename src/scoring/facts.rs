@@ -8,7 +8,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use super::classify::{classify_intent, classify_product, classify_urgency, Intent, Urgency};
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 
 // ---------------------------------------------------------------------------
 // Input

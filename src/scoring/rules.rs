@@ -222,7 +222,7 @@ pub fn qualify(facts: &LeadFacts, weights: &Weights, today: NaiveDate) -> Qualif
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agents::readiness::ProductLine;
+    use crate::domain::ProductLine;
     use crate::scoring::testing::*;
     use chrono::Months;
 

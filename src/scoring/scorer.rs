@@ -89,7 +89,7 @@ pub fn facts_for_intake(
         has_zip: lead.zip.is_some(),
         has_birth_date: lead.birth_date.is_some(),
         product_line: lead.product_line,
-        product_given: lead.product_line != crate::agents::readiness::ProductLine::Other,
+        product_given: lead.product_line != crate::domain::ProductLine::Other,
         age: None,
         birth_date: lead.birth_date,
         received: at,
@@ -107,7 +107,7 @@ pub fn facts_of(lead: &LeadRow, contact: &ContactRow) -> LeadFacts {
     let product = lead
         .product_line
         .parse()
-        .unwrap_or(crate::agents::readiness::ProductLine::Other);
+        .unwrap_or(crate::domain::ProductLine::Other);
     let at = lead.created_at.and_utc();
     LeadFacts {
         has_email: contact.email.is_some(),
@@ -117,7 +117,7 @@ pub fn facts_of(lead: &LeadRow, contact: &ContactRow) -> LeadFacts {
         has_zip: contact.zip.is_some(),
         has_birth_date: contact.birth_date.is_some(),
         product_line: product,
-        product_given: product != crate::agents::readiness::ProductLine::Other,
+        product_given: product != crate::domain::ProductLine::Other,
         age: None,
         birth_date: contact.birth_date,
         received: at,

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::{Factor, LeadFacts, Qualification};
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 
 pub(super) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -175,7 +175,7 @@ pub async fn invite(
     let email = inv.email.clone();
     match state
         .db
-        .write(move |c| service::invite(c, actor, &who, &inviter, &inv, &settings))
+        .write(move |c| crate::users::service::invite(c, actor, &who, &inviter, &inv, &settings))
         .await
     {
         Ok(id) => {
@@ -291,7 +291,7 @@ pub async fn change_role(
     let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
     let result = state
         .db
-        .write(move |c| service::change_role(c, actor, &who, id, role))
+        .write(move |c| crate::users::service::change_role(c, actor, &who, id, role))
         .await;
     outcome(&session, id, result)
 }

@@ -2,6 +2,7 @@
 //! role, deactivate and reactivate.
 
 mod handlers;
+pub mod service;
 
 use crate::auth::roles::STAFF;
 use crate::web::routes::{Access, Routes};

@@ -1,8 +1,9 @@
 //! The agents issue: roster, profiles, licences, readiness, teams, reminders and CSV import.
 
 use agency_engine::agents::model;
-use agency_engine::agents::readiness::{may_sell, ProductLine};
+use agency_engine::agents::readiness::may_sell;
 use agency_engine::auth::roles::Role;
+use agency_engine::domain::ProductLine;
 use chrono::NaiveDate;
 use reqwest::StatusCode;
 

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use agency_engine::agents::readiness::{may_sell, plan_year, ProductLine};
+use agency_engine::agents::readiness::{may_sell, plan_year};
 use agency_engine::auth::roles::Role;
 use agency_engine::courses::model;
+use agency_engine::domain::ProductLine;
 use chrono::NaiveDate;
 use reqwest::StatusCode;
 

@@ -1,10 +1,10 @@
 //! Routing: offers to eligible agents, accept, decline, time-out, the unassigned queue, the
 //! explanation, and exact round-robin and caps under concurrent intake.
 
-use agency_engine::agents::readiness::ProductLine;
 use agency_engine::agents::service as agents;
 use agency_engine::audit::AuditActor;
 use agency_engine::auth::roles::{Actor, Role};
+use agency_engine::domain::ProductLine;
 use agency_engine::leads::{model, offers};
 use agency_engine::routing::{Conditions, Pool, Rule, Strategy};
 use reqwest::StatusCode;

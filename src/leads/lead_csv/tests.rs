@@ -1,7 +1,7 @@
 //! Unit tests of the lead CSV reader: headers, mapping, streamed rows and the report.
 
 use super::*;
-use crate::agents::readiness::ProductLine;
+use crate::domain::ProductLine;
 use chrono::TimeZone;
 use std::cell::Cell;
 use std::io;
