@@ -239,7 +239,7 @@ struct LeadsPage {
     many_agents: bool,
     filtered: bool,
     radii: [&'static str; 4],
-    offers: Vec<(super::offers::OfferRow, LeadRow, ContactRow)>,
+    offers: Vec<(crate::routing::offers::OfferRow, LeadRow, ContactRow)>,
     escalated: Vec<LeadItem>,
 }
 
@@ -276,7 +276,7 @@ pub async fn index(
         .db
         .read(move |c| {
             let offers = match crate::agents::model::find_agent_by_user(c, uid)? {
-                Some(a) if !staff => super::offers::pending_for(c, a.id)?,
+                Some(a) if !staff => crate::routing::offers::pending_for(c, a.id)?,
                 _ => Vec::new(),
             };
             let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
@@ -340,7 +340,7 @@ struct LeadPage {
     note: String,
     age: Option<u32>,
     products: [ProductLine; 11],
-    offers: Vec<super::offers::OfferRow>,
+    offers: Vec<crate::routing::offers::OfferRow>,
 }
 
 impl LeadPage {
@@ -406,7 +406,7 @@ impl AgentChoices {
         menu: Vec<(i64, String)>,
     ) -> diesel::QueryResult<AgentChoices> {
         let ids: Vec<i64> = menu.iter().map(|(id, _)| *id).collect();
-        let verdicts = super::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
+        let verdicts = crate::routing::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
         let mut out = AgentChoices::default();
         for ((id, name), (_, verdict)) in menu.into_iter().zip(verdicts) {
             match verdict {
@@ -543,7 +543,7 @@ async fn lead_page(
                 model::tasks_of(c, id)?,
                 agents,
                 if staff {
-                    super::offers::offers_of_lead(c, id)?
+                    crate::routing::offers::offers_of_lead(c, id)?
                 } else {
                     Vec::new()
                 },

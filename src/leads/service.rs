@@ -255,7 +255,7 @@ pub fn intake_routed(
             offer: None,
         });
     }
-    let routed = super::offers::route_new_lead(conn, row, contact, settings)?;
+    let routed = crate::routing::offers::route_new_lead(conn, row, contact, settings)?;
     Ok(Intook::Created {
         lead: Box::new(routed.lead),
         offer: routed.offer.map(|o| (o.agent_id, o.deadline)),
@@ -552,7 +552,7 @@ fn assign_by_hand(
     };
     let mut overridden = None;
     if let Some(a) = agent_id {
-        let verdict = super::offers::hand_eligibility(conn, settings, &lead, &contact, &[a])?
+        let verdict = crate::routing::offers::hand_eligibility(conn, settings, &lead, &contact, &[a])?
             .pop()
             .map_or(Ok(()), |(_, v)| v);
         if let Err(why) = verdict {
@@ -582,7 +582,7 @@ fn assign_by_hand(
             overridden = Some((why, reason));
         }
     }
-    super::offers::withdraw_pending(conn, lead_id)?;
+    crate::routing::offers::withdraw_pending(conn, lead_id)?;
     model::assign(conn, lead_id, agent_id)?;
     if let Some(a) = agent_id {
         let (_, agent_user) = crate::agents::model::find_agent(conn, a)?;
@@ -637,7 +637,7 @@ pub fn reroute(
         )));
     }
     Ok(
-        match super::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings)? {
+        match crate::routing::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings)? {
             Some(_) => format!("{} is offered to the next agent.", contact.name()),
             None => format!("{} waits unassigned: no other agent can take it now.", contact.name()),
         },

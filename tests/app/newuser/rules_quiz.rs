@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agency_engine::auth::roles::Role;
 use agency_engine::courses::model;
-use agency_engine::leads::offers;
+use agency_engine::routing::offers;
 use agency_engine::routing::{Pool, Strategy};
 use reqwest::StatusCode;
 use thirtyfour::prelude::*;

@@ -4,14 +4,14 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::model::{ContactRow, LeadRow};
 use super::offers::{self, OfferRow};
+use crate::leads::model::{ContactRow, LeadRow};
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{redirect_with, render, AppState};
 
 #[derive(Template)]
-#[template(path = "leads/_offers.html")]
+#[template(path = "routing/_offers.html")]
 struct OffersPanel {
     ctx: PageCtx,
     offers: Vec<(OfferRow, LeadRow, ContactRow)>,

@@ -23,6 +23,11 @@
 //! [`Candidate`]s and persists the [`RoutingState`] that round-robin and weighted routing
 //! advance.
 
+pub mod offer_pages;
+pub mod offers;
+pub mod rule_form;
+pub mod rule_pages;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};

@@ -13,13 +13,13 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::model::{self, ContactRow, LeadRow};
 use crate::agents::fields::WorkingHours;
 use crate::agents::model as agents_model;
 use crate::config::Settings;
 use crate::db::schema::{agents, leads, offers, routing_rules, users};
 use crate::db::{now, Backend, DbConnection};
 use crate::jobs::{self, EmailJob};
+use crate::leads::model::{self, ContactRow, LeadRow};
 use crate::notifications::model as notifications;
 use crate::routing::{self, Candidate, Conditions, Explanation, LeadToRoute, Pool, RoutingState, Rule, Strategy};
 use crate::web::errors::AppError;
@@ -512,7 +512,7 @@ fn order_hints(conn: &mut DbConnection, rule: &Rule, lead: &LeadToRoute, setting
     };
     let busy = match by_busy {
         true => Some(BUSY.get_or_load(key.clone(), || {
-            let open: Vec<&str> = super::rules::LeadStatus::ALL
+            let open: Vec<&str> = crate::leads::rules::LeadStatus::ALL
                 .iter()
                 .filter(|s| s.is_open())
                 .map(|s| s.as_str())
@@ -584,7 +584,7 @@ fn fill_counts(
     if ids.is_empty() {
         return Ok(rule_counts);
     }
-    let open: Vec<&str> = super::rules::LeadStatus::ALL
+    let open: Vec<&str> = crate::leads::rules::LeadStatus::ALL
         .iter()
         .filter(|s| s.is_open())
         .map(|s| s.as_str())
@@ -1121,7 +1121,7 @@ pub fn accept(
         "assigned",
         &details.to_string(),
     )?;
-    super::webhooks::emit(conn, "lead.assigned", offer.lead_id)?;
+    crate::leads::webhooks::emit(conn, "lead.assigned", offer.lead_id)?;
     jobs::model::insert(
         conn,
         KIND_ESCALATE,
@@ -1252,7 +1252,7 @@ pub fn withdraw_pending(conn: &mut DbConnection, lead_id: i64) -> Result<(), App
 /// Is this accepted lead stale: still with `agent_id`, still new (nobody contacted it)?
 pub fn is_stale(lead: &LeadRow, agent_id: i64) -> bool {
     lead.assigned_agent_id == Some(agent_id)
-        && lead.status == super::rules::LeadStatus::New.as_str()
+        && lead.status == crate::leads::rules::LeadStatus::New.as_str()
         && lead.contacted_at.is_none()
         && lead.escalated_at.is_none()
 }

@@ -112,7 +112,7 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
 type Choices = (Vec<(i64, String)>, Vec<(i64, String)>);
 
 fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
-    let agents = super::model::assignable_agents(c)?;
+    let agents = crate::leads::model::assignable_agents(c)?;
     let teams = crate::agents::model::list_teams(c)?
         .into_iter()
         .map(|t| (t.id, t.name))
@@ -124,11 +124,14 @@ fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
 /// reads them now rather than from the minute-old list).
 fn known_sources(c: &mut DbConnection, db_key: &str, fresh: bool) -> Result<Vec<String>, AppError> {
     let seen = if fresh {
-        super::model::distinct_sources(c)?
+        crate::leads::model::distinct_sources(c)?
     } else {
-        super::model::distinct_sources_cached(c, db_key)?
+        crate::leads::model::distinct_sources_cached(c, db_key)?
     };
-    let mut all: Vec<String> = super::rules::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = crate::leads::rules::INTAKE_SOURCES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for s in seen {
         if !all.iter().any(|a| a.eq_ignore_ascii_case(&s)) {
             all.push(s);
@@ -138,7 +141,7 @@ fn known_sources(c: &mut DbConnection, db_key: &str, fresh: bool) -> Result<Vec<
 }
 
 #[derive(Template)]
-#[template(path = "leads/rules.html")]
+#[template(path = "routing/rules.html")]
 struct RulesPage {
     ctx: PageCtx,
     rules: Vec<RuleLine>,
@@ -154,14 +157,14 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
                 .iter()
                 .map(|r| describe(r, &agents, &teams))
                 .collect();
-            Ok((rules, super::model::count_waiting_unassigned(c)?))
+            Ok((rules, crate::leads::model::count_waiting_unassigned(c)?))
         })
         .await?;
     render(&RulesPage { ctx, rules, unassigned })
 }
 
 #[derive(Template)]
-#[template(path = "leads/rule.html", blocks = ["trial"])]
+#[template(path = "routing/rule.html", blocks = ["trial"])]
 struct RulePage {
     ctx: PageCtx,
     /// `None` for a new rule.
