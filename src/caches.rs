@@ -5,7 +5,9 @@
 
 /// Every domain's in-memory caches.
 #[derive(Default)]
-pub struct Caches {}
+pub struct Caches {
+    pub routing: crate::routing::Caches,
+}
 
 impl Caches {
     pub fn new() -> Caches {

@@ -199,8 +199,9 @@ impl Worker {
                 }
                 let t: Timeout = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
                 let settings = self.settings.clone();
+                let caches = self.caches.clone();
                 self.db
-                    .write(move |c| crate::routing::offers::expire(c, t.offer_id, &settings))
+                    .write(move |c| crate::routing::offers::expire(c, t.offer_id, &settings, &caches.routing))
                     .await
                     .map_err(|e| e.to_string())?;
                 self.wakeup.notify_one();

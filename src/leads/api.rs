@@ -185,11 +185,11 @@ pub async fn create(
     };
     let (token, k2, h2) = (client.token_id, key.clone(), hash.clone());
     let base = state.settings.base_url.clone();
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let result = state
         .db
         .write(move |c| {
-            let intook = service::intake_routed(c, &lead, &who, &settings, service::Routing::Now)?;
+            let intook = service::intake_routed(c, &lead, &who, &settings, service::Routing::Now(&caches.routing))?;
             let outcome = intook.outcome();
             let id = outcome.id();
             // A new lead is answered as intake stored and routed it; an attached one is read.

@@ -220,6 +220,8 @@ pub fn seed(
     settings: &crate::config::Settings,
 ) -> Result<usize, AppError> {
     let mut rng = Rng(0x5EED_1EAD);
+    // Routing's caches for this run (the directory is loaded once, not for every lead).
+    let caches = crate::routing::Caches::default();
     // The consent the quote form showed: the agency's wording, naming the agency as the seller.
     let agency = crate::agency::Agency::from_row(&crate::agency::model::find(conn)?, &settings.agency_name);
     let consent_text = agency.consent_text();
@@ -335,7 +337,7 @@ pub fn seed(
                 agent_id,
                 deadline,
                 ..
-            }) = crate::routing::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
+            }) = crate::routing::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings, &caches)?
             else {
                 break;
             };

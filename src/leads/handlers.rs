@@ -401,12 +401,13 @@ impl AgentChoices {
     fn of(
         conn: &mut crate::db::DbConnection,
         settings: &crate::config::Settings,
+        caches: &crate::routing::Caches,
         lead: &LeadRow,
         contact: &ContactRow,
         menu: Vec<(i64, String)>,
     ) -> diesel::QueryResult<AgentChoices> {
         let ids: Vec<i64> = menu.iter().map(|(id, _)| *id).collect();
-        let verdicts = crate::routing::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
+        let verdicts = crate::routing::decide::hand_eligibility(conn, settings, caches, lead, contact, &ids)?;
         let mut out = AgentChoices::default();
         for ((id, name), (_, verdict)) in menu.into_iter().zip(verdicts) {
             match verdict {
@@ -524,7 +525,7 @@ async fn lead_page(
     let owner = v.role == crate::auth::roles::Role::Owner;
     let db_key = state.settings.database_url.clone();
     let tz = ctx.time_zone();
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
@@ -532,7 +533,10 @@ async fn lead_page(
             let item = items(c, vec![row])?.remove(0);
             let agents = if staff {
                 let (menu, many) = model::agent_menu_cached(c, &db_key)?;
-                (AgentChoices::of(c, &settings, &item.lead, &item.contact, menu)?, many)
+                (
+                    AgentChoices::of(c, &settings, &caches.routing, &item.lead, &item.contact, menu)?,
+                    many,
+                )
             } else {
                 (AgentChoices::default(), false)
             };
@@ -894,10 +898,21 @@ pub async fn assign(
         .then(|| form.override_reason.clone().unwrap_or_default());
     let v = viewer(&state, &user).await?;
     let who = crate::audit::AuditActor::user(&user, &req);
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let result = state
         .db
-        .write(move |c| service::assign(c, &v, &who, id, agent, override_reason.as_deref(), &settings))
+        .write(move |c| {
+            service::assign(
+                c,
+                &v,
+                &who,
+                id,
+                agent,
+                override_reason.as_deref(),
+                &settings,
+                &caches.routing,
+            )
+        })
         .await;
     state.jobs_wakeup.notify_one();
     after_action(ctx, &state, &user, &session, id, result, String::new()).await
@@ -912,8 +927,12 @@ pub async fn reroute(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let v = viewer(&state, &user).await?;
-    let settings = state.settings.clone();
-    match state.db.write(move |c| service::reroute(c, &v, id, &settings)).await {
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
+    match state
+        .db
+        .write(move |c| service::reroute(c, &v, id, &settings, &caches.routing))
+        .await
+    {
         Ok(msg) => {
             state.jobs_wakeup.notify_one();
             Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
@@ -1141,10 +1160,10 @@ pub async fn bulk(
                 )
             };
             let who = crate::audit::AuditActor::user(&user, &req);
-            let settings = state.settings.clone();
+            let (settings, caches) = (state.settings.clone(), state.caches.clone());
             let done = state
                 .db
-                .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings))
+                .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings, &caches.routing))
                 .await?;
             bulk_assigned_message(&done)
         }

@@ -35,11 +35,6 @@ pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
 
 pub fn routes(r: &mut Routes) {
     r.get("/leads", Access::Roles(LEAD_USERS), handlers::index)
-        .get(
-            "/leads/offers",
-            Access::Roles(LEAD_USERS),
-            crate::routing::offer_pages::panel,
-        )
         .get("/leads/export", Access::Roles(STAFF), export::export)
         .get("/leads/imports", Access::Roles(STAFF), import::index)
         .post("/leads/imports", Access::Roles(STAFF), import::upload)
@@ -63,16 +58,6 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(LEAD_USERS),
             handlers::revoke_consent,
         )
-        .post(
-            "/offers/{id}/acceptance",
-            Access::Roles(crate::agents::AGENTS),
-            crate::routing::offer_pages::accept,
-        )
-        .post(
-            "/offers/{id}/decline",
-            Access::Roles(crate::agents::AGENTS),
-            crate::routing::offer_pages::decline,
-        )
         .get("/tasks", Access::Roles(LEAD_USERS), handlers::tasks)
         .post(
             "/tasks/{id}/completion",
@@ -93,46 +78,6 @@ pub fn routes(r: &mut Routes) {
         .get("/admin/scoring", Access::Roles(STAFF), scoring_pages::index)
         .post("/admin/scoring/training", Access::Roles(OWNERS), scoring_pages::train)
         .post("/admin/scoring/choice", Access::Roles(OWNERS), scoring_pages::choose)
-        .get(
-            "/admin/routing",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::index,
-        )
-        .post(
-            "/admin/routing",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::create,
-        )
-        .get(
-            "/admin/routing/new",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::new,
-        )
-        .post(
-            "/admin/routing/trial",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::trial,
-        )
-        .get(
-            "/admin/routing/{id}",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::edit,
-        )
-        .post(
-            "/admin/routing/{id}",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::update,
-        )
-        .post(
-            "/admin/routing/{id}/deactivation",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::deactivate,
-        )
-        .post(
-            "/admin/routing/{id}/move",
-            Access::Roles(STAFF),
-            crate::routing::rule_pages::move_rule,
-        )
         .get("/admin/webhooks", Access::Roles(STAFF), webhooks::index)
         .post("/admin/webhooks", Access::Roles(STAFF), webhooks::create)
         .get("/admin/webhooks/{id}", Access::Roles(STAFF), webhooks::show)

@@ -764,7 +764,7 @@ pub fn agent_menu(conn: &mut DbConnection) -> QueryResult<(Vec<(i64, String)>, b
 pub fn agent_menu_cached(conn: &mut DbConnection, db_key: &str) -> QueryResult<(Vec<(i64, String)>, bool)> {
     type Menu = std::sync::Arc<(Vec<(i64, String)>, bool)>;
     static KEPT: crate::db::cache::VersionedCache<Menu> =
-        crate::db::cache::VersionedCache::new(crate::routing::offers::routing_version);
+        crate::db::cache::VersionedCache::new(crate::routing::directory::routing_version);
     let menu = KEPT.get_or_load(conn, db_key, |c| agent_menu(c).map(std::sync::Arc::new))?;
     Ok((*menu).clone())
 }

@@ -155,10 +155,10 @@ pub async fn submit(
         label: "quote form".into(),
         api_token_id: None,
     };
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     state
         .db
-        .write(move |c| service::intake(c, &lead, &who, &settings, service::Routing::Now))
+        .write(move |c| service::intake(c, &lead, &who, &settings, service::Routing::Now(&caches.routing)))
         .await?;
     state.jobs_wakeup.notify_one();
     Ok(see_other("/quote/thanks"))

@@ -130,10 +130,10 @@ fn record_consent(conn: &mut DbConnection, lead_id: i64, lead: &ValidLead, new_l
 }
 
 /// How a new lead reaches an agent after intake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Routing {
-    /// Offered at once to the agent the rules choose (API, web forms).
-    Now,
+#[derive(Clone, Copy)]
+pub enum Routing<'a> {
+    /// Offered at once to the agent the rules choose (API, web forms), with routing's caches.
+    Now(&'a crate::routing::Caches),
     /// Left in the unassigned queue with this reason (file imports: a bulk file would flood
     /// agents with offers far past their caps; owners assign imported leads by hand or in bulk).
     Queue(&'static str),
@@ -147,7 +147,7 @@ pub fn intake(
     lead: &ValidLead,
     who: &EventActor,
     settings: &crate::config::Settings,
-    routing: Routing,
+    routing: Routing<'_>,
 ) -> Result<IntakeOutcome, AppError> {
     intake_routed(conn, lead, who, settings, routing).map(|i| i.outcome())
 }
@@ -178,7 +178,7 @@ pub fn intake_routed(
     lead: &ValidLead,
     who: &EventActor,
     settings: &crate::config::Settings,
-    routing: Routing,
+    routing: Routing<'_>,
 ) -> Result<Intook, AppError> {
     let place = lead.zip.as_deref().and_then(geo::lookup);
     let state = lead.state.clone().or_else(|| place.map(|p| p.state.to_string()));
@@ -221,9 +221,9 @@ pub fn intake_routed(
     // Qualified at once, and stored with the lead: score with its factors, product read from the
     // message, intent, urgency.
     let q = super::qualify::qualify_intake(conn, lead, state.as_deref(), !known.is_empty(), &settings.database_url)?;
-    let queued = match routing {
-        Routing::Queue(reason) => Some(reason),
-        Routing::Now => None,
+    let (queued, caches) = match routing {
+        Routing::Queue(reason) => (Some(reason), None),
+        Routing::Now(caches) => (None, Some(caches)),
     };
     let row = model::insert_lead(
         conn,
@@ -249,13 +249,13 @@ pub fn intake_routed(
     webhooks::emit(conn, "lead.created", id)?;
     // Offered at once to the agent the rules choose, or queued unassigned with the reason (set
     // on insert).
-    if queued.is_some() {
+    let Some(caches) = caches else {
         return Ok(Intook::Created {
             lead: Box::new(row),
             offer: None,
         });
-    }
-    let routed = crate::routing::offers::route_new_lead(conn, row, contact, settings)?;
+    };
+    let routed = crate::routing::offers::route_new_lead(conn, row, contact, settings, caches)?;
     Ok(Intook::Created {
         lead: Box::new(routed.lead),
         offer: routed.offer.map(|o| (o.agent_id, o.deadline)),
@@ -462,6 +462,7 @@ enum HandAssignment {
 /// state, not a trainee, accepting leads, the lead may be called). Otherwise only an owner may
 /// assign it, with `override_reason` saying why; that override is audited and kept in the lead's
 /// history. A refusal is a 422 naming the reason.
+#[allow(clippy::too_many_arguments)]
 pub fn assign(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -470,8 +471,9 @@ pub fn assign(
     agent_id: Option<i64>,
     override_reason: Option<&str>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<String, AppError> {
-    match assign_by_hand(conn, viewer, who, lead_id, agent_id, override_reason, settings)? {
+    match assign_by_hand(conn, viewer, who, lead_id, agent_id, override_reason, settings, caches)? {
         HandAssignment::Done(msg) => Ok(msg),
         HandAssignment::Refused { lead, agent, why } => {
             let mut errors = FieldErrors::new();
@@ -512,10 +514,11 @@ pub fn assign_many(
     lead_ids: &[i64],
     agent_id: Option<i64>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<BulkAssigned, AppError> {
     let mut out = BulkAssigned::default();
     for &id in lead_ids {
-        match assign_by_hand(conn, viewer, who, id, agent_id, None, settings)? {
+        match assign_by_hand(conn, viewer, who, id, agent_id, None, settings, caches)? {
             HandAssignment::Done(_) => out.assigned += 1,
             HandAssignment::Refused { lead, why, .. } => out.skipped.push((lead, why.why_not())),
         }
@@ -523,6 +526,7 @@ pub fn assign_many(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assign_by_hand(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -531,6 +535,7 @@ fn assign_by_hand(
     agent_id: Option<i64>,
     override_reason: Option<&str>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<HandAssignment, AppError> {
     if !viewer.is_staff() {
         return Err(AppError::Forbidden);
@@ -552,7 +557,7 @@ fn assign_by_hand(
     };
     let mut overridden = None;
     if let Some(a) = agent_id {
-        let verdict = crate::routing::offers::hand_eligibility(conn, settings, &lead, &contact, &[a])?
+        let verdict = crate::routing::decide::hand_eligibility(conn, settings, caches, &lead, &contact, &[a])?
             .pop()
             .map_or(Ok(()), |(_, v)| v);
         if let Err(why) = verdict {
@@ -625,6 +630,7 @@ pub fn reroute(
     viewer: &Viewer,
     lead_id: i64,
     settings: &crate::config::Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<String, AppError> {
     if !viewer.is_staff() {
         return Err(AppError::Forbidden);
@@ -637,7 +643,7 @@ pub fn reroute(
         )));
     }
     Ok(
-        match crate::routing::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings)? {
+        match crate::routing::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings, caches)? {
             Some(_) => format!("{} is offered to the next agent.", contact.name()),
             None => format!("{} waits unassigned: no other agent can take it now.", contact.name()),
         },

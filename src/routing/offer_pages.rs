@@ -82,10 +82,11 @@ pub async fn decline(
     let offer_id = path.into_inner();
     let agent = my_agent(&state, &user).await?;
     let reason = form.reason.clone().unwrap_or_default();
+    let caches = state.caches.clone();
     let (uid, label, settings) = (user.id, user.email.clone(), state.settings.clone());
     match state
         .db
-        .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings))
+        .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings, &caches.routing))
         .await
     {
         Ok(after) => {

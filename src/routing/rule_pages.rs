@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::offers::{self, Trial};
 use super::rule_form::{RuleForm, STRATEGIES};
+use super::store::{self, Trial};
 use crate::agents::readiness::ProductLine;
 use crate::audit::{self, AuditActor};
 use crate::db::DbConnection;
@@ -153,7 +153,7 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
         .db
         .read(|c| {
             let (agents, teams) = choices(c)?;
-            let rules = offers::saved_rules(c)?
+            let rules = store::saved_rules(c)?
                 .iter()
                 .map(|r| describe(r, &agents, &teams))
                 .collect();
@@ -306,7 +306,7 @@ pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResp
     let next = state
         .db
         .read(|c| {
-            Ok(offers::saved_rules(c)?
+            Ok(store::saved_rules(c)?
                 .last()
                 .map_or(10, |r| r.priority.saturating_add(10).min(9999)))
         })
@@ -316,7 +316,7 @@ pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResp
 
 pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (rule, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    let (rule, active) = state.db.read(move |c| store::find_rule(c, id)).await?;
     if !active {
         return Err(AppError::NotFound);
     }
@@ -344,7 +344,7 @@ async fn parse(state: &AppState, id: Option<i64>, form: &RuleForm) -> AppResult<
             let (agents, teams) = choices(c)?;
             let mut known = known_sources(c, &db_key, false)?;
             if let Some(id) = id {
-                known.extend(offers::find_rule(c, id)?.0.conditions.sources);
+                known.extend(store::find_rule(c, id)?.0.conditions.sources);
             }
             let mut unknown = f.unknown_sources(&known);
             if unknown.is_some() {
@@ -394,7 +394,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     may_manage_rules(&user)?;
     let id = path.into_inner();
-    let (_, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    let (_, active) = state.db.read(move |c| store::find_rule(c, id)).await?;
     if !active {
         return Err(AppError::NotFound);
     }
@@ -425,10 +425,10 @@ async fn save(
             let (action, rule_id) = match id {
                 Some(id) => {
                     rule.id = id;
-                    offers::update_rule(c, id, &rule)?;
+                    store::update_rule(c, id, &rule)?;
                     ("routing_rule.updated", id)
                 }
-                None => ("routing_rule.created", offers::insert_rule(c, &rule)?),
+                None => ("routing_rule.created", store::insert_rule(c, &rule)?),
             };
             let details = serde_json::to_string(&rule).unwrap_or_default();
             audit::record(c, &who, action, "routing_rule", Some(rule_id), &details)?;
@@ -481,10 +481,11 @@ pub async fn trial(
         (Some(mut rule), Some(lead)) => {
             rule.id = id.unwrap_or(0);
             let settings = state.settings.clone();
+            let caches = state.caches.clone();
             Some(
                 state
                     .db
-                    .read(move |c| Ok(offers::try_rule(c, &rule, &lead, &settings)?))
+                    .read(move |c| Ok(store::try_rule(c, &rule, &lead, &settings, &caches.routing)?))
                     .await?,
             )
         }
@@ -515,8 +516,8 @@ pub async fn deactivate(
     let name = state
         .db
         .write(move |c| {
-            let (rule, _) = offers::find_rule(c, id)?;
-            offers::deactivate_rule(c, id)?;
+            let (rule, _) = store::find_rule(c, id)?;
+            store::deactivate_rule(c, id)?;
             audit::record(
                 c,
                 &who,
@@ -560,11 +561,11 @@ pub async fn move_rule(
     let moved = state
         .db
         .write(move |c| {
-            let (rule, active) = offers::find_rule(c, id)?;
+            let (rule, active) = store::find_rule(c, id)?;
             if !active {
                 return Err(AppError::NotFound);
             }
-            let moved = offers::move_rule(c, id, up)?;
+            let moved = store::move_rule(c, id, up)?;
             if moved {
                 let action = if up {
                     "routing_rule.moved_up"
