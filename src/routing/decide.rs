@@ -32,8 +32,8 @@ pub(super) struct FirstPass {
     in_pool: usize,
 }
 
-/// What a first pass depends on besides the minute: the directory's version, the rule, the lead's
-/// state, product, language and consent.
+/// What a first pass depends on: the directory's version, the rule, the lead's state, product,
+/// language and consent, and the minute.
 pub(super) type FirstPassKey = (i64, String, String, String, Option<String>, bool, i64);
 /// The first passes made in one minute (the minute, and the passes by key).
 pub(super) type KeptPasses = std::sync::Mutex<(i64, HashMap<FirstPassKey, Arc<FirstPass>>)>;

@@ -14,8 +14,9 @@ use crate::db::schema::{agents, users};
 use crate::db::DbConnection;
 
 /// Routing's picture of every active agent or trainee, without today's counts: what changes only
-/// when an agent, user, licence or certification changes. Each application keeps one in its caches and reloads it when the `routing_version` counter (moved by triggers) says it is stale,
-/// so a lead costs no scan of the agents.
+/// when an agent, user, licence or certification changes. Each application keeps one in its
+/// caches and reloads it when the `routing_version` counter (moved by triggers) says it is
+/// stale, so a lead costs no scan of the agents.
 pub struct Directory {
     pub(super) version: i64,
     pub(super) agents: Vec<Candidate>,

@@ -28,7 +28,7 @@ impl Pool {
     }
 }
 
-/// How a rule chooses among the eligible agents. See [`choose`].
+/// How a rule chooses among the eligible agents. See [`choose`](super::choose).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Strategy {
     /// Each eligible agent in turn, by agent id.
