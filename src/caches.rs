@@ -8,6 +8,7 @@
 pub struct Caches {
     pub leads: crate::leads::Caches,
     pub scoring: crate::scoring::Caches,
+    pub routing: crate::routing::Caches,
 }
 
 impl Caches {

@@ -420,7 +420,7 @@ fn seed_roster(
     }
     // The agency's routing rules, then six months of leads routed by them.
     for rule in demo_rules(south, north) {
-        let id = crate::leads::offers::insert_rule(c, &rule)?;
+        let id = crate::routing::store::insert_rule(c, &rule)?;
         let details = serde_json::to_string(&rule).unwrap_or_default();
         crate::audit::record(c, who, "routing_rule.created", "routing_rule", Some(id), &details)?;
     }

@@ -8,7 +8,7 @@ use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::auth::model as users;
 use crate::jobs::model as jobs;
 use crate::leads::model::{ContactRow, LeadRow};
-use crate::leads::offers::OfferRow;
+use crate::routing::offers::OfferRow;
 use crate::web::context::PageCtx;
 use crate::web::errors::AppResult;
 use crate::web::routes::{Access, Routes};
@@ -142,7 +142,7 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
                     crate::agents::model::team_led_by(c, agent_id)?.map(|t| t.name),
                     counts,
                     due,
-                    crate::leads::offers::pending_for(c, agent_id)?,
+                    crate::routing::offers::pending_for(c, agent_id)?,
                     open_training(c, uid, today)?,
                 ))
             })

@@ -32,6 +32,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::agents::routes(r);
     crate::agency::routes(r);
     crate::courses::routes(r);
+    crate::routing::routes(r);
     crate::leads::routes(r);
     crate::scoring::routes(r);
     crate::notifications::routes(r);

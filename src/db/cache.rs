@@ -211,19 +211,19 @@ mod tests {
              updated_at) VALUES ('a@example.com', 'Ann', 'agent', 1, 'UTC', 1, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
         )
         .unwrap();
-        let before = crate::leads::offers::routing_version(&mut c).unwrap();
+        let before = crate::routing::directory::routing_version(&mut c).unwrap();
         c.batch_execute(
             "UPDATE users SET last_login_at = CURRENT_TIMESTAMP, failed_logins = 0, updated_at = CURRENT_TIMESTAMP",
         )
         .unwrap();
         assert_eq!(
-            crate::leads::offers::routing_version(&mut c).unwrap(),
+            crate::routing::directory::routing_version(&mut c).unwrap(),
             before,
             "a sign-in"
         );
         c.batch_execute("UPDATE users SET name = 'Ann Able'").unwrap();
         assert!(
-            crate::leads::offers::routing_version(&mut c).unwrap() > before,
+            crate::routing::directory::routing_version(&mut c).unwrap() > before,
             "a new name"
         );
     }

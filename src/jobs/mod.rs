@@ -192,21 +192,22 @@ impl Worker {
                 )
                 .await
             }
-            crate::leads::offers::KIND_TIMEOUT => {
+            crate::routing::offers::KIND_TIMEOUT => {
                 #[derive(serde::Deserialize)]
                 struct Timeout {
                     offer_id: i64,
                 }
                 let t: Timeout = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
                 let settings = self.settings.clone();
+                let caches = self.caches.clone();
                 self.db
-                    .write(move |c| crate::leads::offers::expire(c, t.offer_id, &settings))
+                    .write(move |c| crate::routing::offers::expire(c, t.offer_id, &settings, &caches.routing))
                     .await
                     .map_err(|e| e.to_string())?;
                 self.wakeup.notify_one();
                 Ok(())
             }
-            crate::leads::offers::KIND_ESCALATE => {
+            crate::routing::offers::KIND_ESCALATE => {
                 #[derive(serde::Deserialize)]
                 struct Check {
                     lead_id: i64,
@@ -216,7 +217,7 @@ impl Worker {
                 let settings = self.settings.clone();
                 let escalated = self
                     .db
-                    .write(move |c| crate::leads::offers::escalate(c, t.lead_id, t.agent_id, &settings))
+                    .write(move |c| crate::routing::offers::escalate(c, t.lead_id, t.agent_id, &settings))
                     .await
                     .map_err(|e| e.to_string())?;
                 if escalated {

@@ -27,7 +27,7 @@ fn validation(fields: RuleErrors) -> AppError {
 
 /// Where routing has the lead: an open offer, the assigned agent, or why it waits.
 fn routing_state(conn: &mut crate::db::DbConnection, lead: &model::LeadRow) -> diesel::QueryResult<Value> {
-    let offer = super::offers::offers_of_lead(conn, lead.id)?
+    let offer = crate::routing::offers::offers_of_lead(conn, lead.id)?
         .into_iter()
         .find(|o| o.status == "pending");
     Ok(routing_json(lead, offer.map(|o| (o.agent_id, o.deadline))))

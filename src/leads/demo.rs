@@ -220,6 +220,8 @@ pub fn seed(
     settings: &crate::config::Settings,
 ) -> Result<usize, AppError> {
     let mut rng = Rng(0x5EED_1EAD);
+    // Routing's caches for this run (the directory is loaded once, not for every lead).
+    let caches = crate::routing::Caches::default();
     // The consent the quote form showed: the agency's wording, naming the agency as the seller.
     let agency = crate::agency::Agency::from_row(&crate::agency::model::find(conn)?, &settings.agency_name);
     let consent_text = agency.consent_text();
@@ -330,12 +332,12 @@ pub fn seed(
         let mut t = created + Duration::seconds(1);
         let mut agent: Option<(i64, i64, String)> = None;
         for _ in 0..3 {
-            let Some(super::offers::Offered {
+            let Some(crate::routing::offers::Offered {
                 offer_id: offer,
                 agent_id,
                 deadline,
                 ..
-            }) = super::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
+            }) = crate::routing::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings, &caches)?
             else {
                 break;
             };
@@ -343,17 +345,17 @@ pub fn seed(
             if roll < 7 {
                 t += Duration::minutes(1 + rng.below(3) as i64);
                 let reason = *rng.pick(DECLINE_REASONS);
-                super::offers::close_offer_at(conn, offer, "declined", Some(reason), t)?;
+                crate::routing::offers::close_offer_at(conn, offer, "declined", Some(reason), t)?;
                 let label = agent_label(conn, agents, agent_id)?.1;
                 model::add_event_at(conn, lead_id, None, &label, "declined", reason, t)?;
             } else if roll < 12 {
                 t = deadline;
-                super::offers::close_offer_at(conn, offer, "expired", None, t)?;
+                crate::routing::offers::close_offer_at(conn, offer, "expired", None, t)?;
                 let details = format!("agent {agent_id}");
                 model::add_event_at(conn, lead_id, None, "routing", "offer_expired", &details, t)?;
             } else {
                 t += Duration::minutes(1 + rng.below(4) as i64);
-                super::offers::close_offer_at(conn, offer, "accepted", None, t)?;
+                crate::routing::offers::close_offer_at(conn, offer, "accepted", None, t)?;
                 let (user_id, label) = agent_label(conn, agents, agent_id)?;
                 agent = Some((agent_id, user_id, label));
                 break;

@@ -45,7 +45,7 @@ struct LeadsPage {
     many_agents: bool,
     filtered: bool,
     radii: [&'static str; 4],
-    offers: Vec<(super::offers::OfferRow, LeadRow, ContactRow)>,
+    offers: Vec<(crate::routing::offers::OfferRow, LeadRow, ContactRow)>,
     escalated: Vec<LeadItem>,
 }
 
@@ -82,7 +82,7 @@ pub async fn index(
         .db
         .read(move |c| {
             let offers = match crate::agents::model::find_agent_by_user(c, uid)? {
-                Some(a) if !staff => super::offers::pending_for(c, a.id)?,
+                Some(a) if !staff => crate::routing::offers::pending_for(c, a.id)?,
                 _ => Vec::new(),
             };
             let (rows, more) = model::list_leads(c, &scope, &filter, sort, after, PER_PAGE)?;
@@ -146,7 +146,7 @@ struct LeadPage {
     note: String,
     age: Option<u32>,
     products: [ProductLine; 11],
-    offers: Vec<super::offers::OfferRow>,
+    offers: Vec<crate::routing::offers::OfferRow>,
 }
 
 impl LeadPage {
@@ -206,9 +206,8 @@ async fn lead_page(
     let v = viewer(state, user).await?;
     let staff = v.is_staff();
     let owner = v.role == crate::auth::roles::Role::Owner;
-    let caches = state.caches.clone();
     let tz = ctx.time_zone();
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let (item, consents, events, tasks, (agents, many_agents), offers) = state
         .db
         .read(move |c| {
@@ -216,7 +215,10 @@ async fn lead_page(
             let item = view::items(c, vec![row])?.remove(0);
             let agents = if staff {
                 let (menu, many) = model::agent_menu_cached(c, &caches.leads)?;
-                (AgentChoices::of(c, &settings, &item.lead, &item.contact, menu)?, many)
+                (
+                    AgentChoices::of(c, &settings, &caches.routing, &item.lead, &item.contact, menu)?,
+                    many,
+                )
             } else {
                 (AgentChoices::default(), false)
             };
@@ -227,7 +229,7 @@ async fn lead_page(
                 model::tasks_of(c, id)?,
                 agents,
                 if staff {
-                    super::offers::offers_of_lead(c, id)?
+                    crate::routing::offers::offers_of_lead(c, id)?
                 } else {
                     Vec::new()
                 },
@@ -578,10 +580,21 @@ pub async fn assign(
         .then(|| form.override_reason.clone().unwrap_or_default());
     let v = viewer(&state, &user).await?;
     let who = crate::audit::AuditActor::user(&user, &req);
-    let settings = state.settings.clone();
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let result = state
         .db
-        .write(move |c| service::assign(c, &v, &who, id, agent, override_reason.as_deref(), &settings))
+        .write(move |c| {
+            service::assign(
+                c,
+                &v,
+                &who,
+                id,
+                agent,
+                override_reason.as_deref(),
+                &settings,
+                &caches.routing,
+            )
+        })
         .await;
     state.jobs_wakeup.notify_one();
     after_action(ctx, &state, &user, &session, id, result, String::new()).await
@@ -596,8 +609,12 @@ pub async fn reroute(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let v = viewer(&state, &user).await?;
-    let settings = state.settings.clone();
-    match state.db.write(move |c| service::reroute(c, &v, id, &settings)).await {
+    let (settings, caches) = (state.settings.clone(), state.caches.clone());
+    match state
+        .db
+        .write(move |c| service::reroute(c, &v, id, &settings, &caches.routing))
+        .await
+    {
         Ok(msg) => {
             state.jobs_wakeup.notify_one();
             Ok(redirect_with(&session, &format!("/leads/{id}"), "success", msg))
@@ -762,10 +779,10 @@ pub async fn bulk(
                 )
             };
             let who = crate::audit::AuditActor::user(&user, &req);
-            let settings = state.settings.clone();
+            let (settings, caches) = (state.settings.clone(), state.caches.clone());
             let done = state
                 .db
-                .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings))
+                .write(move |c| service::assign_many(c, &v, &who, &ids, agent_id, &settings, &caches.routing))
                 .await?;
             view::bulk_assigned_message(&done)
         }

@@ -18,12 +18,8 @@ pub mod import;
 pub mod intake;
 pub mod lead_csv;
 pub mod model;
-pub mod offer_pages;
-pub mod offers;
 pub mod pipeline;
 pub mod quote;
-pub mod rule_form;
-pub mod rule_pages;
 pub mod service;
 pub mod view;
 pub mod webhooks;
@@ -42,7 +38,6 @@ pub const PUBLIC_FORM_PATHS: &[&str] = &["/quote"];
 
 pub fn routes(r: &mut Routes) {
     r.get("/leads", Access::Roles(LEAD_USERS), handlers::index)
-        .get("/leads/offers", Access::Roles(LEAD_USERS), offer_pages::panel)
         .get("/leads/export", Access::Roles(STAFF), export::export)
         .get("/leads/imports", Access::Roles(STAFF), import::index)
         .post("/leads/imports", Access::Roles(STAFF), import::upload)
@@ -66,16 +61,6 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(LEAD_USERS),
             handlers::revoke_consent,
         )
-        .post(
-            "/offers/{id}/acceptance",
-            Access::Roles(crate::agents::AGENTS),
-            offer_pages::accept,
-        )
-        .post(
-            "/offers/{id}/decline",
-            Access::Roles(crate::agents::AGENTS),
-            offer_pages::decline,
-        )
         .get("/tasks", Access::Roles(LEAD_USERS), handlers::tasks)
         .post(
             "/tasks/{id}/completion",
@@ -93,18 +78,6 @@ pub fn routes(r: &mut Routes) {
             api::show,
         )
         .post("/api/v1/bench/bare", Access::Api(&[Scope::LeadsWrite]), api::bench_bare)
-        .get("/admin/routing", Access::Roles(STAFF), rule_pages::index)
-        .post("/admin/routing", Access::Roles(STAFF), rule_pages::create)
-        .get("/admin/routing/new", Access::Roles(STAFF), rule_pages::new)
-        .post("/admin/routing/trial", Access::Roles(STAFF), rule_pages::trial)
-        .get("/admin/routing/{id}", Access::Roles(STAFF), rule_pages::edit)
-        .post("/admin/routing/{id}", Access::Roles(STAFF), rule_pages::update)
-        .post(
-            "/admin/routing/{id}/deactivation",
-            Access::Roles(STAFF),
-            rule_pages::deactivate,
-        )
-        .post("/admin/routing/{id}/move", Access::Roles(STAFF), rule_pages::move_rule)
         .get("/admin/webhooks", Access::Roles(STAFF), webhooks::index)
         .post("/admin/webhooks", Access::Roles(STAFF), webhooks::create)
         .get("/admin/webhooks/{id}", Access::Roles(STAFF), webhooks::show)

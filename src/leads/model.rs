@@ -778,7 +778,7 @@ pub struct Caches {
 impl Default for Caches {
     fn default() -> Caches {
         Caches {
-            agent_menu: crate::db::cache::Versioned::new(super::offers::routing_version),
+            agent_menu: crate::db::cache::Versioned::new(crate::routing::directory::routing_version),
             sources: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60)),
         }
     }

@@ -258,7 +258,7 @@ pub fn intake_routed(
             offer: None,
         });
     }
-    let routed = super::offers::route_new_lead(conn, row, contact, settings)?;
+    let routed = crate::routing::offers::route_new_lead(conn, row, contact, settings, &caches.routing)?;
     Ok(Intook::Created {
         lead: Box::new(routed.lead),
         offer: routed.offer.map(|o| (o.agent_id, o.deadline)),
@@ -465,6 +465,7 @@ enum HandAssignment {
 /// state, not a trainee, accepting leads, the lead may be called). Otherwise only an owner may
 /// assign it, with `override_reason` saying why; that override is audited and kept in the lead's
 /// history. A refusal is a 422 naming the reason.
+#[allow(clippy::too_many_arguments)]
 pub fn assign(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -473,8 +474,9 @@ pub fn assign(
     agent_id: Option<i64>,
     override_reason: Option<&str>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<String, AppError> {
-    match assign_by_hand(conn, viewer, who, lead_id, agent_id, override_reason, settings)? {
+    match assign_by_hand(conn, viewer, who, lead_id, agent_id, override_reason, settings, caches)? {
         HandAssignment::Done(msg) => Ok(msg),
         HandAssignment::Refused { lead, agent, why } => {
             let mut errors = FieldErrors::new();
@@ -515,10 +517,11 @@ pub fn assign_many(
     lead_ids: &[i64],
     agent_id: Option<i64>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<BulkAssigned, AppError> {
     let mut out = BulkAssigned::default();
     for &id in lead_ids {
-        match assign_by_hand(conn, viewer, who, id, agent_id, None, settings)? {
+        match assign_by_hand(conn, viewer, who, id, agent_id, None, settings, caches)? {
             HandAssignment::Done(_) => out.assigned += 1,
             HandAssignment::Refused { lead, why, .. } => out.skipped.push((lead, why.why_not())),
         }
@@ -526,6 +529,7 @@ pub fn assign_many(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assign_by_hand(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -534,6 +538,7 @@ fn assign_by_hand(
     agent_id: Option<i64>,
     override_reason: Option<&str>,
     settings: &Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<HandAssignment, AppError> {
     if !viewer.is_staff() {
         return Err(AppError::Forbidden);
@@ -555,7 +560,7 @@ fn assign_by_hand(
     };
     let mut overridden = None;
     if let Some(a) = agent_id {
-        let verdict = super::offers::hand_eligibility(conn, settings, &lead, &contact, &[a])?
+        let verdict = crate::routing::decide::hand_eligibility(conn, settings, caches, &lead, &contact, &[a])?
             .pop()
             .map_or(Ok(()), |(_, v)| v);
         if let Err(why) = verdict {
@@ -585,7 +590,7 @@ fn assign_by_hand(
             overridden = Some((why, reason));
         }
     }
-    super::offers::withdraw_pending(conn, lead_id)?;
+    crate::routing::offers::withdraw_pending(conn, lead_id)?;
     model::assign(conn, lead_id, agent_id)?;
     if let Some(a) = agent_id {
         let (_, agent_user) = crate::agents::model::find_agent(conn, a)?;
@@ -628,6 +633,7 @@ pub fn reroute(
     viewer: &Viewer,
     lead_id: i64,
     settings: &crate::config::Settings,
+    caches: &crate::routing::Caches,
 ) -> Result<String, AppError> {
     if !viewer.is_staff() {
         return Err(AppError::Forbidden);
@@ -640,7 +646,7 @@ pub fn reroute(
         )));
     }
     Ok(
-        match super::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings)? {
+        match crate::routing::offers::reroute(conn, (viewer.user_id, &viewer.label), lead_id, settings, caches)? {
             Some(_) => format!("{} is offered to the next agent.", contact.name()),
             None => format!("{} waits unassigned: no other agent can take it now.", contact.name()),
         },

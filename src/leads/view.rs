@@ -252,12 +252,13 @@ impl AgentChoices {
     pub fn of(
         conn: &mut crate::db::DbConnection,
         settings: &crate::config::Settings,
+        caches: &crate::routing::Caches,
         lead: &LeadRow,
         contact: &ContactRow,
         menu: Vec<(i64, String)>,
     ) -> diesel::QueryResult<AgentChoices> {
         let ids: Vec<i64> = menu.iter().map(|(id, _)| *id).collect();
-        let verdicts = super::offers::hand_eligibility(conn, settings, lead, contact, &ids)?;
+        let verdicts = crate::routing::decide::hand_eligibility(conn, settings, caches, lead, contact, &ids)?;
         let mut out = AgentChoices::default();
         for ((id, name), (_, verdict)) in menu.into_iter().zip(verdicts) {
             match verdict {

@@ -12,8 +12,8 @@ use super::model::{active_model, source_conversion, weights};
 use super::{LeadFacts, LogisticModel, Qualification, Weights};
 use crate::db::cache::{config_version, TtlCache, Versioned};
 use crate::db::{now, DbConnection};
-use crate::leads::model::{ContactRow, LeadRow};
 use crate::leads::intake::ValidLead;
+use crate::leads::model::{ContactRow, LeadRow};
 
 /// The zone most of a state lives in, for "time of day" (None where a state spans several and
 /// the ZIP does not say).
@@ -104,10 +104,7 @@ pub fn facts_for_intake(
 
 /// The facts of a stored lead (for training). No source rate: it would leak the outcome.
 pub fn facts_of(lead: &LeadRow, contact: &ContactRow) -> LeadFacts {
-    let product = lead
-        .product_line
-        .parse()
-        .unwrap_or(crate::domain::ProductLine::Other);
+    let product = lead.product_line.parse().unwrap_or(crate::domain::ProductLine::Other);
     let at = lead.created_at.and_utc();
     LeadFacts {
         has_email: contact.email.is_some(),

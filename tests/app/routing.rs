@@ -5,7 +5,8 @@ use agency_engine::agents::service as agents;
 use agency_engine::audit::AuditActor;
 use agency_engine::auth::roles::{Actor, Role};
 use agency_engine::domain::ProductLine;
-use agency_engine::leads::{model, offers};
+use agency_engine::leads::model;
+use agency_engine::routing::{offers, store};
 use agency_engine::routing::{Conditions, Pool, Rule, Strategy};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -72,7 +73,7 @@ pub(crate) fn round_robin(app: &TestApp, cap: Option<u32>) {
         ignore_hours: true,
     };
     app.db
-        .write_blocking(move |c| Ok(offers::insert_rule(c, &rule)?))
+        .write_blocking(move |c| Ok(store::insert_rule(c, &rule)?))
         .unwrap();
 }
 
@@ -634,7 +635,7 @@ async fn an_owner_writes_a_rule_tries_it_on_a_sample_lead_and_new_leads_follow_i
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let rule_id = app
         .db
-        .read_blocking(|c| Ok(offers::saved_rules(c)?.last().unwrap().id))
+        .read_blocking(|c| Ok(store::saved_rules(c)?.last().unwrap().id))
         .unwrap();
     let r = app
         .post_form(&format!("/admin/routing/{rule_id}/move"), &[("direction", "up")])
@@ -642,7 +643,7 @@ async fn an_owner_writes_a_rule_tries_it_on_a_sample_lead_and_new_leads_follow_i
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let order: Vec<String> = app
         .db
-        .read_blocking(|c| Ok(offers::saved_rules(c)?.into_iter().map(|r| r.name).collect()))
+        .read_blocking(|c| Ok(store::saved_rules(c)?.into_iter().map(|r| r.name).collect()))
         .unwrap();
     assert_eq!(order, vec!["High scores to Cy", "Florida Medicare split"]);
     let answer = post(&app, &t, &lead(20, "33101")).await;
@@ -665,7 +666,7 @@ async fn an_owner_writes_a_rule_tries_it_on_a_sample_lead_and_new_leads_follow_i
     assert!(actions.contains(&"routing_rule.deactivated".to_string()));
 
     // The edit form shows the saved rule as it was typed.
-    let first_id = app.db.read_blocking(|c| Ok(offers::saved_rules(c)?[0].id)).unwrap();
+    let first_id = app.db.read_blocking(|c| Ok(store::saved_rules(c)?[0].id)).unwrap();
     let (_, edit) = app.page(&format!("/admin/routing/{first_id}")).await;
     assert!(edit.contains("value=\"FL\"") && edit.contains("value=\"70\""));
 }
@@ -682,7 +683,7 @@ fn rule(app: &TestApp, name: &str, strategy: Strategy) {
         ignore_hours: true,
     };
     app.db
-        .write_blocking(move |c| Ok(offers::insert_rule(c, &rule)?))
+        .write_blocking(move |c| Ok(store::insert_rule(c, &rule)?))
         .unwrap();
 }
 

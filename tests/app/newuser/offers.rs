@@ -76,9 +76,9 @@ async fn fifteen_pages_in_a_row_each_load_quickly_with_the_back_forward_cache_on
     result.expect("browser steps");
 }
 
-fn pending_offer(app: &crate::harness::TestApp, lead: i64) -> agency_engine::leads::offers::OfferRow {
+fn pending_offer(app: &crate::harness::TestApp, lead: i64) -> agency_engine::routing::offers::OfferRow {
     app.db
-        .read_blocking(move |c| Ok(agency_engine::leads::offers::offers_of_lead(c, lead)?))
+        .read_blocking(move |c| Ok(agency_engine::routing::offers::offers_of_lead(c, lead)?))
         .unwrap()
         .into_iter()
         .find(|o| o.status == "pending")

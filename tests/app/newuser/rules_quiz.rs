@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agency_engine::auth::roles::Role;
 use agency_engine::courses::model;
-use agency_engine::leads::offers;
+use agency_engine::routing::store;
 use agency_engine::routing::{Pool, Strategy};
 use reqwest::StatusCode;
 use thirtyfour::prelude::*;
@@ -37,7 +37,7 @@ fn shown_part<'a>(html: &'a str, condition: &str) -> &'a str {
 }
 
 fn saved_rules(app: &TestApp) -> Vec<agency_engine::routing::Rule> {
-    app.db.read_blocking(|c| Ok(offers::saved_rules(c)?)).unwrap()
+    app.db.read_blocking(|c| Ok(store::saved_rules(c)?)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,14 +4,14 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::model::{ContactRow, LeadRow};
 use super::offers::{self, OfferRow};
+use crate::leads::model::{ContactRow, LeadRow};
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{redirect_with, render, AppState};
 
 #[derive(Template)]
-#[template(path = "leads/_offers.html")]
+#[template(path = "routing/_offers.html")]
 struct OffersPanel {
     ctx: PageCtx,
     offers: Vec<(OfferRow, LeadRow, ContactRow)>,
@@ -82,10 +82,11 @@ pub async fn decline(
     let offer_id = path.into_inner();
     let agent = my_agent(&state, &user).await?;
     let reason = form.reason.clone().unwrap_or_default();
+    let caches = state.caches.clone();
     let (uid, label, settings) = (user.id, user.email.clone(), state.settings.clone());
     match state
         .db
-        .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings))
+        .write(move |c| offers::decline(c, agent, (uid, &label), offer_id, &reason, &settings, &caches.routing))
         .await
     {
         Ok(after) => {

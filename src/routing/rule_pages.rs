@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::offers::{self, Trial};
 use super::rule_form::{RuleForm, STRATEGIES};
+use super::store::{self, Trial};
 use crate::audit::{self, AuditActor};
 use crate::db::DbConnection;
 use crate::domain::ProductLine;
@@ -112,7 +112,7 @@ fn describe(rule: &Rule, agents: &[(i64, String)], teams: &[(i64, String)]) -> R
 type Choices = (Vec<(i64, String)>, Vec<(i64, String)>);
 
 fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
-    let agents = super::model::assignable_agents(c)?;
+    let agents = crate::leads::model::assignable_agents(c)?;
     let teams = crate::agents::model::list_teams(c)?
         .into_iter()
         .map(|t| (t.id, t.name))
@@ -124,11 +124,14 @@ fn choices(c: &mut DbConnection) -> Result<Choices, AppError> {
 /// reads them now rather than from the minute-old list).
 fn known_sources(c: &mut DbConnection, caches: &crate::leads::Caches, fresh: bool) -> Result<Vec<String>, AppError> {
     let seen = if fresh {
-        super::model::distinct_sources(c)?
+        crate::leads::model::distinct_sources(c)?
     } else {
-        super::model::distinct_sources_cached(c, caches)?
+        crate::leads::model::distinct_sources_cached(c, caches)?
     };
-    let mut all: Vec<String> = super::intake::INTAKE_SOURCES.iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = crate::leads::intake::INTAKE_SOURCES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for s in seen {
         if !all.iter().any(|a| a.eq_ignore_ascii_case(&s)) {
             all.push(s);
@@ -138,7 +141,7 @@ fn known_sources(c: &mut DbConnection, caches: &crate::leads::Caches, fresh: boo
 }
 
 #[derive(Template)]
-#[template(path = "leads/rules.html")]
+#[template(path = "routing/rules.html")]
 struct RulesPage {
     ctx: PageCtx,
     rules: Vec<RuleLine>,
@@ -150,18 +153,18 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
         .db
         .read(|c| {
             let (agents, teams) = choices(c)?;
-            let rules = offers::saved_rules(c)?
+            let rules = store::saved_rules(c)?
                 .iter()
                 .map(|r| describe(r, &agents, &teams))
                 .collect();
-            Ok((rules, super::model::count_waiting_unassigned(c)?))
+            Ok((rules, crate::leads::model::count_waiting_unassigned(c)?))
         })
         .await?;
     render(&RulesPage { ctx, rules, unassigned })
 }
 
 #[derive(Template)]
-#[template(path = "leads/rule.html", blocks = ["trial"])]
+#[template(path = "routing/rule.html", blocks = ["trial"])]
 struct RulePage {
     ctx: PageCtx,
     /// `None` for a new rule.
@@ -303,7 +306,7 @@ pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResp
     let next = state
         .db
         .read(|c| {
-            Ok(offers::saved_rules(c)?
+            Ok(store::saved_rules(c)?
                 .last()
                 .map_or(10, |r| r.priority.saturating_add(10).min(9999)))
         })
@@ -313,7 +316,7 @@ pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResp
 
 pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (rule, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    let (rule, active) = state.db.read(move |c| store::find_rule(c, id)).await?;
     if !active {
         return Err(AppError::NotFound);
     }
@@ -341,7 +344,7 @@ async fn parse(state: &AppState, id: Option<i64>, form: &RuleForm) -> AppResult<
             let (agents, teams) = choices(c)?;
             let mut known = known_sources(c, &caches.leads, false)?;
             if let Some(id) = id {
-                known.extend(offers::find_rule(c, id)?.0.conditions.sources);
+                known.extend(store::find_rule(c, id)?.0.conditions.sources);
             }
             let mut unknown = f.unknown_sources(&known);
             if unknown.is_some() {
@@ -391,7 +394,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     may_manage_rules(&user)?;
     let id = path.into_inner();
-    let (_, active) = state.db.read(move |c| offers::find_rule(c, id)).await?;
+    let (_, active) = state.db.read(move |c| store::find_rule(c, id)).await?;
     if !active {
         return Err(AppError::NotFound);
     }
@@ -422,10 +425,10 @@ async fn save(
             let (action, rule_id) = match id {
                 Some(id) => {
                     rule.id = id;
-                    offers::update_rule(c, id, &rule)?;
+                    store::update_rule(c, id, &rule)?;
                     ("routing_rule.updated", id)
                 }
-                None => ("routing_rule.created", offers::insert_rule(c, &rule)?),
+                None => ("routing_rule.created", store::insert_rule(c, &rule)?),
             };
             let details = serde_json::to_string(&rule).unwrap_or_default();
             audit::record(c, &who, action, "routing_rule", Some(rule_id), &details)?;
@@ -478,10 +481,11 @@ pub async fn trial(
         (Some(mut rule), Some(lead)) => {
             rule.id = id.unwrap_or(0);
             let settings = state.settings.clone();
+            let caches = state.caches.clone();
             Some(
                 state
                     .db
-                    .read(move |c| Ok(offers::try_rule(c, &rule, &lead, &settings)?))
+                    .read(move |c| Ok(store::try_rule(c, &rule, &lead, &settings, &caches.routing)?))
                     .await?,
             )
         }
@@ -512,8 +516,8 @@ pub async fn deactivate(
     let name = state
         .db
         .write(move |c| {
-            let (rule, _) = offers::find_rule(c, id)?;
-            offers::deactivate_rule(c, id)?;
+            let (rule, _) = store::find_rule(c, id)?;
+            store::deactivate_rule(c, id)?;
             audit::record(
                 c,
                 &who,
@@ -557,11 +561,11 @@ pub async fn move_rule(
     let moved = state
         .db
         .write(move |c| {
-            let (rule, active) = offers::find_rule(c, id)?;
+            let (rule, active) = store::find_rule(c, id)?;
             if !active {
                 return Err(AppError::NotFound);
             }
-            let moved = offers::move_rule(c, id, up)?;
+            let moved = store::move_rule(c, id, up)?;
             if moved {
                 let action = if up {
                     "routing_rule.moved_up"
