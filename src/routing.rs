@@ -23,6 +23,8 @@
 //! [`Candidate`]s and persists the [`RoutingState`] that round-robin and weighted routing
 //! advance.
 
+pub mod jobs;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};

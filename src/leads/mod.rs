@@ -10,6 +10,7 @@ pub mod export;
 pub mod handlers;
 pub mod history;
 pub mod import;
+pub mod jobs;
 pub mod lead_csv;
 pub mod model;
 pub mod offer_pages;
