@@ -11,6 +11,7 @@ pub mod caches;
 pub mod cli;
 pub mod config;
 pub mod courses;
+pub mod daily;
 pub mod db;
 pub mod demo;
 pub mod demo_large;

@@ -17,7 +17,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::jobs::{Mailer, Worker};
+use crate::jobs::{Mailer, Registry, Services, Worker};
 use crate::web::errors::{render_error, AppError};
 use crate::web::metrics::Metrics;
 use crate::web::middleware::{access_control, observe, security_headers};
@@ -36,9 +36,19 @@ pub fn register_routes(r: &mut Routes) {
     crate::leads::routes(r);
     crate::scoring::routes(r);
     crate::notifications::routes(r);
-    crate::jobs::routes(r);
+    crate::jobs::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::audit::routes(r);
     crate::ops::routes(r);
+}
+
+/// Every job kind the worker runs, each registered by its domain.
+pub fn job_registry() -> Registry {
+    let mut r = Registry::new();
+    crate::jobs::register(&mut r);
+    crate::routing::jobs::register(&mut r);
+    crate::leads::jobs::register(&mut r);
+    crate::daily::register(&mut r);
+    r
 }
 
 /// The table of every route and its access rule (the authorization test walks it).
@@ -158,8 +168,13 @@ impl Application {
 
         let (worker_stop, stop_rx) = watch::channel(false);
         let worker = if settings.run_worker {
-            let mailer = Mailer::from_settings(&settings)?;
-            let w = Worker::new(db.clone(), mailer, settings.clone(), wakeup, agency, caches);
+            let mut services = Services::new();
+            services
+                .insert(Mailer::from_settings(&settings)?)
+                .insert::<Arc<dyn crate::jobs::email::Letterheads>>(agency)
+                .insert(caches);
+            let registry = Arc::new(job_registry());
+            let w = Worker::new(db.clone(), settings.clone(), wakeup, registry, Arc::new(services));
             Some(tokio::spawn(w.run(stop_rx)))
         } else {
             None
@@ -206,5 +221,30 @@ impl Application {
             let _ = tokio::time::timeout(Duration::from_secs(30), w).await;
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_kind_is_registered_once() {
+        // `register` refuses a kind twice, so building the registry is half the test.
+        let registry = job_registry();
+        assert_eq!(
+            registry.kinds(),
+            vec![
+                "email",
+                "lead.escalate",
+                "leads.import",
+                "offer.timeout",
+                "reminders.daily",
+                "webhook"
+            ]
+        );
+        assert_eq!(registry.daily().len(), 1, "the daily run is scheduled");
+        assert!(!registry.knows("reminders"));
+        assert_eq!(crate::jobs::unknown_kind("nope"), "no handler for job kind \"nope\"");
     }
 }

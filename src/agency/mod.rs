@@ -92,3 +92,23 @@ impl AgencyCache {
         self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Every e-mail goes out in the agency's name and ends with its signature.
+impl crate::jobs::email::Letterheads for AgencyCache {
+    fn letterhead<'a>(
+        &'a self,
+        db: &'a Db,
+        configured_from: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<crate::jobs::email::Letterhead, String>> {
+        Box::pin(async move {
+            let agency = self
+                .get(db)
+                .await
+                .map_err(|e| format!("reading the agency's settings: {e}"))?;
+            Ok(crate::jobs::email::Letterhead {
+                from: agency.mail_from(configured_from),
+                signature: agency.signature(),
+            })
+        })
+    }
+}

@@ -11,7 +11,6 @@ use crate::db::DbConnection;
 use crate::jobs::{self, EmailJob};
 use crate::web::errors::AppError;
 
-pub const KIND_DAILY: &str = "reminders.daily";
 pub const THRESHOLDS: [i64; 3] = [7, 30, 60];
 pub const DIGEST_DAYS: i64 = 30;
 
@@ -150,16 +149,6 @@ fn weekly_digest(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         queued += 1;
     }
     Ok(queued)
-}
-
-/// Queues today's reminder run once, whichever server asks first.
-pub fn schedule_daily(conn: &mut DbConnection, today: NaiveDate) -> Result<bool, AppError> {
-    if !model::claim_reminder(conn, &format!("daily:{today}"))? {
-        return Ok(false);
-    }
-    let payload = serde_json::json!({ "date": today.to_string() }).to_string();
-    jobs::model::insert(conn, KIND_DAILY, &payload, crate::db::now(), 3)?;
-    Ok(true)
 }
 
 #[cfg(test)]

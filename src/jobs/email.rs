@@ -1,14 +1,20 @@
-//! E-mail: through SMTP when AE_SMTP_URL is set, else written as .eml files to the outbox folder.
+//! E-mail: the `email` job, sent through SMTP when AE_SMTP_URL is set, else written as .eml files
+//! to the outbox folder. Every message goes out from the agency and ends with its signature; the
+//! job gets both from the [`Letterheads`] provided at start-up, so it does not name the agency.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use futures_util::future::BoxFuture;
+
+use super::{Context, Job};
 use crate::config::Settings;
+use crate::db::Db;
 
 /// The payload of an `email` job.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -16,6 +22,34 @@ pub struct EmailJob {
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+impl Job for EmailJob {
+    const KIND: &'static str = "email";
+    const MAX_ATTEMPTS: i32 = 6;
+
+    async fn run(self, cx: &Context) -> Result<(), String> {
+        let letterheads = cx.service::<std::sync::Arc<dyn Letterheads>>()?;
+        let letterhead = letterheads.letterhead(&cx.db, &cx.settings.mail_from).await?;
+        let email = EmailJob {
+            body: format!("{}\n\n{}\n", self.body.trim_end(), letterhead.signature),
+            ..self
+        };
+        cx.service::<Mailer>()?.send(&letterhead.from, &email).await
+    }
+}
+
+/// Who an e-mail goes out from, and the signature it ends with.
+pub struct Letterhead {
+    pub from: String,
+    pub signature: String,
+}
+
+/// Where the e-mail job finds the current letterhead (the agency's settings): provided to the
+/// worker at start-up as an `Arc<dyn Letterheads>`.
+pub trait Letterheads: Send + Sync {
+    /// The letterhead now; `configured_from` is the sender address from the settings.
+    fn letterhead<'a>(&'a self, db: &'a Db, configured_from: &'a str) -> BoxFuture<'a, Result<Letterhead, String>>;
 }
 
 #[derive(Clone)]

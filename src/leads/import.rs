@@ -25,7 +25,6 @@ use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult};
 use crate::web::{redirect_with, render, render_status, upload, AppState};
 
-pub const KIND: &str = "leads.import";
 const MAX_UPLOAD: usize = 200 * 1024 * 1024;
 const BATCH: usize = 500;
 const MAPPING_KEY: &str = "lead_import_mapping";
@@ -272,7 +271,7 @@ pub async fn start(
         .write(move |c| {
             model::put_setting(c, MAPPING_KEY, &remembered)?;
             let id = model::imports::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
-            jobs::model::insert(c, KIND, &serde_json::json!({ "import_id": id }).to_string(), now(), 3)?;
+            jobs::enqueue(c, &super::jobs::ImportRun { import_id: id }, now())?;
             audit::record(c, &who, "leads.import_started", "lead_import", Some(id), &name)?;
             Ok(id)
         })

@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod history;
 pub mod import;
 pub mod intake;
+pub mod jobs;
 pub mod lead_csv;
 pub mod model;
 pub mod pipeline;

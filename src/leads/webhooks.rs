@@ -27,7 +27,6 @@ use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
 use crate::web::{redirect_with, render, render_status, AppState};
 
-pub const KIND: &str = "webhook";
 pub const EVENTS: &[&str] = &[
     "lead.created",
     "lead.updated",
@@ -35,7 +34,6 @@ pub const EVENTS: &[&str] = &[
     "lead.status_changed",
     "lead.consent_revoked",
 ];
-const MAX_ATTEMPTS: i32 = 8;
 
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with the
 /// endpoint's secret and rejects stale timestamps, so a captured delivery cannot be replayed later.
@@ -220,13 +218,7 @@ pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), Ap
     let body = payload(conn, event, lead_id)?;
     for e in targets {
         let id = model::webhooks::insert_delivery(conn, e.id, event, Some(lead_id), &body)?;
-        jobs::model::insert(
-            conn,
-            KIND,
-            &serde_json::json!({ "delivery_id": id }).to_string(),
-            now(),
-            MAX_ATTEMPTS,
-        )?;
+        jobs::enqueue(conn, &super::jobs::WebhookDelivery { delivery_id: id }, now())?;
     }
     Ok(())
 }
@@ -298,7 +290,7 @@ async fn send(
 }
 
 pub fn max_attempts() -> i32 {
-    MAX_ATTEMPTS
+    <super::jobs::WebhookDelivery as jobs::Job>::MAX_ATTEMPTS
 }
 
 // ---- pages ----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ mod eligibility;
 mod explanation;
 #[cfg(test)]
 mod fixtures;
+pub mod jobs;
 pub mod offer_pages;
 pub mod offers;
 mod rule;

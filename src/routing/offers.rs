@@ -20,11 +20,9 @@ use crate::db::{now, Backend, DbConnection};
 use crate::jobs::{self, EmailJob};
 use crate::leads::model::{self, ContactRow, LeadRow};
 use crate::notifications::model as notifications;
+use crate::routing;
 use crate::web::errors::AppError;
 
-pub const KIND_TIMEOUT: &str = "offer.timeout";
-/// Checks, a while after an agent accepted a lead, that they contacted it.
-pub const KIND_ESCALATE: &str = "lead.escalate";
 /// Where the round-robin and weighted state is kept (`app_settings`).
 pub(super) const STATE_KEY: &str = "routing_state";
 const ROUTING_LOCK: i64 = 0x4145_726f_7574; // "AErout"
@@ -137,13 +135,7 @@ fn tell(
         agent_id,
         deadline,
     } = offer;
-    jobs::model::insert(
-        conn,
-        KIND_TIMEOUT,
-        &serde_json::json!({ "offer_id": offer_id }).to_string(),
-        *deadline,
-        3,
-    )?;
+    jobs::enqueue(conn, &routing::jobs::OfferTimeout { offer_id: *offer_id }, *deadline)?;
     let (_, agent_user) = agents_model::find_agent(conn, *agent_id)?;
     notifications::notify_about(
         conn,
@@ -401,12 +393,14 @@ pub fn accept(
         &details.to_string(),
     )?;
     crate::leads::webhooks::emit(conn, "lead.assigned", offer.lead_id)?;
-    jobs::model::insert(
+    let check = routing::jobs::EscalationCheck {
+        lead_id: offer.lead_id,
+        agent_id,
+    };
+    jobs::enqueue(
         conn,
-        KIND_ESCALATE,
-        &serde_json::json!({ "lead_id": offer.lead_id, "agent_id": agent_id }).to_string(),
+        &check,
         now() + chrono::Duration::hours(settings.first_contact_hours as i64),
-        3,
     )?;
     Ok(offer.lead_id)
 }

@@ -416,7 +416,7 @@ async fn expiry_reminders_go_out_once_over_smtp() {
     // The worker queues today's run as it starts; let it finish (there is nothing to remind yet).
     let daily = format!(
         "jobs WHERE kind = '{}' AND status = 'done'",
-        agency_engine::agents::reminders::KIND_DAILY
+        <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND
     );
     crate::harness::eventually(10, || (app.count(&daily) == 1).then_some(()))
         .await

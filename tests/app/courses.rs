@@ -1194,7 +1194,7 @@ async fn a_certification_recorded_by_hand_leads_to_the_course_that_renews_it_onc
     let worker_app = spawn_with(|_| {}).await;
     let daily = format!(
         "jobs WHERE kind = '{}' AND status = 'done'",
-        agency_engine::agents::reminders::KIND_DAILY
+        <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND
     );
     crate::harness::eventually(10, || (worker_app.count(&daily) == 1).then_some(()))
         .await

@@ -190,3 +190,194 @@ async fn workers_on_separate_connections_never_take_the_same_job() {
     assert_eq!(again.map(|j| (j.id, j.attempts)), Some((id, 2)));
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+/// Inserts a job row exactly as the code before the job registry wrote it: the kind and the
+/// payload are literal text here, not built from today's types.
+fn old_row(db: &Db, kind: &'static str, payload: String, max_attempts: i32) -> i64 {
+    db.write_blocking(move |c| Ok(model::insert(c, kind, &payload, now(), max_attempts)?))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_queued_before_the_job_registry_still_run() {
+    use crate::receiver::Receiver;
+    use crate::routing::{lead, post, ready_agent, round_robin, token};
+
+    // Before the upgrade: an offer waiting for its deadline, an accepted lead waiting for its
+    // first-contact check, an import waiting to run, a webhook delivery, a licence about to expire.
+    let receiver = Receiver::start(0).await;
+    let first = spawn_with(|s| {
+        s.run_worker = false;
+        crate::harness::loopback_webhooks(s);
+    })
+    .await;
+    let owner = first.login_as(Role::Owner).await;
+    round_robin(&first, None);
+    let (ann, ann_id) = ready_agent(&first, "Ann Able");
+    let t = token(&first);
+    let timed_out = post(&first, &t, &lead(1, "33101")).await["id"].as_i64().unwrap();
+    let contacted_late = post(&first, &t, &lead(2, "33101")).await["id"].as_i64().unwrap();
+    let offers = |app: &crate::harness::TestApp, id: i64| {
+        app.db
+            .read_blocking(move |c| Ok(agency_engine::routing::offers::offers_of_lead(c, id)?))
+            .unwrap()
+    };
+    let offer = offers(&first, timed_out).remove(0);
+    let accepted = offers(&first, contacted_late).remove(0);
+    let ann_browser = first.new_client();
+    ann_browser.login(&ann.email, &ann.password).await;
+    let r = ann_browser
+        .post_form(&format!("/offers/{}/acceptance", accepted.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = first
+        .upload_lead_csv(
+            "old.csv",
+            b"first_name,last_name,email,zip\nOld,Queue,old.queue@example.com,33101\n".to_vec(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let import_id = first
+        .start_lead_import(
+            &crate::harness::input_value(&html, "upload"),
+            "old.csv",
+            &["first_name", "last_name", "email", "zip"],
+        )
+        .await;
+    let (url, owner_id) = (receiver.url(), owner.id);
+    let delivery_id = first
+        .db
+        .write_blocking(move |c| {
+            use agency_engine::leads::model as leads;
+            let endpoint = leads::webhooks::insert_endpoint(c, &url, "old-secret", "lead.created", owner_id)?;
+            Ok(leads::webhooks::insert_delivery(
+                c,
+                endpoint,
+                "lead.created",
+                None,
+                r#"{"queued":"before the upgrade"}"#,
+            )?)
+        })
+        .unwrap();
+    let today = now().date();
+    first
+        .db
+        .write_blocking(move |c| {
+            let licence = agency_engine::agents::service::ParsedLicence {
+                state: "GA",
+                number: "GA-OLD-1".into(),
+                resident: false,
+                lines: vec![agency_engine::agents::readiness::LineOfAuthority::Health],
+                issued_on: today - chrono::Duration::days(700),
+                expires_on: today + chrono::Duration::days(30),
+            };
+            let owner = agency_engine::auth::roles::Actor {
+                id: 0,
+                role: Role::Owner,
+            };
+            let who = agency_engine::audit::AuditActor::system("test");
+            agency_engine::agents::service::add_licence(c, owner, &who, ann_id, &licence)?;
+            Ok(())
+        })
+        .unwrap();
+
+    // The queue as the old code left it: every row rewritten by hand in the old JSON, and today's
+    // daily run already claimed, so only the old row can send the reminder.
+    first
+        .db
+        .write_blocking(move |c| {
+            diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM jobs"), c)?;
+            agency_engine::agents::model::claim_reminder(c, &format!("daily:{today}"))?;
+            Ok(())
+        })
+        .unwrap();
+    let db = first.db.clone();
+    let rows = [
+        old_row(
+            &db,
+            "email",
+            r#"{"body":"Queued before the upgrade.","subject":"An old e-mail","to":"old@agency.test"}"#.into(),
+            6,
+        ),
+        old_row(&db, "offer.timeout", format!(r#"{{"offer_id":{}}}"#, offer.id), 3),
+        old_row(
+            &db,
+            "lead.escalate",
+            format!(r#"{{"agent_id":{ann_id},"lead_id":{contacted_late}}}"#),
+            3,
+        ),
+        old_row(&db, "leads.import", format!(r#"{{"import_id":{import_id}}}"#), 3),
+        old_row(&db, "webhook", format!(r#"{{"delivery_id":{delivery_id}}}"#), 8),
+        old_row(&db, "reminders.daily", format!(r#"{{"date":"{today}"}}"#), 3),
+    ];
+    let unknown = old_row(&db, "no.such.kind", "{}".into(), 1);
+    let test_db: TestDb = first.stop().await;
+
+    // After the upgrade, the worker runs each of them.
+    let smtp = SmtpServer::start().await;
+    let smtp_url = smtp.url();
+    let second = spawn_on(test_db, move |s| {
+        s.smtp_url = Some(smtp_url);
+        crate::harness::loopback_webhooks(s);
+    })
+    .await;
+    for id in rows {
+        let row = eventually(20, || {
+            Some(job(&second.db, id)).filter(|j| j.status != model::PENDING && j.status != model::RUNNING)
+        })
+        .await
+        .expect("the old job ran");
+        assert_eq!(row.status, model::DONE, "{} {:?}", row.kind, row.last_error);
+    }
+    let failed = eventually(10, || {
+        Some(job(&second.db, unknown)).filter(|j| j.status == model::FAILED)
+    })
+    .await
+    .expect("an unknown kind fails");
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("no handler for job kind \"no.such.kind\"")
+    );
+
+    // What people notice: the e-mail (with the agency's signature), the offer timed out, the
+    // escalation e-mail to the owner, the imported lead, the webhook, the licence reminder.
+    let (owner_email, ann_email) = (owner.email.clone(), ann.email.clone());
+    let mail = eventually(20, || {
+        let mail = smtp.received();
+        let to = |address: &str, subject: &str| {
+            mail.iter()
+                .any(|m| m.to == vec![address.to_string()] && m.subject().starts_with(subject))
+        };
+        (to("old@agency.test", "An old e-mail")
+            && to(&owner_email, "Lead not contacted")
+            && to(&ann_email, "Your GA licence expires"))
+        .then_some(mail)
+    })
+    .await
+    .expect("the old e-mail, the escalation and the reminder go out");
+    let old: Vec<_> = mail
+        .iter()
+        .filter(|m| m.to == vec!["old@agency.test".to_string()])
+        .collect();
+    assert_eq!(old.len(), 1);
+    assert!(old[0].body().contains("Queued before the upgrade.") && old[0].body().contains("-- "));
+    assert!(offers(&second, timed_out)
+        .iter()
+        .any(|o| o.id == offer.id && o.status == "expired"));
+    let (l, _) = second
+        .db
+        .read_blocking(move |c| Ok(agency_engine::leads::model::find_lead(c, contacted_late)?))
+        .unwrap();
+    assert!(l.escalated_at.is_some());
+    assert_eq!(second.finished_import(import_id, 20).await.status, "done");
+    let delivered = eventually(10, || {
+        receiver
+            .requests()
+            .into_iter()
+            .find(|r| r.body == r#"{"queued":"before the upgrade"}"#)
+    })
+    .await;
+    assert!(delivered.is_some(), "the old delivery reached the endpoint");
+}

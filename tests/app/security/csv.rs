@@ -361,7 +361,7 @@ async fn the_daily_job_removes_abandoned_uploads_and_keeps_those_an_import_needs
             let payload = serde_json::json!({ "date": today }).to_string();
             Ok(agency_engine::jobs::model::insert(
                 c,
-                agency_engine::agents::reminders::KIND_DAILY,
+                <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND,
                 &payload,
                 agency_engine::db::now(),
                 3,
