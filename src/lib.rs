@@ -13,7 +13,6 @@ pub mod config;
 pub mod courses;
 pub mod db;
 pub mod demo;
-pub mod demo_large;
 pub mod geo;
 pub mod home;
 pub mod jobs;

@@ -10,7 +10,6 @@
 //! `report`.
 
 pub mod certificate;
-pub mod demo;
 mod handlers;
 mod learn;
 pub mod media;

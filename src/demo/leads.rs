@@ -6,9 +6,9 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::model::{self, NewConsent, NewContact, NewLead};
-use super::rules::LeadStatus;
 use crate::db::{now, DbConnection};
+use crate::leads::model::{self, NewConsent, NewContact, NewLead};
+use crate::leads::rules::LeadStatus;
 use crate::web::errors::AppError;
 
 const FIRST: &[&str] = &[
@@ -245,7 +245,7 @@ pub fn seed(
         })
         .collect();
     arrivals.sort();
-    let weights = super::qualify::weights(conn)?;
+    let weights = crate::leads::qualify::weights(conn)?;
     for (i, created) in arrivals.into_iter().enumerate() {
         let place = *rng.pick(&places);
         let age_minutes = (t0 - created).num_minutes().max(0);
@@ -323,19 +323,19 @@ pub fn seed(
         }
         // Scored by the rule set as it arrived, then routed by the real engine at that moment.
         let (lead_row, contact_row) = model::find_lead(conn, lead_id)?;
-        let mut facts = super::qualify::facts_of(&lead_row, &contact_row);
+        let mut facts = crate::leads::qualify::facts_of(&lead_row, &contact_row);
         facts.received = created.and_utc();
         let q = crate::scoring::qualify(&facts, &weights, created.date());
-        super::qualify::store(conn, lead_id, &q)?;
+        crate::leads::qualify::store(conn, lead_id, &q)?;
         let mut t = created + Duration::seconds(1);
         let mut agent: Option<(i64, i64, String)> = None;
         for _ in 0..3 {
-            let Some(super::offers::Offered {
+            let Some(crate::leads::offers::Offered {
                 offer_id: offer,
                 agent_id,
                 deadline,
                 ..
-            }) = super::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
+            }) = crate::leads::offers::route_lead_at(conn, lead_id, &[], t.and_utc(), settings)?
             else {
                 break;
             };
@@ -343,17 +343,17 @@ pub fn seed(
             if roll < 7 {
                 t += Duration::minutes(1 + rng.below(3) as i64);
                 let reason = *rng.pick(DECLINE_REASONS);
-                super::offers::close_offer_at(conn, offer, "declined", Some(reason), t)?;
+                crate::leads::offers::close_offer_at(conn, offer, "declined", Some(reason), t)?;
                 let label = agent_label(conn, agents, agent_id)?.1;
                 model::add_event_at(conn, lead_id, None, &label, "declined", reason, t)?;
             } else if roll < 12 {
                 t = deadline;
-                super::offers::close_offer_at(conn, offer, "expired", None, t)?;
+                crate::leads::offers::close_offer_at(conn, offer, "expired", None, t)?;
                 let details = format!("agent {agent_id}");
                 model::add_event_at(conn, lead_id, None, "routing", "offer_expired", &details, t)?;
             } else {
                 t += Duration::minutes(1 + rng.below(4) as i64);
-                super::offers::close_offer_at(conn, offer, "accepted", None, t)?;
+                crate::leads::offers::close_offer_at(conn, offer, "accepted", None, t)?;
                 let (user_id, label) = agent_label(conn, agents, agent_id)?;
                 agent = Some((agent_id, user_id, label));
                 break;

@@ -1,6 +1,10 @@
 //! `seed-demo`: a small, realistic agency to click through. Later issues add leads, courses,
 //! policies and the network to it.
 
+pub mod courses;
+pub mod large;
+pub mod leads;
+
 use crate::agents::{fields::WorkingHours, model as agents, readiness, service as agent_service};
 use crate::audit::AuditActor;
 use crate::auth::roles::{Actor, Role};
@@ -123,7 +127,7 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
         service::set_active(c, owner, &as_owner, gone, false)?;
         crate::agency::service::save(c, owner, &as_owner, &demo_agency())?;
         seed_roster(c, owner, &as_owner, &hash, settings)?;
-        crate::courses::demo::seed(c, owner, &as_owner, settings)
+        courses::seed(c, owner, &as_owner, settings)
     })
     .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
     db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -427,7 +431,7 @@ fn seed_roster(
         let details = serde_json::to_string(&rule).unwrap_or_default();
         crate::audit::record(c, who, "routing_rule.created", "routing_rule", Some(id), &details)?;
     }
-    crate::leads::demo::seed(c, 2000, &roster, settings)?;
+    leads::seed(c, 2000, &roster, settings)?;
     // Leaders: the first member of each team.
     for t in [south, north] {
         if let Some((leader, _)) = agents::team_members(c, t)?.first() {
