@@ -85,6 +85,9 @@ fn settle_replacement(
     }
 }
 
+/// A service change naming course or lesson `id`'s new file; answers the name it replaces.
+type SetFile = fn(&mut DbConnection, Actor, &AuditActor, i64, &str) -> Result<Option<String>, AppError>;
+
 /// A file that one course or lesson has at most one of, a new one replacing the old.
 struct Single {
     /// The form field.
@@ -97,7 +100,7 @@ struct Single {
     /// The extensions `sniff` answers: a replaced file with another is not ours to remove.
     exts: &'static [&'static str],
     /// Names the new file for course or lesson `id`; answers the name it replaces.
-    set: fn(&mut DbConnection, Actor, &AuditActor, i64, &str) -> Result<Option<String>, AppError>,
+    set: SetFile,
     /// Where the form is, with `{id}` for the course or lesson.
     back: &'static str,
     saved: &'static str,
