@@ -212,7 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if scale == Scale::Large {
                 let started = std::time::Instant::now();
-                let added = crate::demo_large::seed(&db, 10_000, 1_000_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let added = crate::demo::large::seed(&db, 10_000, 1_000_000).map_err(|e| anyhow::anyhow!("{e}"))?;
                 db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "Large data set: {} agents, {} leads and {} history events added in {:.0} s.",

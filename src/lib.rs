@@ -14,7 +14,6 @@ pub mod courses;
 pub mod daily;
 pub mod db;
 pub mod demo;
-pub mod demo_large;
 pub mod domain;
 pub mod geo;
 pub mod home;

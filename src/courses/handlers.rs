@@ -1,5 +1,6 @@
-//! Authoring pages (owners and admins): courses, their outline of modules and lessons, files, the
-//! question bank, quizzes and assignments. Thin: parse, call the service, render or redirect.
+//! Authoring pages (owners and admins): courses, their outline of modules and lessons, the
+//! question bank, quizzes and assignments (files are in `files`). Thin: parse, call the service,
+//! render or redirect; the shared steps (`change`, `done`, `refused`, `status_of`) are below.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -7,24 +8,58 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::media;
 use super::model::{self, DocumentRow, LessonRow, QuestionRow};
 use super::quiz::QuestionKind;
 use super::service::{self, AssignForm, CourseForm, Direction, LessonForm, QuestionForm, QuizForm, TitleForm};
 use super::view::{self, Outline};
 use crate::agents::model::TeamRow;
 use crate::audit::AuditActor;
+use crate::auth::roles::Actor;
+use crate::db::DbConnection;
 use crate::web::context::{is_partial, CurrentUser, PageCtx};
 use crate::web::errors::{AppError, AppResult, FieldErrors};
-use crate::web::upload::{self, Received};
 use crate::web::{redirect_with, render, render_status, see_other, AppState};
 
 pub fn today() -> NaiveDate {
     crate::db::now().date()
 }
 
-fn who(user: &CurrentUser, req: &HttpRequest) -> (crate::auth::roles::Actor, AuditActor) {
+fn who(user: &CurrentUser, req: &HttpRequest) -> (Actor, AuditActor) {
     (user.actor(), AuditActor::user(user, req))
+}
+
+/// Runs one service change as the signed-in user, in a write transaction.
+pub(super) async fn change<T, F>(state: &AppState, user: &CurrentUser, req: &HttpRequest, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection, Actor, &AuditActor) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (actor, who) = who(user, req);
+    state.db.write(move |c| f(c, actor, &who)).await
+}
+
+/// Back to `to` with a success notice.
+pub(super) fn done(session: &Session, to: &str, message: impl Into<String>) -> HttpResponse {
+    redirect_with(session, to, "success", message)
+}
+
+/// A change the service refused for its fields, as those fields' errors (to show the form
+/// again); any other error stays an error.
+fn refused<T>(result: AppResult<T>) -> AppResult<Result<T, FieldErrors>> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Validation(errors)) => Ok(Err(errors)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A page shown again with its form's errors answers 422.
+fn status_of(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 // ---- the list of courses --------------------------------------------------------------------
@@ -55,11 +90,7 @@ async fn courses_page(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let courses = state.db.read(|c| Ok(model::list_courses(c, false)?)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     render_status(
         status,
         &CoursesPage {
@@ -93,17 +124,12 @@ pub async fn create(
         Ok(p) => p,
         Err(errors) => return courses_page(ctx, &state, form, errors).await,
     };
-    let (actor, who) = who(&user, &req);
-    let id = state
-        .db
-        .write(move |c| service::create_course(c, actor, &who, &parsed))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/courses/{id}"),
-        "success",
-        "The course is created. Add modules and lessons below.",
-    ))
+    let id = change(&state, &user, &req, move |c, a, w| {
+        service::create_course(c, a, w, &parsed)
+    })
+    .await?;
+    let message = "The course is created. Add modules and lessons below.";
+    Ok(done(&session, &format!("/admin/courses/{id}"), message))
 }
 
 // ---- one course -----------------------------------------------------------------------------
@@ -115,6 +141,16 @@ pub struct CourseForms {
     pub assign: AssignForm,
     pub module_title: String,
     pub errors: FieldErrors,
+}
+
+/// The course page again with the forms' errors and nothing else filled in.
+impl From<FieldErrors> for CourseForms {
+    fn from(errors: FieldErrors) -> Self {
+        CourseForms {
+            errors,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -201,6 +237,20 @@ async fn invalid(ctx: PageCtx, state: &AppState, id: i64, forms: CourseForms) ->
     course_page(ctx, state, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
+/// The page of the course that module `module_id` is in, again with `errors`.
+async fn invalid_in_module(
+    ctx: PageCtx,
+    state: &AppState,
+    module_id: i64,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let course_id = state
+        .db
+        .read(move |c| Ok(model::find_module(c, module_id)?.course_id))
+        .await?;
+    invalid(ctx, state, course_id, errors.into()).await
+}
+
 pub async fn update(
     req: HttpRequest,
     ctx: PageCtx,
@@ -215,30 +265,16 @@ pub async fn update(
     let parsed = match service::parse_course(&form) {
         Ok(p) => p,
         Err(errors) => {
-            return invalid(
-                ctx,
-                &state,
-                id,
-                CourseForms {
-                    course: Some(form),
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+            let mut forms = CourseForms::from(errors);
+            forms.course = Some(form);
+            return invalid(ctx, &state, id, forms).await;
         }
     };
-    let (actor, who) = who(&user, &req);
-    state
-        .db
-        .write(move |c| service::update_course(c, actor, &who, id, &parsed))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/courses/{id}"),
-        "success",
-        "The course is saved.",
-    ))
+    change(&state, &user, &req, move |c, a, w| {
+        service::update_course(c, a, w, id, &parsed)
+    })
+    .await?;
+    Ok(done(&session, &format!("/admin/courses/{id}"), "The course is saved."))
 }
 
 pub async fn add_module(
@@ -252,33 +288,18 @@ pub async fn add_module(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
     let f = form.clone();
-    match state
-        .db
-        .write(move |c| service::add_module(c, actor, &who, id, &f))
-        .await
-    {
-        Ok(_) => Ok(redirect_with(
+    match refused(change(&state, &user, &req, move |c, a, w| service::add_module(c, a, w, id, &f)).await)? {
+        Ok(_) => Ok(done(
             &session,
             &format!("/admin/courses/{id}#outline"),
-            "success",
             "The module is added.",
         )),
-        Err(AppError::Validation(errors)) => {
-            invalid(
-                ctx,
-                &state,
-                id,
-                CourseForms {
-                    module_title: form.title.unwrap_or_default(),
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+        Err(errors) => {
+            let mut forms = CourseForms::from(errors);
+            forms.module_title = form.title.unwrap_or_default();
+            invalid(ctx, &state, id, forms).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -293,35 +314,41 @@ pub async fn add_lesson(
 ) -> AppResult<HttpResponse> {
     let module_id = path.into_inner();
     let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
-    match state
-        .db
-        .write(move |c| service::add_lesson(c, actor, &who, module_id, &form))
-        .await
-    {
-        Ok(lesson_id) => Ok(redirect_with(
-            &session,
-            &format!("/admin/lessons/{lesson_id}"),
-            "success",
-            "The lesson is added. Write it below.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let course_id = state
-                .db
-                .read(move |c| Ok(model::find_module(c, module_id)?.course_id))
-                .await?;
-            invalid(
-                ctx,
-                &state,
-                course_id,
-                CourseForms {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+    let added = change(&state, &user, &req, move |c, a, w| {
+        service::add_lesson(c, a, w, module_id, &form)
+    })
+    .await;
+    match refused(added)? {
+        Ok(lesson_id) => {
+            let message = "The lesson is added. Write it below.";
+            Ok(done(&session, &format!("/admin/lessons/{lesson_id}"), message))
         }
-        Err(e) => Err(e),
+        Err(errors) => invalid_in_module(ctx, &state, module_id, errors).await,
+    }
+}
+
+pub async fn rename_module(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<TitleForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let renamed = change(&state, &user, &req, move |c, a, w| {
+        service::rename_module(c, a, w, id, &form)
+    })
+    .await;
+    match refused(renamed)? {
+        Ok(course_id) => Ok(done(
+            &session,
+            &format!("/admin/courses/{course_id}#outline"),
+            "The module is renamed.",
+        )),
+        Err(errors) => invalid_in_module(ctx, &state, id, errors).await,
     }
 }
 
@@ -337,14 +364,23 @@ struct OutlineBlock {
     o: Outline,
 }
 
-/// After a reorder: the outline block for a partial request, else back to the page.
-async fn outline_or_redirect(
-    req: &HttpRequest,
+/// A service change that moves something one place up or down and answers its course.
+type Reorder = fn(&mut DbConnection, Actor, &AuditActor, i64, Direction) -> Result<i64, AppError>;
+
+/// Moves module or lesson `id`; then the outline block for a partial request, else back to
+/// the page.
+async fn reorder(
+    req: HttpRequest,
     ctx: PageCtx,
-    state: &AppState,
-    course_id: i64,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    id: i64,
+    form: web::Form<MoveForm>,
+    move_one: Reorder,
 ) -> AppResult<HttpResponse> {
-    if is_partial(req) {
+    let dir = Direction::parse(&form.direction)?;
+    let course_id = change(&state, &user, &req, move |c, a, w| move_one(c, a, w, id, dir)).await?;
+    if is_partial(&req) {
         let o = state.db.read(move |c| view::outline(c, course_id)).await?;
         return render(&OutlineBlock { ctx, o });
     }
@@ -359,14 +395,7 @@ pub async fn move_module(
     path: web::Path<i64>,
     form: web::Form<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let dir = Direction::parse(&form.direction)?;
-    let (actor, who) = who(&user, &req);
-    let course_id = state
-        .db
-        .write(move |c| service::move_module(c, actor, &who, id, dir))
-        .await?;
-    outline_or_redirect(&req, ctx, &state, course_id).await
+    reorder(req, ctx, user, state, path.into_inner(), form, service::move_module).await
 }
 
 pub async fn move_lesson(
@@ -377,14 +406,7 @@ pub async fn move_lesson(
     path: web::Path<i64>,
     form: web::Form<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let dir = Direction::parse(&form.direction)?;
-    let (actor, who) = who(&user, &req);
-    let course_id = state
-        .db
-        .write(move |c| service::move_lesson(c, actor, &who, id, dir))
-        .await?;
-    outline_or_redirect(&req, ctx, &state, course_id).await
+    reorder(req, ctx, user, state, path.into_inner(), form, service::move_lesson).await
 }
 
 pub async fn delete_module(
@@ -395,17 +417,9 @@ pub async fn delete_module(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = who(&user, &req);
-    let course_id = state
-        .db
-        .write(move |c| service::delete_module(c, actor, &who, id))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/courses/{course_id}#outline"),
-        "success",
-        "The module and its lessons are deleted.",
-    ))
+    let course_id = change(&state, &user, &req, move |c, a, w| service::delete_module(c, a, w, id)).await?;
+    let message = "The module and its lessons are deleted.";
+    Ok(done(&session, &format!("/admin/courses/{course_id}#outline"), message))
 }
 
 // ---- a lesson -------------------------------------------------------------------------------
@@ -437,11 +451,7 @@ async fn lesson_page(
             Ok((l, course, docs))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     render_status(
         status,
         &LessonPage {
@@ -474,17 +484,11 @@ pub async fn update_lesson(
         Ok(p) => p,
         Err(errors) => return lesson_page(ctx, &state, id, Some(form), errors).await,
     };
-    let (actor, who) = who(&user, &req);
-    state
-        .db
-        .write(move |c| service::update_lesson(c, actor, &who, id, &parsed))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/lessons/{id}"),
-        "success",
-        "The lesson is saved.",
-    ))
+    change(&state, &user, &req, move |c, a, w| {
+        service::update_lesson(c, a, w, id, &parsed)
+    })
+    .await?;
+    Ok(done(&session, &format!("/admin/lessons/{id}"), "The lesson is saved."))
 }
 
 pub async fn delete_lesson(
@@ -495,226 +499,12 @@ pub async fn delete_lesson(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = who(&user, &req);
-    let course_id = state
-        .db
-        .write(move |c| service::delete_lesson(c, actor, &who, id))
-        .await?;
-    Ok(redirect_with(
+    let course_id = change(&state, &user, &req, move |c, a, w| service::delete_lesson(c, a, w, id)).await?;
+    Ok(done(
         &session,
         &format!("/admin/courses/{course_id}#outline"),
-        "success",
         "The lesson is deleted.",
     ))
-}
-
-// ---- files ----------------------------------------------------------------------------------
-
-/// Streams the multipart field `name` into `dir` under a temporary name, up to `max` bytes.
-async fn receive_file(
-    payload: actix_multipart::Multipart,
-    name: &str,
-    max: usize,
-    dir: &std::path::Path,
-) -> Result<Received, String> {
-    let path = dir.join(format!(".upload-{}", uuid::Uuid::new_v4().simple()));
-    let too_large = format!("The file is larger than {} MB.", max / (1024 * 1024));
-    upload::receive_file(payload, name, path, max, &too_large).await
-}
-
-/// Where course files live.
-pub fn files_dir(state: &AppState, kind: &str) -> std::path::PathBuf {
-    state.settings.data_dir.join("courses").join(kind)
-}
-
-fn keep(received: &Received, dir: &std::path::Path, name: &str) -> Result<(), AppError> {
-    std::fs::rename(&received.path, dir.join(name)).map_err(|e| AppError::internal(format!("saving an upload: {e}")))
-}
-
-fn discard(received: &Received) {
-    let _ = std::fs::remove_file(&received.path);
-}
-
-/// After the database took the new file's name (or refused it): the upload is kept under `name`
-/// and the file it replaces (when its name is one of ours, with one of `old_exts`) removed, or the
-/// upload is thrown away and the refusal returned.
-fn settle_replacement(
-    received: &Received,
-    dir: &std::path::Path,
-    name: &str,
-    written: Result<Option<String>, AppError>,
-    old_exts: &[&str],
-) -> Result<(), AppError> {
-    match written {
-        Ok(old) => {
-            keep(received, dir, name)?;
-            if let Some(old) = old.filter(|o| media::valid_stored_name(o, old_exts)) {
-                let _ = std::fs::remove_file(dir.join(old));
-            }
-            Ok(())
-        }
-        Err(e) => {
-            discard(received);
-            Err(e)
-        }
-    }
-}
-
-pub async fn upload_cover(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    payload: actix_multipart::Multipart,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let back = format!("/admin/courses/{id}");
-    let dir = files_dir(&state, "covers");
-    let got = match receive_file(payload, "cover", media::MAX_COVER_BYTES, &dir).await {
-        Ok(g) => g,
-        Err(msg) => return Ok(redirect_with(&session, &back, "error", msg)),
-    };
-    let Some(ext) = crate::agents::photos::sniff(&got.head) else {
-        discard(&got);
-        return Ok(redirect_with(
-            &session,
-            &back,
-            "error",
-            "The cover must be a JPEG, PNG or WebP image.",
-        ));
-    };
-    let name = media::stored_name(id, ext);
-    let (actor, who) = who(&user, &req);
-    let file = name.clone();
-    let written = state
-        .db
-        .write(move |c| service::set_cover(c, actor, &who, id, &file))
-        .await;
-    settle_replacement(&got, &dir, &name, written, &["jpg", "png", "webp"])?;
-    Ok(redirect_with(&session, &back, "success", "The cover image is updated."))
-}
-
-pub async fn upload_video(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    payload: actix_multipart::Multipart,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let back = format!("/admin/lessons/{id}");
-    let dir = files_dir(&state, "videos");
-    let got = match receive_file(payload, "video", media::MAX_VIDEO_BYTES, &dir).await {
-        Ok(g) => g,
-        Err(msg) => return Ok(redirect_with(&session, &back, "error", msg)),
-    };
-    let Some(ext) = media::sniff_video(&got.head) else {
-        discard(&got);
-        return Ok(redirect_with(
-            &session,
-            &back,
-            "error",
-            "The video must be an MP4 or WebM file.",
-        ));
-    };
-    let name = media::stored_name(id, ext);
-    let (actor, who) = who(&user, &req);
-    let file = name.clone();
-    let written = state
-        .db
-        .write(move |c| service::set_video(c, actor, &who, id, &file))
-        .await;
-    settle_replacement(&got, &dir, &name, written, &["mp4", "webm"])?;
-    Ok(redirect_with(&session, &back, "success", "The video is uploaded."))
-}
-
-pub async fn upload_document(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    payload: actix_multipart::Multipart,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let back = format!("/admin/lessons/{id}");
-    let dir = files_dir(&state, "documents");
-    let got = match receive_file(payload, "document", media::MAX_DOCUMENT_BYTES, &dir).await {
-        Ok(g) => g,
-        Err(msg) => return Ok(redirect_with(&session, &back, "error", msg)),
-    };
-    let original = media::display_name(&got.file_name);
-    let Some(ext) = media::sniff_document(&got.head, &original) else {
-        discard(&got);
-        return Ok(redirect_with(
-            &session,
-            &back,
-            "error",
-            "A document must be a PDF, or a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx).",
-        ));
-    };
-    let name = media::stored_name(id, ext);
-    let (actor, who) = who(&user, &req);
-    let (file, orig, size) = (name.clone(), original.clone(), got.size as i64);
-    match state
-        .db
-        .write(move |c| service::add_document(c, actor, &who, id, &file, &orig, size))
-        .await
-    {
-        Ok(_) => {
-            keep(&got, &dir, &name)?;
-            Ok(redirect_with(
-                &session,
-                &back,
-                "success",
-                format!("{original} is added."),
-            ))
-        }
-        Err(e) => {
-            discard(&got);
-            Err(e)
-        }
-    }
-}
-
-pub async fn delete_document(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let (actor, who) = who(&user, &req);
-    let (lesson_id, file) = state
-        .db
-        .write(move |c| service::delete_document(c, actor, &who, id))
-        .await?;
-    if media::valid_stored_name(&file, &["pdf", "docx", "xlsx", "pptx"]) {
-        let _ = std::fs::remove_file(files_dir(&state, "documents").join(file));
-    }
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/lessons/{lesson_id}"),
-        "success",
-        "The document is removed.",
-    ))
-}
-
-/// Cover images, for anyone signed in who may see courses.
-pub async fn cover(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let name = path.into_inner();
-    if !media::valid_stored_name(&name, &["jpg", "png", "webp"]) {
-        return Err(AppError::NotFound);
-    }
-    let path = files_dir(&state, "covers").join(&name);
-    let file = web::block(move || actix_files::NamedFile::open(path))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(|_| AppError::NotFound)?;
-    Ok(file.use_etag(true).into_response(&req))
 }
 
 // ---- the question bank ----------------------------------------------------------------------
@@ -795,11 +585,7 @@ async fn question_edit_page(
             Ok((q, choices, course, answered))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     render_status(
         status,
         &QuestionEditPage {
@@ -834,15 +620,13 @@ pub async fn update_question(
         Ok(p) => p,
         Err(errors) => return question_edit_page(ctx, &state, id, Some(form), errors).await,
     };
-    let (actor, who) = who(&user, &req);
-    let (course_id, message) = state
-        .db
-        .write(move |c| service::edit_question(c, actor, &who, id, &parsed))
-        .await?;
-    Ok(redirect_with(
+    let (course_id, message) = change(&state, &user, &req, move |c, a, w| {
+        service::edit_question(c, a, w, id, &parsed)
+    })
+    .await?;
+    Ok(done(
         &session,
         &format!("/admin/courses/{course_id}/questions"),
-        "success",
         message,
     ))
 }
@@ -871,11 +655,7 @@ async fn questions_page(
             Ok((course, views))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     render_status(
         status,
         &QuestionsPage {
@@ -913,17 +693,12 @@ pub async fn add_question(
         Ok(p) => p,
         Err(errors) => return questions_page(ctx, &state, id, form, errors).await,
     };
-    let (actor, who) = who(&user, &req);
-    state
-        .db
-        .write(move |c| service::add_question(c, actor, &who, id, &parsed))
-        .await?;
-    Ok(redirect_with(
-        &session,
-        &format!("/admin/courses/{id}/questions"),
-        "success",
-        "The question is added to the bank.",
-    ))
+    change(&state, &user, &req, move |c, a, w| {
+        service::add_question(c, a, w, id, &parsed)
+    })
+    .await?;
+    let message = "The question is added to the bank.";
+    Ok(done(&session, &format!("/admin/courses/{id}/questions"), message))
 }
 
 pub async fn delete_question(
@@ -934,15 +709,13 @@ pub async fn delete_question(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = who(&user, &req);
-    let (course_id, message) = state
-        .db
-        .write(move |c| service::delete_question(c, actor, &who, id))
-        .await?;
-    Ok(redirect_with(
+    let (course_id, message) = change(&state, &user, &req, move |c, a, w| {
+        service::delete_question(c, a, w, id)
+    })
+    .await?;
+    Ok(done(
         &session,
         &format!("/admin/courses/{course_id}/questions"),
-        "success",
         message,
     ))
 }
@@ -960,32 +733,22 @@ pub async fn add_quiz(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
     let f = form.clone();
-    match state.db.write(move |c| service::add_quiz(c, actor, &who, id, &f)).await {
-        Ok(_) => Ok(redirect_with(
+    match refused(change(&state, &user, &req, move |c, a, w| service::add_quiz(c, a, w, id, &f)).await)? {
+        Ok(_) => Ok(done(
             &session,
             &format!("/admin/courses/{id}#quizzes"),
-            "success",
             "The quiz is added.",
         )),
-        Err(AppError::Validation(errors)) => {
-            invalid(
-                ctx,
-                &state,
-                id,
-                CourseForms {
-                    quiz: QuizForm {
-                        title: Some(form.title.clone().unwrap_or_default()),
-                        ..form
-                    },
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+        Err(errors) => {
+            let quiz = QuizForm {
+                title: Some(form.title.clone().unwrap_or_default()),
+                ..form
+            };
+            let mut forms = CourseForms::from(errors);
+            forms.quiz = quiz;
+            invalid(ctx, &state, id, forms).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -997,8 +760,7 @@ pub async fn delete_quiz(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = who(&user, &req);
-    let course_id = match state.db.write(move |c| service::delete_quiz(c, actor, &who, id)).await {
+    let course_id = match change(&state, &user, &req, move |c, a, w| service::delete_quiz(c, a, w, id)).await {
         Ok(course_id) => course_id,
         Err(AppError::Conflict(msg)) => {
             let course_id = state.db.read(move |c| Ok(model::find_quiz(c, id)?.course_id)).await?;
@@ -1011,10 +773,9 @@ pub async fn delete_quiz(
         }
         Err(e) => return Err(e),
     };
-    Ok(redirect_with(
+    Ok(done(
         &session,
         &format!("/admin/courses/{course_id}#quizzes"),
-        "success",
         "The quiz is deleted.",
     ))
 }
@@ -1030,13 +791,12 @@ pub async fn assign(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
     let (f, base) = (form.clone(), state.settings.base_url.clone());
-    match state
-        .db
-        .write(move |c| service::assign(c, actor, &who, id, &f, today(), &base))
-        .await
-    {
+    let assigned = change(&state, &user, &req, move |c, a, w| {
+        service::assign(c, a, w, id, &f, today(), &base)
+    })
+    .await;
+    match refused(assigned)? {
         Ok((added, already)) => {
             state.jobs_wakeup.notify_one();
             let msg = match (added, already) {
@@ -1045,31 +805,17 @@ pub async fn assign(
                 (a, 0) => format!("{a} enrolled and told by e-mail."),
                 (a, n) => format!("{a} enrolled and told by e-mail; {n} were enrolled already."),
             };
-            Ok(redirect_with(
-                &session,
-                &format!("/admin/courses/{id}#assign"),
-                "success",
-                msg,
-            ))
+            Ok(done(&session, &format!("/admin/courses/{id}#assign"), msg))
         }
-        Err(AppError::Validation(errors)) => {
-            invalid(
-                ctx,
-                &state,
-                id,
-                CourseForms {
-                    assign: form,
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+        Err(errors) => {
+            let mut forms = CourseForms::from(errors);
+            forms.assign = form;
+            invalid(ctx, &state, id, forms).await
         }
-        Err(e) => Err(e),
     }
 }
 
-// ---- editing a quiz and renaming a module ---------------------------------------------------
+// ---- editing a quiz -------------------------------------------------------------------------
 
 #[derive(Template)]
 #[template(path = "courses/quiz_edit.html")]
@@ -1096,11 +842,7 @@ async fn quiz_edit_page(
             Ok((q, course))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     render_status(
         status,
         &QuizEditPage {
@@ -1128,60 +870,17 @@ pub async fn update_quiz(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
     let f = form.clone();
-    match state
-        .db
-        .write(move |c| service::update_quiz(c, actor, &who, id, &f))
-        .await
-    {
-        Ok(course_id) => Ok(redirect_with(
-            &session,
-            &format!("/admin/courses/{course_id}#quizzes"),
-            "success",
-            "The quiz is saved. Attempts already made keep the questions they drew.",
-        )),
-        Err(AppError::Validation(errors)) => quiz_edit_page(ctx, &state, id, Some(form), errors).await,
-        Err(e) => Err(e),
-    }
-}
-
-pub async fn rename_module(
-    req: HttpRequest,
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<TitleForm>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let form = form.into_inner();
-    let (actor, who) = who(&user, &req);
-    match state
-        .db
-        .write(move |c| service::rename_module(c, actor, &who, id, &form))
-        .await
-    {
-        Ok(course_id) => Ok(redirect_with(
-            &session,
-            &format!("/admin/courses/{course_id}#outline"),
-            "success",
-            "The module is renamed.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let course_id = state.db.read(move |c| Ok(model::find_module(c, id)?.course_id)).await?;
-            invalid(
-                ctx,
-                &state,
-                course_id,
-                CourseForms {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+    match refused(
+        change(&state, &user, &req, move |c, a, w| {
+            service::update_quiz(c, a, w, id, &f)
+        })
+        .await,
+    )? {
+        Ok(course_id) => {
+            let message = "The quiz is saved. Attempts already made keep the questions they drew.";
+            Ok(done(&session, &format!("/admin/courses/{course_id}#quizzes"), message))
         }
-        Err(e) => Err(e),
+        Err(errors) => quiz_edit_page(ctx, &state, id, Some(form), errors).await,
     }
 }

@@ -8,7 +8,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::handlers::{files_dir, today};
+use super::files::files_dir;
+use super::handlers::today;
 use super::model::{self, CertificateRow, ChoiceRow, CourseRow, DocumentRow, LessonRow, QuizRow};
 use super::quiz::{self, QuestionKind};
 use super::service::{self, Graded};

@@ -6,11 +6,11 @@
 //!
 //! Rules (pure, unit-tested): `quiz` (draw, shuffle, grade, time limit), `progress`,
 //! `certificate` (code, validity, PDF), `media` (uploads, embeds). Queries: `model`. State
-//! changes with their permission checks: `service`. Pages: `handlers` (authoring), `learn`,
-//! `report`.
+//! changes with their permission checks: `service`. Pages: `handlers` (authoring), `files`
+//! (uploads), `learn`, `report`.
 
 pub mod certificate;
-pub mod demo;
+mod files;
 mod handlers;
 mod learn;
 pub mod media;
@@ -35,11 +35,7 @@ pub fn routes(r: &mut Routes) {
         .post("/admin/courses", Access::Roles(STAFF), handlers::create)
         .get("/admin/courses/{id}", Access::Roles(STAFF), handlers::show)
         .post("/admin/courses/{id}", Access::Roles(STAFF), handlers::update)
-        .post(
-            "/admin/courses/{id}/cover",
-            Access::Roles(STAFF),
-            handlers::upload_cover,
-        )
+        .post("/admin/courses/{id}/cover", Access::Roles(STAFF), files::upload_cover)
         .post(
             "/admin/courses/{id}/modules",
             Access::Roles(STAFF),
@@ -95,20 +91,16 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             handlers::delete_lesson,
         )
-        .post(
-            "/admin/lessons/{id}/video",
-            Access::Roles(STAFF),
-            handlers::upload_video,
-        )
+        .post("/admin/lessons/{id}/video", Access::Roles(STAFF), files::upload_video)
         .post(
             "/admin/lessons/{id}/documents",
             Access::Roles(STAFF),
-            handlers::upload_document,
+            files::upload_document,
         )
         .post(
             "/admin/documents/{id}/deletion",
             Access::Roles(STAFF),
-            handlers::delete_document,
+            files::delete_document,
         )
         .get("/admin/questions/{id}", Access::Roles(STAFF), handlers::edit_question)
         .post("/admin/questions/{id}", Access::Roles(STAFF), handlers::update_question)
@@ -156,6 +148,6 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(READERS),
             learn::certificate_pdf,
         )
-        .get("/course-covers/{file}", Access::Roles(READERS), handlers::cover)
+        .get("/course-covers/{file}", Access::Roles(READERS), files::cover)
         .get("/certificates/{code}", Access::Public, learn::verify);
 }

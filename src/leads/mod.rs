@@ -10,7 +10,6 @@
 pub mod agenda;
 pub mod api;
 mod csv_records;
-pub mod demo;
 pub mod export;
 pub mod handlers;
 pub mod history;

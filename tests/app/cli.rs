@@ -335,7 +335,7 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_large_data_set_is_written_through_the_apps_schema_and_serves_pages() {
     let app = crate::harness::spawn_app().await;
-    let added = agency_engine::demo_large::seed(&app.db, 40, 2_500).unwrap();
+    let added = agency_engine::demo::large::seed(&app.db, 40, 2_500).unwrap();
     assert_eq!((added.agents, added.leads), (40, 2_500));
     assert!(added.events >= 2_500, "a history event for each lead at least");
     assert_eq!(app.count("leads"), 2_500);
@@ -359,8 +359,8 @@ async fn the_large_data_set_is_written_through_the_apps_schema_and_serves_pages(
         "spread over three years"
     );
     // Seeding again adds nothing; a generated agent signs in and sees their leads.
-    let again = agency_engine::demo_large::seed(&app.db, 40, 2_500).unwrap();
-    assert_eq!(again, agency_engine::demo_large::Added::default());
+    let again = agency_engine::demo::large::seed(&app.db, 40, 2_500).unwrap();
+    assert_eq!(again, agency_engine::demo::large::Added::default());
     let r = app.login("agent0@large.sunbelt-demo.test", "demo-agency-2026").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (status, html) = app.page("/leads").await;

@@ -8,11 +8,11 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::leads::Rng;
 use crate::agents::readiness;
 use crate::db::schema::{agent_licenses, agents, certifications, contacts, lead_events, leads, users};
 use crate::db::{now, Db, DbConnection};
 use crate::domain::ProductLine;
-use crate::leads::demo::Rng;
 use crate::web::errors::AppError;
 
 const BATCH: usize = 1000;
@@ -83,7 +83,7 @@ pub fn seed(db: &Db, agent_count: usize, lead_count: usize) -> Result<Added, App
         return Ok(Added::default());
     }
     let mut rng = Rng(0xB16_5EED);
-    let hash = crate::auth::password::hash(crate::demo::DEMO_PASSWORD);
+    let hash = crate::auth::password::hash(super::DEMO_PASSWORD);
     let today = now().date();
     let year = readiness::plan_year(today, &Default::default());
     // Agents, a thousand at a time: user, profile, a resident licence, a neighbour's, AHIP.

@@ -6,9 +6,9 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::model::{self, NewConsent, NewContact, NewLead};
-use super::pipeline::LeadStatus;
 use crate::db::{now, DbConnection};
+use crate::leads::model::{self, NewConsent, NewContact, NewLead};
+use crate::leads::pipeline::LeadStatus;
 use crate::web::errors::AppError;
 
 const FIRST: &[&str] = &[

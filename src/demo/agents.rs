@@ -1,214 +1,21 @@
-//! `seed-demo`: a small, realistic agency to click through. Later issues add leads, courses,
-//! policies and the network to it.
+//! The demo agency's agents: two teams and about 25 agents across 10 states, with profiles,
+//! office ZIP codes, working hours, licences (some expiring) and certifications.
 
 use crate::agents::{fields::WorkingHours, model as agents, readiness, service as agent_service};
 use crate::audit::AuditActor;
 use crate::auth::roles::{Actor, Role};
-use crate::auth::{model, password, service};
+use crate::auth::model;
 use crate::config::Settings;
-use crate::db::{Db, DbConnection};
+use crate::db::DbConnection;
 use crate::web::errors::AppError;
 
-pub const DEMO_PASSWORD: &str = "demo-agency-2026";
-const OWNER_EMAIL: &str = "owner@sunbelt-demo.test";
-
-pub struct DemoLogin {
-    pub role: Role,
-    pub email: &'static str,
-    pub name: &'static str,
-    pub time_zone: &'static str,
-}
-
-const PEOPLE: &[DemoLogin] = &[
-    DemoLogin {
-        role: Role::Owner,
-        email: OWNER_EMAIL,
-        name: "Dana Whitfield",
-        time_zone: "America/Chicago",
-    },
-    DemoLogin {
-        role: Role::Admin,
-        email: "admin@sunbelt-demo.test",
-        name: "Marcus Bell",
-        time_zone: "America/Chicago",
-    },
-    DemoLogin {
-        role: Role::Agent,
-        email: "agent@sunbelt-demo.test",
-        name: "Priya Raman",
-        time_zone: "America/New_York",
-    },
-    DemoLogin {
-        role: Role::Agent,
-        email: "luis.ortega@sunbelt-demo.test",
-        name: "Luis Ortega",
-        time_zone: "America/Phoenix",
-    },
-    DemoLogin {
-        role: Role::Agent,
-        email: "grace.holloway@sunbelt-demo.test",
-        name: "Grace Holloway",
-        time_zone: "America/New_York",
-    },
-    DemoLogin {
-        role: Role::Agent,
-        email: "tom.nguyen@sunbelt-demo.test",
-        name: "Tom Nguyen",
-        time_zone: "America/Los_Angeles",
-    },
-    DemoLogin {
-        role: Role::Trainee,
-        email: "trainee@sunbelt-demo.test",
-        name: "Jordan Kim",
-        time_zone: "America/Denver",
-    },
-    DemoLogin {
-        role: Role::Broker,
-        email: "broker@sunbelt-demo.test",
-        name: "Angela Russo",
-        time_zone: "America/New_York",
-    },
-];
-
-/// The accounts a visitor can sign in with.
-pub fn logins() -> &'static [DemoLogin] {
-    PEOPLE
-}
-
-pub fn is_seeded(db: &Db) -> anyhow::Result<bool> {
-    db.read_blocking(|c| Ok(model::find_user_by_email(c, OWNER_EMAIL)?.is_some()))
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Creates the demo agency; false when it was already there.
-pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
-    if is_seeded(db)? {
-        return Ok(false);
-    }
-    let hash = password::hash(DEMO_PASSWORD);
-    let who = AuditActor::system("demo seed");
-    db.write_blocking(|c| {
-        let mut owner_id = 0;
-        for p in PEOPLE {
-            let id = crate::users::service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
-            model::update_profile(c, id, p.name, p.time_zone)?;
-            if p.role == Role::Owner {
-                owner_id = id;
-            }
-        }
-        let owner = Actor {
-            id: owner_id,
-            role: Role::Owner,
-        };
-        let as_owner = AuditActor {
-            id: Some(owner_id),
-            label: OWNER_EMAIL.into(),
-            ip: None,
-        };
-        // A newcomer who has not accepted the invitation yet, and an agent who left.
-        let inv = service::Invitation {
-            email: "sam.carter@sunbelt-demo.test".into(),
-            name: "Sam Carter".into(),
-            role: Role::Trainee,
-        };
-        crate::users::service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
-        let gone = crate::users::service::create_user_with_password(
-            c,
-            &who,
-            "rita.mendez@sunbelt-demo.test",
-            "Rita Mendez",
-            Role::Agent,
-            &hash,
-        )?;
-        service::set_active(c, owner, &as_owner, gone, false)?;
-        crate::agency::service::save(c, owner, &as_owner, &demo_agency())?;
-        seed_roster(c, owner, &as_owner, &hash, settings)?;
-        crate::courses::demo::seed(c, owner, &as_owner, settings)
-    })
-    .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
-    db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(true)
-}
-
-/// The demo agency's settings: a Tampa agency licensed where its agents sell.
-fn demo_agency() -> crate::agency::service::AgencyForm {
-    crate::agency::service::AgencyForm {
-        name: Some("Sunbelt Health & Life".into()),
-        legal_name: Some("Sunbelt Health & Life Insurance Agency, LLC".into()),
-        address: Some("4200 W Cypress St, Suite 300\nTampa, FL 33607".into()),
-        phone: Some("(813) 555-0142".into()),
-        website: Some("https://sunbelt-demo.test".into()),
-        licences: Some("FL L094421\nGA 3184502\nAZ 1800452\nTX 2384411\nCA 0N71234\nCO 765432".into()),
-        time_zone: Some("America/New_York".into()),
-        brand_colour: Some("#0e7c66".into()),
-        consent_wording: Some(crate::agency::service::DEFAULT_CONSENT.into()),
-    }
-}
-
-/// Rules a Sunbelt-style agency would write: Medicare in the South to the Medicare team, hot leads
-/// to the best closers, the Great Lakes states to their team, and the rest to the nearest office.
-fn demo_rules(south: i64, north: i64) -> Vec<crate::routing::Rule> {
-    use crate::domain::ProductLine;
-    use crate::routing::{Conditions, Pool, Rule, Strategy};
-    vec![
-        Rule {
-            id: 0,
-            name: "Hot leads to the best closers".into(),
-            priority: 10,
-            conditions: Conditions {
-                min_score: Some(80),
-                ..Default::default()
-            },
-            pool: Pool::Everyone,
-            strategy: Strategy::BestPerformer {
-                floor: 0.15,
-                min_closed: 5,
-            },
-            daily_cap: Some(4),
-            ignore_hours: false,
-        },
-        Rule {
-            id: 0,
-            name: "Medicare in the South to Sunbelt Medicare".into(),
-            priority: 20,
-            conditions: Conditions {
-                products: vec![
-                    ProductLine::MedicareAdvantage,
-                    ProductLine::MedicareSupplement,
-                    ProductLine::PartD,
-                ],
-                states: vec!["FL".into(), "GA".into(), "TX".into()],
-                ..Default::default()
-            },
-            pool: Pool::Team(south),
-            strategy: Strategy::RoundRobin,
-            daily_cap: None,
-            ignore_hours: false,
-        },
-        Rule {
-            id: 0,
-            name: "Great Lakes to Great Lakes Life".into(),
-            priority: 30,
-            conditions: Conditions {
-                states: vec!["OH".into(), "MI".into(), "PA".into()],
-                ..Default::default()
-            },
-            pool: Pool::Team(north),
-            strategy: Strategy::LeastBusy,
-            daily_cap: None,
-            ignore_hours: false,
-        },
-        Rule {
-            id: 0,
-            name: "Everyone else to the nearest office".into(),
-            priority: 40,
-            conditions: Conditions::default(),
-            pool: Pool::Everyone,
-            strategy: Strategy::Closest,
-            daily_cap: None,
-            ignore_hours: false,
-        },
-    ]
+/// What the leads and the routing rules are seeded for.
+pub(super) struct Roster {
+    /// The teams "Sunbelt Medicare" and "Great Lakes Life".
+    pub south: i64,
+    pub north: i64,
+    /// Agents licensed today: agent id, user id, name, the states of their licences.
+    pub roster: Vec<(i64, i64, String, Vec<String>)>,
 }
 
 /// More agents, so the roster has about 25 across 10 states.
@@ -249,13 +56,14 @@ fn neighbours(state: &str) -> &'static [&'static str] {
     }
 }
 
-fn seed_roster(
+/// The two teams and the agents with their profiles, licences and certifications.
+pub(super) fn seed_roster(
     c: &mut DbConnection,
     owner: Actor,
     who: &AuditActor,
     hash: &str,
     settings: &Settings,
-) -> Result<(), AppError> {
+) -> Result<Roster, AppError> {
     let today = crate::db::now().date();
     let year = readiness::plan_year(today, &settings.plan_year_rule);
     let days = |n: i64| today + chrono::Duration::days(n);
@@ -298,8 +106,11 @@ fn seed_roster(
             hours.days[5] = Some((9 * 60, 13 * 60)); // Saturday mornings
         }
         let npn = format!("{}", 17_000_000 + i * 7_919);
-        let prefix = ["3055550", "7135550", "4045550", "9195550", "6025550", "6145550"][i as usize % 6];
-        let phone = format!("+1{prefix}{:03}", 100 + i);
+        let phone = format!(
+            "+1{}{:03}",
+            ["3055550", "7135550", "4045550", "9195550", "6025550", "6145550"][i as usize % 6],
+            100 + i
+        );
         let changes = agents::ProfileChanges {
             npn: Some(npn),
             phone: crate::domain::parse_phone(&phone).ok(),
@@ -405,7 +216,7 @@ fn seed_roster(
             agent_service::add_member(c, owner, who, t, *agent)?;
         }
     }
-    // Leads: about 2,000 over six months, for the agents licensed where the people live.
+    // Who takes leads: the agents licensed somewhere today.
     let mut roster = Vec::new();
     for (agent, _, _) in &people {
         let (row, user) = agents::find_agent(c, *agent)?;
@@ -418,15 +229,12 @@ fn seed_roster(
             roster.push((row.id, user.id, user.name, states));
         }
     }
-    // The agency's routing rules, then six months of leads routed by them.
-    for rule in demo_rules(south, north) {
-        let id = crate::routing::store::insert_rule(c, &rule)?;
-        let details = serde_json::to_string(&rule).unwrap_or_default();
-        crate::audit::record(c, who, "routing_rule.created", "routing_rule", Some(id), &details)?;
-    }
-    crate::leads::demo::seed(c, 2000, &roster, settings)?;
-    // Leaders: the first member of each team.
-    for t in [south, north] {
+    Ok(Roster { south, north, roster })
+}
+
+/// Leaders: the first member of each team.
+pub(super) fn set_leaders(c: &mut DbConnection, r: &Roster) -> Result<(), AppError> {
+    for t in [r.south, r.north] {
         if let Some((leader, _)) = agents::team_members(c, t)?.first() {
             agents::set_leader(c, t, Some(leader.id))?;
         }

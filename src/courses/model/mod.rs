@@ -1,5 +1,7 @@
 //! Every query of the courses domain. Written once for both backends (see TECH-NOTES): single-row
-//! inserts with `returning(id)`, no `on_conflict`.
+//! inserts with `returning(id)`, no `on_conflict`. Rows and most queries are here; those of quiz
+//! attempts are in `attempts`, of certificates and certifications in `credentials`; all are used
+//! as `courses::model::…`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,6 +12,12 @@ use crate::db::schema::{
     lesson_documents, lesson_progress, lessons, questions, quiz_attempts, quizzes, users,
 };
 use crate::db::{lower, now, DbConnection};
+
+mod attempts;
+mod credentials;
+
+pub use attempts::*;
+pub use credentials::*;
 
 // ---- rows -----------------------------------------------------------------------------------
 
@@ -766,247 +774,6 @@ pub fn course_structure(conn: &mut DbConnection, course_id: i64) -> QueryResult<
         .map(|q| (q.id, q.is_final))
         .collect();
     Ok((lessons, quizzes))
-}
-
-// ---- attempts -------------------------------------------------------------------------------
-
-pub fn insert_attempt(
-    conn: &mut DbConnection,
-    quiz_id: i64,
-    enrollment_id: i64,
-    user_id: i64,
-    started_at: NaiveDateTime,
-    deadline_at: Option<NaiveDateTime>,
-) -> QueryResult<i64> {
-    diesel::insert_into(quiz_attempts::table)
-        .values((
-            quiz_attempts::quiz_id.eq(quiz_id),
-            quiz_attempts::enrollment_id.eq(enrollment_id),
-            quiz_attempts::user_id.eq(user_id),
-            quiz_attempts::status.eq("open"),
-            quiz_attempts::started_at.eq(started_at),
-            quiz_attempts::deadline_at.eq(deadline_at),
-            quiz_attempts::passed.eq(false),
-        ))
-        .returning(quiz_attempts::id)
-        .get_result(conn)
-}
-
-pub fn insert_attempt_question(
-    conn: &mut DbConnection,
-    attempt_id: i64,
-    question_id: i64,
-    position: i32,
-    choice_order: &str,
-) -> QueryResult<usize> {
-    diesel::insert_into(attempt_questions::table)
-        .values((
-            attempt_questions::attempt_id.eq(attempt_id),
-            attempt_questions::question_id.eq(question_id),
-            attempt_questions::position.eq(position),
-            attempt_questions::choice_order.eq(choice_order),
-        ))
-        .execute(conn)
-}
-
-pub fn find_attempt(conn: &mut DbConnection, id: i64) -> QueryResult<AttemptRow> {
-    quiz_attempts::table
-        .find(id)
-        .select(AttemptRow::as_select())
-        .first(conn)
-}
-
-pub fn attempt_questions_of(conn: &mut DbConnection, attempt_id: i64) -> QueryResult<Vec<AttemptQuestionRow>> {
-    attempt_questions::table
-        .filter(attempt_questions::attempt_id.eq(attempt_id))
-        .order(attempt_questions::position.asc())
-        .select(AttemptQuestionRow::as_select())
-        .load(conn)
-}
-
-pub fn attempts_of(conn: &mut DbConnection, enrollment_id: i64, quiz_id: i64) -> QueryResult<Vec<AttemptRow>> {
-    quiz_attempts::table
-        .filter(quiz_attempts::enrollment_id.eq(enrollment_id))
-        .filter(quiz_attempts::quiz_id.eq(quiz_id))
-        .order(quiz_attempts::id.asc())
-        .select(AttemptRow::as_select())
-        .load(conn)
-}
-
-pub fn set_answer(conn: &mut DbConnection, id: i64, answer: &str, correct: bool) -> QueryResult<usize> {
-    diesel::update(attempt_questions::table.find(id))
-        .set((
-            attempt_questions::answer.eq(answer),
-            attempt_questions::correct.eq(correct),
-        ))
-        .execute(conn)
-}
-
-/// Closes an open attempt; false when it was already closed (a double submission).
-pub fn close_attempt(conn: &mut DbConnection, id: i64, status: &str, score: i32, passed: bool) -> QueryResult<bool> {
-    let n = diesel::update(quiz_attempts::table.find(id).filter(quiz_attempts::status.eq("open")))
-        .set((
-            quiz_attempts::status.eq(status),
-            quiz_attempts::score.eq(score),
-            quiz_attempts::passed.eq(passed),
-            quiz_attempts::submitted_at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Closed attempts' scores on a course's quizzes, with their enrolment.
-pub fn scores_of_course(conn: &mut DbConnection, course_id: i64) -> QueryResult<Vec<(i64, Option<i32>)>> {
-    quiz_attempts::table
-        .inner_join(quizzes::table)
-        .filter(quizzes::course_id.eq(course_id))
-        .filter(quiz_attempts::status.ne("open"))
-        .select((quiz_attempts::enrollment_id, quiz_attempts::score))
-        .load(conn)
-}
-
-/// Best score of each (enrolment) over a set of enrolments.
-pub fn scores_of_enrollments(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Option<i32>)>> {
-    quiz_attempts::table
-        .filter(quiz_attempts::enrollment_id.eq_any(ids))
-        .filter(quiz_attempts::status.ne("open"))
-        .select((quiz_attempts::enrollment_id, quiz_attempts::score))
-        .load(conn)
-}
-
-/// Every graded answer to a course's questions: (question id, correct).
-pub fn answers_of_course(conn: &mut DbConnection, course_id: i64) -> QueryResult<Vec<(i64, bool)>> {
-    let rows: Vec<(i64, Option<bool>)> = attempt_questions::table
-        .inner_join(questions::table)
-        .filter(questions::course_id.eq(course_id))
-        .filter(attempt_questions::correct.is_not_null())
-        .select((attempt_questions::question_id, attempt_questions::correct))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(q, c)| (q, c.unwrap_or(false))).collect())
-}
-
-// ---- certificates and certifications --------------------------------------------------------
-
-pub struct NewCertificate<'a> {
-    pub code: &'a str,
-    pub enrollment_id: i64,
-    pub course_id: i64,
-    pub user_id: i64,
-    pub holder_name: &'a str,
-    pub course_title: &'a str,
-    pub score: Option<i32>,
-    pub issued_on: NaiveDate,
-    pub expires_on: Option<NaiveDate>,
-    pub certification_id: Option<i64>,
-}
-
-pub fn insert_certificate(conn: &mut DbConnection, c: &NewCertificate) -> QueryResult<i64> {
-    diesel::insert_into(certificates::table)
-        .values((
-            certificates::code.eq(c.code),
-            certificates::enrollment_id.eq(c.enrollment_id),
-            certificates::course_id.eq(c.course_id),
-            certificates::user_id.eq(c.user_id),
-            certificates::holder_name.eq(c.holder_name),
-            certificates::course_title.eq(c.course_title),
-            certificates::score.eq(c.score),
-            certificates::issued_on.eq(c.issued_on),
-            certificates::expires_on.eq(c.expires_on),
-            certificates::certification_id.eq(c.certification_id),
-            certificates::created_at.eq(now()),
-        ))
-        .returning(certificates::id)
-        .get_result(conn)
-}
-
-pub fn code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    Ok(certificates::table
-        .filter(certificates::code.eq(code))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
-pub fn certificate_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<CertificateRow>> {
-    certificates::table
-        .filter(certificates::code.eq(code))
-        .select(CertificateRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn find_certificate(conn: &mut DbConnection, id: i64) -> QueryResult<CertificateRow> {
-    certificates::table
-        .find(id)
-        .select(CertificateRow::as_select())
-        .first(conn)
-}
-
-pub fn certificate_of_enrollment(conn: &mut DbConnection, enrollment_id: i64) -> QueryResult<Option<CertificateRow>> {
-    certificates::table
-        .filter(certificates::enrollment_id.eq(enrollment_id))
-        .select(CertificateRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn certificates_of_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<CertificateRow>> {
-    certificates::table
-        .filter(certificates::user_id.eq(user_id))
-        .order((certificates::issued_on.desc(), certificates::id.desc()))
-        .select(CertificateRow::as_select())
-        .load(conn)
-}
-
-/// Certificates that expire on or before `until`, with their courses and holders.
-pub fn certificates_expiring_by(
-    conn: &mut DbConnection,
-    until: NaiveDate,
-) -> QueryResult<Vec<(CertificateRow, CourseRow, UserRow)>> {
-    certificates::table
-        .inner_join(courses::table)
-        .inner_join(users::table.on(users::id.eq(certificates::user_id)))
-        .filter(certificates::expires_on.le(until))
-        .filter(users::active.eq(true))
-        .order(certificates::expires_on.asc())
-        .select((
-            CertificateRow::as_select(),
-            CourseRow::as_select(),
-            UserRow::as_select(),
-        ))
-        .load(conn)
-}
-
-/// The certification row a course renews: same agent, kind (any case) and plan year.
-pub fn find_certification(
-    conn: &mut DbConnection,
-    agent_id: i64,
-    kind: &str,
-    plan_year: i32,
-) -> QueryResult<Option<i64>> {
-    certifications::table
-        .filter(certifications::agent_id.eq(agent_id))
-        .filter(lower(certifications::kind).eq(kind.to_lowercase()))
-        .filter(certifications::plan_year.eq(plan_year))
-        .select(certifications::id)
-        .first(conn)
-        .optional()
-}
-
-pub fn renew_certification(
-    conn: &mut DbConnection,
-    id: i64,
-    earned_on: NaiveDate,
-    expires_on: NaiveDate,
-) -> QueryResult<usize> {
-    diesel::update(certifications::table.find(id))
-        .set((
-            certifications::earned_on.eq(earned_on),
-            certifications::expires_on.eq(expires_on),
-            certifications::source.eq("course"),
-            certifications::updated_at.eq(now()),
-        ))
-        .execute(conn)
 }
 
 // ---- learners -------------------------------------------------------------------------------

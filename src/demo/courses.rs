@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::model::{self, CourseChanges};
-use super::service::{self, LessonForm, QuestionForm, QuizForm, TitleForm};
 use crate::audit::AuditActor;
 use crate::auth::roles::{Actor, Role};
 use crate::config::Settings;
+use crate::courses::model::{self, CourseChanges};
+use crate::courses::service::{self, LessonForm, QuestionForm, QuizForm, TitleForm};
 use crate::db::DbConnection;
 use crate::web::errors::AppError;
 
