@@ -10,8 +10,8 @@ use crate::auth::roles::Role;
 use crate::auth::{model, password, service};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::startup::Application;
-use crate::web::errors::AppError;
 
 const SETTINGS_HELP: &str = "\
 Settings (environment variables):

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{now, DbConnection};
+use crate::error::AppError;
 use crate::jobs::{self, Context, Job, Registry};
-use crate::web::errors::AppError;
 
 pub fn register(registry: &mut Registry) {
     registry.register::<DailyRun>().every_day(schedule);

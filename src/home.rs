@@ -6,11 +6,11 @@ use askama::Template;
 use crate::agents::view::AgentView;
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
 use crate::auth::model as users;
+use crate::error::AppResult;
 use crate::jobs::model as jobs;
 use crate::leads::model::{ContactRow, LeadRow};
 use crate::routing::offers::OfferRow;
 use crate::web::context::PageCtx;
-use crate::web::errors::AppResult;
 use crate::web::routes::{Access, Routes};
 use crate::web::{render, see_other, AppState};
 
@@ -70,7 +70,7 @@ fn open_training(
     c: &mut crate::db::DbConnection,
     user_id: i64,
     today: chrono::NaiveDate,
-) -> Result<Vec<crate::courses::view::EnrollmentView>, crate::web::errors::AppError> {
+) -> Result<Vec<crate::courses::view::EnrollmentView>, crate::error::AppError> {
     let rows = crate::courses::model::enrollments_of_user(c, user_id)?;
     let mut open: Vec<_> = crate::courses::view::enrollments(c, rows, today)?
         .into_iter()

@@ -15,6 +15,7 @@ pub mod daily;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod error;
 pub mod geo;
 pub mod home;
 pub mod jobs;

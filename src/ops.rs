@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
 
+use crate::error::{AppError, AppResult};
 use crate::jobs::model as jobs;
-use crate::web::errors::{AppError, AppResult};
 use crate::web::routes::{Access, Routes};
 use crate::web::AppState;
 

@@ -17,8 +17,9 @@ use tokio::sync::{watch, Notify};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::jobs::{Mailer, Registry, Services, Worker};
-use crate::web::errors::{render_error, AppError};
+use crate::web::errors::render_error;
 use crate::web::metrics::Metrics;
 use crate::web::middleware::{access_control, observe, security_headers};
 use crate::web::routes::{RouteSpec, RouteTable, Routes};

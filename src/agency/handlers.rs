@@ -2,16 +2,16 @@
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model;
 use super::service::{self, AgencyForm};
 use crate::agents::photos;
-use crate::audit::AuditActor;
 use crate::auth::roles::Role;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render_status, AppState};
 
 #[derive(Template)]
@@ -68,7 +68,6 @@ pub async fn show(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -
 }
 
 pub async fn update(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -76,7 +75,7 @@ pub async fn update(
     form: web::Form<AgencyForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let (actor, who, typed) = (user.actor(), AuditActor::user(&user, &req), form.clone());
+    let (actor, who, typed) = (user.actor(), user.audit(), form.clone());
     let saved = state.db.write(move |c| service::save(c, actor, &who, &typed)).await;
     match saved {
         Ok(()) => {
@@ -98,7 +97,6 @@ pub async fn update(
 /// The logo: a JPEG, PNG or WebP of at most 2 MB, checked by its first bytes, kept with the
 /// profile photos and served at /photos/{file}.
 pub async fn upload_logo(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -110,7 +108,7 @@ pub async fn upload_logo(
         Ok(saved) => saved,
         Err(msg) => return Ok(redirect_with(&session, BACK, "error", msg)),
     };
-    let (actor, who, file) = (user.actor(), AuditActor::user(&user, &req), saved.name.clone());
+    let (actor, who, file) = (user.actor(), user.audit(), saved.name.clone());
     let old = match state.db.write(move |c| service::set_logo(c, actor, &who, &file)).await {
         Ok(old) => old,
         Err(e) => {

@@ -13,7 +13,7 @@ pub use service::Agency;
 
 use crate::auth::roles::{Role, STAFF};
 use crate::db::Db;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 use crate::web::routes::{Access, Routes};
 
 pub const OWNERS: &[Role] = &[Role::Owner];

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::DbConnection;
 use crate::domain::{display_phone, parse_phone, parse_state};
-use crate::web::errors::{AppError, FieldErrors};
+use crate::error::{AppError, FieldErrors};
 
 /// The colour used until the owner picks one.
 pub const DEFAULT_BRAND_COLOUR: &str = "#1f5fa8";

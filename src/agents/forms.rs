@@ -4,7 +4,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
@@ -13,10 +13,10 @@ use super::service::{self, CertificationForm, LicenceForm, ProfileForm};
 use super::view::{self, AgentView};
 use super::{fields, photos};
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
-use crate::audit::AuditActor;
+use crate::auth::CurrentUser;
 use crate::domain;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, render_status, AppState};
 
 pub fn today() -> NaiveDate {
@@ -144,7 +144,6 @@ pub async fn profile_form(ctx: PageCtx, state: &AppState, whose: Whose) -> AppRe
 
 /// Saves the profile form, or shows it again with its errors.
 pub async fn profile_saved(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -155,7 +154,7 @@ pub async fn profile_saved(
     let id = whose.agent_id();
     let result = match service::parse_profile(&form, whose.with_capacity()) {
         Ok(parsed) => {
-            let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+            let (actor, who) = (user.actor(), user.audit());
             state
                 .db
                 .write(move |c| service::update_profile(c, actor, &who, id, &parsed))
@@ -184,23 +183,13 @@ pub async fn profile_saved(
 
 /// Receives a profile photo.
 pub async fn photo_uploaded(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     whose: Whose,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    photos::receive(
-        req,
-        user,
-        session,
-        state,
-        whose.agent_id(),
-        payload,
-        &whose.photo_back(),
-    )
-    .await
+    photos::receive(user, session, state, whose.agent_id(), payload, &whose.photo_back()).await
 }
 
 // ---- the pages with the licence and certification forms ----------------------------------------
@@ -336,7 +325,6 @@ pub async fn credentials_page(
 
 /// Adds a licence, or shows the page again with the form's errors.
 pub async fn licence_added(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -355,7 +343,7 @@ pub async fn licence_added(
             return credentials_page(ctx, state, whose, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let (actor, who, agent_id) = (user.actor(), user.audit(), whose.agent_id());
     let state_code = parsed.state;
     state
         .db
@@ -371,7 +359,6 @@ pub async fn licence_added(
 
 /// Adds a certification, or shows the page again with the form's errors.
 pub async fn certification_added(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -390,7 +377,7 @@ pub async fn certification_added(
             return credentials_page(ctx, state, whose, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let (actor, who, agent_id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let (actor, who, agent_id) = (user.actor(), user.audit(), whose.agent_id());
     let label = format!("{} {}", parsed.kind, parsed.plan_year);
     state
         .db
@@ -405,14 +392,13 @@ pub async fn certification_added(
 }
 
 pub async fn licence_removed(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: &AppState,
     whose: Whose,
     licence_id: i64,
 ) -> AppResult<HttpResponse> {
-    let (actor, who, id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let (actor, who, id) = (user.actor(), user.audit(), whose.agent_id());
     state
         .db
         .write(move |c| service::remove_licence(c, actor, &who, id, licence_id))
@@ -426,14 +412,13 @@ pub async fn licence_removed(
 }
 
 pub async fn certification_removed(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: &AppState,
     whose: Whose,
     cert_id: i64,
 ) -> AppResult<HttpResponse> {
-    let (actor, who, id) = (user.actor(), AuditActor::user(&user, &req), whose.agent_id());
+    let (actor, who, id) = (user.actor(), user.audit(), whose.agent_id());
     state
         .db
         .write(move |c| service::remove_certification(c, actor, &who, id, cert_id))

@@ -11,10 +11,10 @@ use super::forms::{self, today, CredentialForms, Whose};
 use super::model::{self, RosterFilter, RosterSort, TeamRow};
 use super::service::{self, CertificationForm, LicenceForm, NewAgentForm, ProfileForm};
 use super::view::{self, AgentView};
-use crate::audit::AuditActor;
+use crate::auth::CurrentUser;
 use crate::domain;
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::pagination::{Page, Pager};
 use crate::web::{non_empty, redirect_with, render, render_status, AppState};
 
@@ -258,7 +258,6 @@ pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<Htt
 }
 
 pub async fn create(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -266,7 +265,7 @@ pub async fn create(
     form: web::Form<NewAgentForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let (actor, who, inviter) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
+    let (actor, who, inviter) = (user.actor(), user.audit(), user.name.clone());
     let settings = state.settings.clone();
     let f = form.clone();
     match state
@@ -307,7 +306,6 @@ pub async fn edit_form(ctx: PageCtx, state: web::Data<AppState>, path: web::Path
 }
 
 pub async fn update(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -316,24 +314,22 @@ pub async fn update(
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
     let whose = Whose::Staff(path.into_inner());
-    forms::profile_saved(req, ctx, user, session, &state, whose, form.into_inner()).await
+    forms::profile_saved(ctx, user, session, &state, whose, form.into_inner()).await
 }
 
 pub async fn upload_photo(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    forms::photo_uploaded(req, user, session, state, Whose::Staff(path.into_inner()), payload).await
+    forms::photo_uploaded(user, session, state, Whose::Staff(path.into_inner()), payload).await
 }
 
 // ---- licences and certifications ------------------------------------------------------------
 
 pub async fn add_licence(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -342,11 +338,10 @@ pub async fn add_licence(
     form: web::Form<LicenceForm>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    forms::licence_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+    forms::licence_added(ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
 }
 
 pub async fn add_certification(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -355,29 +350,27 @@ pub async fn add_certification(
     form: web::Form<CertificationForm>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    forms::certification_added(req, ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
+    forms::certification_added(ctx, user, session, &state, Whose::Staff(id), form.into_inner()).await
 }
 
 pub async fn remove_licence(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, licence_id) = path.into_inner();
-    forms::licence_removed(req, user, session, &state, Whose::Staff(id), licence_id).await
+    forms::licence_removed(user, session, &state, Whose::Staff(id), licence_id).await
 }
 
 pub async fn remove_certification(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, cert_id) = path.into_inner();
-    forms::certification_removed(req, user, session, &state, Whose::Staff(id), cert_id).await
+    forms::certification_removed(user, session, &state, Whose::Staff(id), cert_id).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -387,7 +380,6 @@ pub struct TeamChoice {
 
 /// Moves the agent to a team, or off any team.
 pub async fn set_team(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -401,7 +393,7 @@ pub async fn set_team(
                 .map_err(|_| AppError::field("team_id", "Choose a team from the list."))
         })
         .transpose()?;
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let result = state
         .db
         .write(move |c| match team {

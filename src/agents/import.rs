@@ -3,7 +3,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model::{self, ProfileChanges};
@@ -12,10 +12,11 @@ use super::service;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::Actor;
 use crate::auth::service::Invitation;
+use crate::auth::CurrentUser;
 use crate::config::Settings;
 use crate::db::{now, DbConnection};
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::error::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, render_status, AppState};
 
 const MAX_UPLOAD: usize = 2 * 1024 * 1024;
@@ -210,7 +211,6 @@ pub struct ConfirmForm {
 }
 
 pub async fn confirm(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -244,7 +244,7 @@ pub async fn confirm(
         Ok(p) => p,
         Err(msg) => return failed(ctx, msg),
     };
-    let (actor, who, inviter) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
+    let (actor, who, inviter) = (user.actor(), user.audit(), user.name.clone());
     let settings = state.settings.clone();
     let to_create = rows.clone();
     let created = state

@@ -3,7 +3,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
@@ -11,9 +11,9 @@ use super::forms::{self, today, CredentialForms, Whose};
 use super::model::{self, TeamRow};
 use super::service::{self, CertificationForm, LicenceForm, ProfileForm};
 use super::view::{self, AgentView};
-use crate::audit::AuditActor;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, AppState};
 
 /// The signed-in agent's profile id (made on first visit).
@@ -28,7 +28,6 @@ pub async fn profile(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>
 }
 
 pub async fn update_profile(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -36,18 +35,17 @@ pub async fn update_profile(
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::profile_saved(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
+    forms::profile_saved(ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn upload_photo(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::photo_uploaded(req, user, session, state, Whose::Mine(id), payload).await
+    forms::photo_uploaded(user, session, state, Whose::Mine(id), payload).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -56,7 +54,6 @@ pub struct AcceptingForm {
 }
 
 pub async fn set_accepting(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -64,7 +61,7 @@ pub async fn set_accepting(
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
     let accepting = form.accepting.as_deref() == Some("yes");
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     state
         .db
         .write(move |c| service::set_accepting(c, actor, &who, id, accepting))
@@ -83,7 +80,6 @@ pub async fn licences(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState
 }
 
 pub async fn add_licence(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -91,11 +87,10 @@ pub async fn add_licence(
     form: web::Form<LicenceForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::licence_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
+    forms::licence_added(ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn add_certification(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -103,29 +98,27 @@ pub async fn add_certification(
     form: web::Form<CertificationForm>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::certification_added(req, ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
+    forms::certification_added(ctx, user, session, &state, Whose::Mine(id), form.into_inner()).await
 }
 
 pub async fn remove_licence(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::licence_removed(req, user, session, &state, Whose::Mine(id), path.into_inner()).await
+    forms::licence_removed(user, session, &state, Whose::Mine(id), path.into_inner()).await
 }
 
 pub async fn remove_certification(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = my_agent_id(&state, &user).await?;
-    forms::certification_removed(req, user, session, &state, Whose::Mine(id), path.into_inner()).await
+    forms::certification_removed(user, session, &state, Whose::Mine(id), path.into_inner()).await
 }
 
 #[derive(Template)]

@@ -5,9 +5,8 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::service;
-use crate::audit::AuditActor;
-use crate::web::context::CurrentUser;
-use crate::web::errors::{AppError, AppResult};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
 use crate::web::{redirect_with, AppState};
 
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -85,7 +84,6 @@ pub fn remove_replaced(state: &AppState, old: Option<String>) {
 
 /// Receives an upload for `agent_id` and goes back to `back` with the outcome.
 pub async fn receive(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -97,7 +95,7 @@ pub async fn receive(
         Ok(saved) => saved,
         Err(msg) => return Ok(redirect_with(&session, back, "error", msg)),
     };
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let file = saved.name.clone();
     let old = match state
         .db

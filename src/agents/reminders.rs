@@ -8,8 +8,8 @@ use super::model;
 use crate::auth::model as users;
 use crate::config::Settings;
 use crate::db::DbConnection;
+use crate::error::AppError;
 use crate::jobs::{self, EmailJob};
-use crate::web::errors::AppError;
 
 pub const THRESHOLDS: [i64; 3] = [7, 30, 60];
 pub const DIGEST_DAYS: i64 = 30;

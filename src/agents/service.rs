@@ -10,8 +10,8 @@ use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::{now, DbConnection};
 use crate::domain;
+use crate::error::{AppError, FieldErrors};
 use crate::text;
-use crate::web::errors::{AppError, FieldErrors};
 
 // ---- who may do what ------------------------------------------------------------------------
 

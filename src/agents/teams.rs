@@ -2,15 +2,15 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model::{self, AgentRow, TeamRow};
 use super::service;
-use crate::audit::AuditActor;
 use crate::auth::model::UserRow;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::PageCtx;
 use crate::web::{non_empty, redirect_with, render_status, AppState};
 
 #[derive(Template)]
@@ -68,7 +68,6 @@ pub struct TeamForm {
 }
 
 pub async fn create(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -76,7 +75,7 @@ pub async fn create(
     form: web::Form<TeamForm>,
 ) -> AppResult<HttpResponse> {
     let name = form.name.clone().unwrap_or_default();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let n = name.clone();
     match state.db.write(move |c| service::create_team(c, actor, &who, &n)).await {
         Ok(id) => Ok(redirect_with(
@@ -153,7 +152,6 @@ pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
 }
 
 pub async fn update(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -170,7 +168,7 @@ pub async fn update(
             Err(_) => return Err(AppError::field("leader_agent_id", "Choose an agent from the list.")),
         },
     };
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let n = name.clone();
     match state
         .db
@@ -196,7 +194,6 @@ pub struct MemberForm {
 }
 
 pub async fn add_member(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -212,7 +209,7 @@ pub async fn add_member(
             "Choose an agent to add.",
         ));
     };
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let msg = state
         .db
         .write(move |c| service::add_member(c, actor, &who, id, agent_id))
@@ -221,14 +218,13 @@ pub async fn add_member(
 }
 
 pub async fn remove_member(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, agent_id) = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     match state
         .db
         .write(move |c| service::remove_member(c, actor, &who, id, agent_id))
@@ -246,7 +242,6 @@ pub struct ConfirmForm {
 }
 
 pub async fn delete(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -262,7 +257,7 @@ pub async fn delete(
             "Tick the confirmation box to delete the team.",
         ));
     }
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let msg = state
         .db
         .write(move |c| service::delete_team(c, actor, &who, id))

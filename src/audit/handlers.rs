@@ -2,8 +2,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::model::{self, AuditFilter, AuditRow};
+use crate::error::AppResult;
 use crate::web::context::{is_partial, PageCtx};
-use crate::web::errors::AppResult;
 use crate::web::{non_empty, render, AppState};
 
 const PER_PAGE: i64 = 50;

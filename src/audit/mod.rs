@@ -7,7 +7,7 @@ pub mod model;
 use actix_web::HttpRequest;
 
 use crate::auth::roles::STAFF;
-use crate::web::context::{client_ip, CurrentUser};
+use crate::web::context::client_ip;
 use crate::web::routes::{Access, Routes};
 
 pub use model::record;
@@ -25,14 +25,6 @@ pub struct AuditActor {
 }
 
 impl AuditActor {
-    pub fn user(user: &CurrentUser, req: &HttpRequest) -> AuditActor {
-        AuditActor {
-            id: Some(user.id),
-            label: user.email.clone(),
-            ip: Some(ip_of(req)),
-        }
-    }
-
     /// Someone not signed in (set-up, invitations, password resets), known by their address.
     pub fn anonymous(label: &str, req: &HttpRequest) -> AuditActor {
         AuditActor {

@@ -9,9 +9,10 @@ use super::service::{self, parse_email, parse_name, parse_time_zone, time_zone_c
 use super::throttle::{self, LoginPolicy};
 use super::{open_session, password, start_session, ApiClient, Device};
 use crate::audit::{self, AuditActor};
+use crate::auth::CurrentUser;
 use crate::db::now;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, render_status, see_other, AppState};
 
 fn text(v: &Option<String>) -> String {
@@ -336,13 +337,8 @@ pub async fn login(
 }
 
 /// Signing out ends this session on the server too: a copy of the cookie opens nothing after.
-pub async fn logout(
-    req: HttpRequest,
-    session: Session,
-    user: CurrentUser,
-    state: web::Data<AppState>,
-) -> AppResult<HttpResponse> {
-    let who = AuditActor::user(&user, &req);
+pub async fn logout(session: Session, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let who = user.audit();
     state
         .db
         .write(move |c| service::end_session(c, &who, user.id, user.session_id, "signed out"))
@@ -661,14 +657,13 @@ pub async fn account(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>
 
 /// "Sign out" beside one device. Ending this browser's own session signs it out.
 pub async fn end_session(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let uid = user.id;
     state
         .db
@@ -688,12 +683,11 @@ pub async fn end_session(
 
 /// "Sign out everywhere": every session of the user ends, this one too.
 pub async fn end_all_sessions(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let uid = user.id;
     state.db.write(move |c| service::end_all_sessions(c, &who, uid)).await?;
     session.purge();
@@ -701,7 +695,6 @@ pub async fn end_all_sessions(
 }
 
 pub async fn update_account(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -717,7 +710,7 @@ pub async fn update_account(
         let page = account_page(&state, ctx, &user, text(&form.name), text(&form.time_zone), errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let id = user.id;
     state
         .db
@@ -762,7 +755,7 @@ pub async fn change_password(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let pw_hash = hash_off_thread(pw).await?;
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let device = Device::of(&req);
     let (version, secret) = state
         .db
@@ -819,7 +812,6 @@ pub async fn api_tokens(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<H
 
 /// The form: `name`, and a `scope` field for each box ticked.
 pub async fn create_api_token(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -836,7 +828,7 @@ pub async fn create_api_token(
         .filter(|(k, _)| k == "scope")
         .map(|(_, v)| v)
         .collect();
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let (n, c) = (name.clone(), chosen.clone());
     let created = state
         .db
@@ -871,14 +863,13 @@ pub async fn create_api_token(
 }
 
 pub async fn revoke_api_token(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let actor = user.actor();
     let msg = state
         .db

@@ -1,6 +1,7 @@
 //! Accounts: first-run set-up, sign in and out, invitations, password resets, the user's own
 //! account page, API tokens, and the checks that say who may do what.
 
+mod acting;
 pub mod devices;
 mod handlers;
 pub mod model;
@@ -15,9 +16,10 @@ use actix_session::Session;
 use chrono::NaiveDateTime;
 
 use crate::db::Db;
-use crate::web::context::{CurrentUser, SESSION_ID, SESSION_USER, SESSION_VERSION};
-use crate::web::errors::AppError;
+use crate::error::AppError;
+use crate::web::context::{SESSION_ID, SESSION_USER, SESSION_VERSION};
 use crate::web::routes::{Access, Routes};
+pub use acting::CurrentUser;
 use roles::STAFF;
 
 /// POSTs to these paths share the per-address login rate limit: every form that checks a
@@ -151,8 +153,13 @@ impl Device {
 }
 
 /// The active user of a session. A session that was ended (signed out, idle, too old, the
-/// password changed, the account deactivated) is emptied.
-pub async fn session_user(db: &Db, policy: SessionPolicy, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+/// password changed, the account deactivated) is emptied. `ip` is where the request came from.
+pub async fn session_user(
+    db: &Db,
+    policy: SessionPolicy,
+    session: &Session,
+    ip: String,
+) -> Result<Option<CurrentUser>, AppError> {
     let (Ok(Some(id)), Ok(Some(version)), Ok(Some(secret))) = (
         session.get::<i64>(SESSION_USER),
         session.get::<i32>(SESSION_VERSION),
@@ -192,6 +199,7 @@ pub async fn session_user(db: &Db, policy: SessionPolicy, session: &Session) -> 
         time_zone: u.tz(),
         email: u.email,
         name: u.name,
+        ip,
         session_id: s.id,
     }))
 }

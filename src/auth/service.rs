@@ -15,8 +15,8 @@ use super::tokens;
 use crate::audit::{self, AuditActor};
 use crate::config::Settings;
 use crate::db::{now, Backend, DbConnection};
+use crate::error::{AppError, FieldErrors};
 use crate::jobs::{self, EmailJob};
-use crate::web::errors::{AppError, FieldErrors};
 
 /// A lower-cased, syntactically valid e-mail address.
 pub fn parse_email(raw: &str) -> Result<String, String> {

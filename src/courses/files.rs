@@ -9,9 +9,9 @@ use super::handlers::{change, done};
 use super::{media, service};
 use crate::audit::AuditActor;
 use crate::auth::roles::Actor;
+use crate::auth::CurrentUser;
 use crate::db::DbConnection;
-use crate::web::context::CurrentUser;
-use crate::web::errors::{AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::web::upload::{self, Received};
 use crate::web::{redirect_with, AppState};
 
@@ -132,7 +132,6 @@ const VIDEO: Single = Single {
 
 /// Receives `kind`'s file for course or lesson `id` and puts it in place of the old one.
 async fn replace(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -149,35 +148,32 @@ async fn replace(
     };
     let name = media::stored_name(id, ext);
     let (file, set) = (name.clone(), kind.set);
-    let written = change(&state, &user, &req, move |c, a, w| set(c, a, w, id, &file)).await;
+    let written = change(&state, &user, move |c, a, w| set(c, a, w, id, &file)).await;
     settle_replacement(&got, &dir, &name, written, kind.exts)?;
     Ok(done(&session, &back, kind.saved))
 }
 
 pub async fn upload_cover(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    replace(req, user, session, state, path.into_inner(), payload, &COVER).await
+    replace(user, session, state, path.into_inner(), payload, &COVER).await
 }
 
 pub async fn upload_video(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    replace(req, user, session, state, path.into_inner(), payload, &VIDEO).await
+    replace(user, session, state, path.into_inner(), payload, &VIDEO).await
 }
 
 pub async fn upload_document(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -196,7 +192,7 @@ pub async fn upload_document(
     let original = media::display_name(&got.file_name);
     let name = media::stored_name(id, ext);
     let (file, orig, size) = (name.clone(), original.clone(), got.size as i64);
-    let added = change(&state, &user, &req, move |c, a, w| {
+    let added = change(&state, &user, move |c, a, w| {
         service::add_document(c, a, w, id, &file, &orig, size)
     })
     .await;
@@ -213,17 +209,13 @@ pub async fn upload_document(
 }
 
 pub async fn delete_document(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (lesson_id, file) = change(&state, &user, &req, move |c, a, w| {
-        service::delete_document(c, a, w, id)
-    })
-    .await?;
+    let (lesson_id, file) = change(&state, &user, move |c, a, w| service::delete_document(c, a, w, id)).await?;
     if media::valid_stored_name(&file, &["pdf", "docx", "xlsx", "pptx"]) {
         let _ = std::fs::remove_file(files_dir(&state, "documents").join(file));
     }

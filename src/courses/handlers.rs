@@ -15,26 +15,23 @@ use super::view::{self, Outline};
 use crate::agents::model::TeamRow;
 use crate::audit::AuditActor;
 use crate::auth::roles::Actor;
+use crate::auth::CurrentUser;
 use crate::db::DbConnection;
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::{redirect_with, render, render_status, see_other, AppState};
 
 pub fn today() -> NaiveDate {
     crate::db::now().date()
 }
 
-fn who(user: &CurrentUser, req: &HttpRequest) -> (Actor, AuditActor) {
-    (user.actor(), AuditActor::user(user, req))
-}
-
 /// Runs one service change as the signed-in user, in a write transaction.
-pub(super) async fn change<T, F>(state: &AppState, user: &CurrentUser, req: &HttpRequest, f: F) -> AppResult<T>
+pub(super) async fn change<T, F>(state: &AppState, user: &CurrentUser, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection, Actor, &AuditActor) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let (actor, who) = who(user, req);
+    let (actor, who) = (user.actor(), user.audit());
     state.db.write(move |c| f(c, actor, &who)).await
 }
 
@@ -112,7 +109,6 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
 }
 
 pub async fn create(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -124,10 +120,7 @@ pub async fn create(
         Ok(p) => p,
         Err(errors) => return courses_page(ctx, &state, form, errors).await,
     };
-    let id = change(&state, &user, &req, move |c, a, w| {
-        service::create_course(c, a, w, &parsed)
-    })
-    .await?;
+    let id = change(&state, &user, move |c, a, w| service::create_course(c, a, w, &parsed)).await?;
     let message = "The course is created. Add modules and lessons below.";
     Ok(done(&session, &format!("/admin/courses/{id}"), message))
 }
@@ -252,7 +245,6 @@ async fn invalid_in_module(
 }
 
 pub async fn update(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -270,7 +262,7 @@ pub async fn update(
             return invalid(ctx, &state, id, forms).await;
         }
     };
-    change(&state, &user, &req, move |c, a, w| {
+    change(&state, &user, move |c, a, w| {
         service::update_course(c, a, w, id, &parsed)
     })
     .await?;
@@ -278,7 +270,6 @@ pub async fn update(
 }
 
 pub async fn add_module(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -289,7 +280,7 @@ pub async fn add_module(
     let id = path.into_inner();
     let form = form.into_inner();
     let f = form.clone();
-    match refused(change(&state, &user, &req, move |c, a, w| service::add_module(c, a, w, id, &f)).await)? {
+    match refused(change(&state, &user, move |c, a, w| service::add_module(c, a, w, id, &f)).await)? {
         Ok(_) => Ok(done(
             &session,
             &format!("/admin/courses/{id}#outline"),
@@ -304,7 +295,6 @@ pub async fn add_module(
 }
 
 pub async fn add_lesson(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -314,7 +304,7 @@ pub async fn add_lesson(
 ) -> AppResult<HttpResponse> {
     let module_id = path.into_inner();
     let form = form.into_inner();
-    let added = change(&state, &user, &req, move |c, a, w| {
+    let added = change(&state, &user, move |c, a, w| {
         service::add_lesson(c, a, w, module_id, &form)
     })
     .await;
@@ -328,7 +318,6 @@ pub async fn add_lesson(
 }
 
 pub async fn rename_module(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -338,10 +327,7 @@ pub async fn rename_module(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let renamed = change(&state, &user, &req, move |c, a, w| {
-        service::rename_module(c, a, w, id, &form)
-    })
-    .await;
+    let renamed = change(&state, &user, move |c, a, w| service::rename_module(c, a, w, id, &form)).await;
     match refused(renamed)? {
         Ok(course_id) => Ok(done(
             &session,
@@ -379,7 +365,7 @@ async fn reorder(
     move_one: Reorder,
 ) -> AppResult<HttpResponse> {
     let dir = Direction::parse(&form.direction)?;
-    let course_id = change(&state, &user, &req, move |c, a, w| move_one(c, a, w, id, dir)).await?;
+    let course_id = change(&state, &user, move |c, a, w| move_one(c, a, w, id, dir)).await?;
     if is_partial(&req) {
         let o = state.db.read(move |c| view::outline(c, course_id)).await?;
         return render(&OutlineBlock { ctx, o });
@@ -410,14 +396,13 @@ pub async fn move_lesson(
 }
 
 pub async fn delete_module(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let course_id = change(&state, &user, &req, move |c, a, w| service::delete_module(c, a, w, id)).await?;
+    let course_id = change(&state, &user, move |c, a, w| service::delete_module(c, a, w, id)).await?;
     let message = "The module and its lessons are deleted.";
     Ok(done(&session, &format!("/admin/courses/{course_id}#outline"), message))
 }
@@ -470,7 +455,6 @@ pub async fn edit_lesson(ctx: PageCtx, state: web::Data<AppState>, path: web::Pa
 }
 
 pub async fn update_lesson(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -484,7 +468,7 @@ pub async fn update_lesson(
         Ok(p) => p,
         Err(errors) => return lesson_page(ctx, &state, id, Some(form), errors).await,
     };
-    change(&state, &user, &req, move |c, a, w| {
+    change(&state, &user, move |c, a, w| {
         service::update_lesson(c, a, w, id, &parsed)
     })
     .await?;
@@ -492,14 +476,13 @@ pub async fn update_lesson(
 }
 
 pub async fn delete_lesson(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let course_id = change(&state, &user, &req, move |c, a, w| service::delete_lesson(c, a, w, id)).await?;
+    let course_id = change(&state, &user, move |c, a, w| service::delete_lesson(c, a, w, id)).await?;
     Ok(done(
         &session,
         &format!("/admin/courses/{course_id}#outline"),
@@ -606,7 +589,6 @@ pub async fn edit_question(ctx: PageCtx, state: web::Data<AppState>, path: web::
 }
 
 pub async fn update_question(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -620,7 +602,7 @@ pub async fn update_question(
         Ok(p) => p,
         Err(errors) => return question_edit_page(ctx, &state, id, Some(form), errors).await,
     };
-    let (course_id, message) = change(&state, &user, &req, move |c, a, w| {
+    let (course_id, message) = change(&state, &user, move |c, a, w| {
         service::edit_question(c, a, w, id, &parsed)
     })
     .await?;
@@ -679,7 +661,6 @@ pub async fn questions(ctx: PageCtx, state: web::Data<AppState>, path: web::Path
 }
 
 pub async fn add_question(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -693,7 +674,7 @@ pub async fn add_question(
         Ok(p) => p,
         Err(errors) => return questions_page(ctx, &state, id, form, errors).await,
     };
-    change(&state, &user, &req, move |c, a, w| {
+    change(&state, &user, move |c, a, w| {
         service::add_question(c, a, w, id, &parsed)
     })
     .await?;
@@ -702,17 +683,13 @@ pub async fn add_question(
 }
 
 pub async fn delete_question(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (course_id, message) = change(&state, &user, &req, move |c, a, w| {
-        service::delete_question(c, a, w, id)
-    })
-    .await?;
+    let (course_id, message) = change(&state, &user, move |c, a, w| service::delete_question(c, a, w, id)).await?;
     Ok(done(
         &session,
         &format!("/admin/courses/{course_id}/questions"),
@@ -723,7 +700,6 @@ pub async fn delete_question(
 // ---- quizzes and assignments ----------------------------------------------------------------
 
 pub async fn add_quiz(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -734,7 +710,7 @@ pub async fn add_quiz(
     let id = path.into_inner();
     let form = form.into_inner();
     let f = form.clone();
-    match refused(change(&state, &user, &req, move |c, a, w| service::add_quiz(c, a, w, id, &f)).await)? {
+    match refused(change(&state, &user, move |c, a, w| service::add_quiz(c, a, w, id, &f)).await)? {
         Ok(_) => Ok(done(
             &session,
             &format!("/admin/courses/{id}#quizzes"),
@@ -753,14 +729,13 @@ pub async fn add_quiz(
 }
 
 pub async fn delete_quiz(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let course_id = match change(&state, &user, &req, move |c, a, w| service::delete_quiz(c, a, w, id)).await {
+    let course_id = match change(&state, &user, move |c, a, w| service::delete_quiz(c, a, w, id)).await {
         Ok(course_id) => course_id,
         Err(AppError::Conflict(msg)) => {
             let course_id = state.db.read(move |c| Ok(model::find_quiz(c, id)?.course_id)).await?;
@@ -781,7 +756,6 @@ pub async fn delete_quiz(
 }
 
 pub async fn assign(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -792,7 +766,7 @@ pub async fn assign(
     let id = path.into_inner();
     let form = form.into_inner();
     let (f, base) = (form.clone(), state.settings.base_url.clone());
-    let assigned = change(&state, &user, &req, move |c, a, w| {
+    let assigned = change(&state, &user, move |c, a, w| {
         service::assign(c, a, w, id, &f, today(), &base)
     })
     .await;
@@ -860,7 +834,6 @@ pub async fn edit_quiz(ctx: PageCtx, state: web::Data<AppState>, path: web::Path
 }
 
 pub async fn update_quiz(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -871,12 +844,7 @@ pub async fn update_quiz(
     let id = path.into_inner();
     let form = form.into_inner();
     let f = form.clone();
-    match refused(
-        change(&state, &user, &req, move |c, a, w| {
-            service::update_quiz(c, a, w, id, &f)
-        })
-        .await,
-    )? {
+    match refused(change(&state, &user, move |c, a, w| service::update_quiz(c, a, w, id, &f)).await)? {
         Ok(course_id) => {
             let message = "The quiz is saved. Attempts already made keep the questions they drew.";
             Ok(done(&session, &format!("/admin/courses/{course_id}#quizzes"), message))

@@ -15,9 +15,9 @@ use super::quiz::{self, QuestionKind};
 use super::service::{self, Graded};
 use super::view::{self, EnrollmentView, Outline};
 use super::{certificate, media};
-use crate::audit::AuditActor;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, AppState};
 
 // ---- My training ----------------------------------------------------------------------------
@@ -71,14 +71,13 @@ pub async fn home(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -
 }
 
 pub async fn enrol(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     state
         .db
         .write(move |c| service::self_enrol(c, actor, &who, id, today()))
@@ -246,14 +245,13 @@ pub async fn lesson(
 }
 
 pub async fn complete_lesson(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let rule = state.settings.plan_year_rule;
     let (course_id, outcome, next) = state
         .db
@@ -423,14 +421,13 @@ pub async fn quiz(
 }
 
 pub async fn start(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let result = state
         .db
         .write(move |c| service::start_attempt(c, actor, &who, id, crate::db::now(), &mut rand::thread_rng()))
@@ -554,7 +551,6 @@ pub async fn attempt(
 }
 
 pub async fn submit(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -563,7 +559,7 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let answers = service::parse_answers(&body);
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let rule = state.settings.plan_year_rule;
     let result = state
         .db

@@ -10,8 +10,8 @@ use super::{certificate, model};
 use crate::audit::{self, AuditActor};
 use crate::config::Settings;
 use crate::db::DbConnection;
+use crate::error::AppError;
 use crate::jobs::{self, EmailJob};
-use crate::web::errors::AppError;
 
 pub fn recert_key(certificate_id: i64) -> String {
     format!("recert:{certificate_id}")

@@ -13,9 +13,9 @@ use super::handlers::today;
 use super::model;
 use super::progress;
 use super::view::{self, CourseReport, TrainingRecord};
+use crate::error::AppResult;
 use crate::spreadsheet;
 use crate::web::context::PageCtx;
-use crate::web::errors::AppResult;
 use crate::web::pagination::{Page, Pager};
 use crate::web::{render, AppState};
 

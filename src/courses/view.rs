@@ -9,7 +9,7 @@ use super::model::{self, CertificateRow, CourseRow, EnrollmentRow, LessonRow, Mo
 use super::progress::{self, DueState, Progress, ProgressFacts};
 use crate::auth::model::UserRow;
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// One enrolment as a learner's or an owner's page shows it.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::oneshot;
 
 use super::{DbConnection, DbError, DbPool};
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 type Read = Box<dyn FnOnce(Result<&mut DbConnection, DbError>) + Send>;
 

@@ -22,7 +22,7 @@ use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{ConnectionManager, DbConnection, DbPool};
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// At most this many writes share one commit: enough to amortise the commit, few enough that the
 /// first caller of a batch does not wait long for the last.

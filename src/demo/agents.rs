@@ -3,11 +3,11 @@
 
 use crate::agents::{fields::WorkingHours, model as agents, readiness, service as agent_service};
 use crate::audit::AuditActor;
-use crate::auth::roles::{Actor, Role};
 use crate::auth::model;
+use crate::auth::roles::{Actor, Role};
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// What the leads and the routing rules are seeded for.
 pub(super) struct Roster {

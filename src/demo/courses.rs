@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::courses::model::{self, CourseChanges};
 use crate::courses::service::{self, LessonForm, QuestionForm, QuizForm, TitleForm};
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 struct Lesson {
     title: &'static str,

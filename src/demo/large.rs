@@ -13,7 +13,7 @@ use crate::agents::readiness;
 use crate::db::schema::{agent_licenses, agents, certifications, contacts, lead_events, leads, users};
 use crate::db::{now, Db, DbConnection};
 use crate::domain::ProductLine;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 const BATCH: usize = 1000;
 const STATES: &[&str] = &["FL", "TX", "GA", "NC", "AZ", "OH", "PA", "MI", "TN", "CA"];

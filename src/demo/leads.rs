@@ -7,9 +7,9 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::{now, DbConnection};
+use crate::error::AppError;
 use crate::leads::model::{self, NewConsent, NewContact, NewLead};
 use crate::leads::pipeline::LeadStatus;
-use crate::web::errors::AppError;
 
 const FIRST: &[&str] = &[
     "Mary",

@@ -2,7 +2,7 @@
 
 use crate::audit::AuditActor;
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// Stores the rules (each audited as created) for the teams `south` and `north`.
 pub(super) fn seed_rules(c: &mut DbConnection, who: &AuditActor, south: i64, north: i64) -> Result<(), AppError> {

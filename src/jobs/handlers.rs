@@ -3,9 +3,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::model::{self, JobRow};
-use crate::audit::{self, AuditActor};
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::audit;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::pagination::{Page, Pager};
 use crate::web::{non_empty, redirect_with, render, AppState};
 
@@ -82,14 +83,13 @@ pub async fn index(
 }
 
 pub async fn retry(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(String,)>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = path.into_inner().0.parse().map_err(|_| AppError::NotFound)?;
-    let actor = AuditActor::user(&user, &req);
+    let actor = user.audit();
     let changed = state
         .db
         .write(move |c| {

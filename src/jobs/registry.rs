@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use super::Job;
 use crate::config::Settings;
 use crate::db::{Db, DbConnection};
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// What a job runs with: the database, the settings, the worker's wake-up call (a job that queues
 /// more jobs rings it), which attempt this is, and the application's services.

@@ -12,7 +12,7 @@ use super::service::{self, EventActor, IntakeOutcome, Intook};
 use crate::auth::scopes::Scope;
 use crate::auth::ApiClient;
 use crate::db::now;
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::web::AppState;
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {

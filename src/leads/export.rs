@@ -7,11 +7,11 @@ use futures_util::stream;
 use super::model::{self, LeadFilter, LeadSort};
 use super::service::{self, Viewer};
 use super::view::{parse_query, LeadQuery};
-use crate::audit::{self, AuditActor};
+use crate::audit;
+use crate::auth::CurrentUser;
 use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::spreadsheet;
-use crate::web::context::CurrentUser;
-use crate::web::errors::{AppError, AppResult};
 use crate::web::AppState;
 
 const BATCH: i64 = 1000;
@@ -140,7 +140,7 @@ pub async fn export(
     if !ids.is_empty() {
         parsed.filter.ids = Some(ids.into_iter().take(10_000).collect());
     }
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let detail = format!("{:?}", parsed.echo);
     state
         .db

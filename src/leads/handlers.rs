@@ -11,9 +11,10 @@ use super::model::{self, ConsentRow, ContactRow, EventRow, LeadRow, TaskRow};
 use super::pipeline::LeadStatus;
 use super::service::{self, Viewer};
 use super::view::{self, AgentChoices, LeadItem, LeadQuery, MonthView, TaskItem};
+use crate::auth::CurrentUser;
 use crate::domain::ProductLine;
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::{non_empty, redirect_with, render, render_status, see_other, AppState};
 
 pub const PER_PAGE: i64 = 50;
@@ -557,7 +558,6 @@ pub struct AssignForm {
 }
 
 pub async fn assign(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -579,7 +579,7 @@ pub async fn assign(
         .is_some()
         .then(|| form.override_reason.clone().unwrap_or_default());
     let v = viewer(&state, &user).await?;
-    let who = crate::audit::AuditActor::user(&user, &req);
+    let who = user.audit();
     let (settings, caches) = (state.settings.clone(), state.caches.clone());
     let result = state
         .db
@@ -729,7 +729,6 @@ pub async fn tasks(
 // ---- bulk actions (owners and admins) --------------------------------------------------------
 
 pub async fn bulk(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -778,7 +777,7 @@ pub async fn bulk(
                         .map_err(|_| AppError::field("agent_id", "Choose an agent."))?,
                 )
             };
-            let who = crate::audit::AuditActor::user(&user, &req);
+            let who = user.audit();
             let (settings, caches) = (state.settings.clone(), state.caches.clone());
             let done = state
                 .db

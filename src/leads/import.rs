@@ -15,14 +15,15 @@ use super::lead_csv::{self, Mapping, RowOutcome};
 use super::model;
 use super::model::imports::{ImportProgress, ImportRow};
 use super::service::{self, EventActor, IntakeOutcome};
-use crate::audit::{self, AuditActor};
+use crate::audit;
+use crate::auth::CurrentUser;
 use crate::config::Settings;
 use crate::db::{now, Db};
+use crate::error::{AppError, AppResult};
 use crate::jobs;
 use crate::spreadsheet::{self, CsvWriter};
 use crate::uploads;
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::{redirect_with, render, render_status, upload, AppState};
 
 const MAX_UPLOAD: usize = 200 * 1024 * 1024;
@@ -192,7 +193,6 @@ pub async fn upload(
 }
 
 pub async fn start(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -258,7 +258,7 @@ pub async fn start(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let (uid, path_text, mapping_json) = (
         user.id,
         path.display().to_string(),

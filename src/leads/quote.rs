@@ -12,8 +12,8 @@ use sha2::Sha256;
 use super::intake::{self, ConsentRequest, LeadRequest};
 use super::service::{self, EventActor};
 use crate::domain::ProductLine;
+use crate::error::{AppResult, FieldErrors};
 use crate::web::context::{client_ip, PageCtx};
-use crate::web::errors::{AppResult, FieldErrors};
 use crate::web::{render, render_status, see_other, AppState};
 
 fn sign(secret: &[u8], ts: i64) -> String {

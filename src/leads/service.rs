@@ -10,11 +10,11 @@ use super::pipeline::{self, LeadStatus};
 use super::webhooks;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::Role;
+use crate::auth::CurrentUser;
 use crate::config::Settings;
 use crate::db::DbConnection;
+use crate::error::{AppError, FieldErrors};
 use crate::geo;
-use crate::web::context::CurrentUser;
-use crate::web::errors::{AppError, FieldErrors};
 
 /// Who is acting on leads, and which leads they may see.
 #[derive(Debug, Clone)]

@@ -13,18 +13,19 @@ use std::time::Duration;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::model;
 use super::model::webhooks::{DeliveryRow, EndpointRow};
-use crate::audit::{self, AuditActor};
+use crate::audit;
+use crate::auth::CurrentUser;
 use crate::db::{now, Db, DbConnection};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::jobs;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, render_status, AppState};
 
 pub const EVENTS: &[&str] = &[
@@ -323,7 +324,6 @@ pub struct EndpointForm {
 }
 
 pub async fn create(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -354,7 +354,7 @@ pub async fn create(
             );
         }
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let (uid, u) = (user.id, url.clone());
     let id = state
         .db
@@ -412,7 +412,6 @@ pub struct ActiveForm {
 }
 
 pub async fn set_active(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -421,7 +420,7 @@ pub async fn set_active(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let active = form.active.as_deref() == Some("yes");
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     state
         .db
         .write(move |c| {

@@ -9,8 +9,9 @@ use askama::Template;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::model::{self, NotificationRow};
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, see_other, AppState};
 
 const PER_PAGE: i64 = 50;

@@ -5,9 +5,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::offers::{self, OfferRow};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
 use crate::leads::model::{ContactRow, LeadRow};
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{redirect_with, render, AppState};
 
 #[derive(Template)]

@@ -17,11 +17,11 @@ use crate::agents::model as agents_model;
 use crate::config::Settings;
 use crate::db::schema::{leads, offers};
 use crate::db::{now, Backend, DbConnection};
+use crate::error::AppError;
 use crate::jobs::{self, EmailJob};
 use crate::leads::model::{self, ContactRow, LeadRow};
 use crate::notifications::model as notifications;
 use crate::routing;
-use crate::web::errors::AppError;
 
 /// Where the round-robin and weighted state is kept (`app_settings`).
 pub(super) const STATE_KEY: &str = "routing_state";

@@ -6,8 +6,8 @@
 
 use crate::domain::ProductLine;
 use crate::domain::{language_name, state_name};
+use crate::error::FieldErrors;
 use crate::routing::{Conditions, LeadToRoute, Pool, Rule, Strategy};
-use crate::web::errors::FieldErrors;
 
 pub const STRATEGIES: [(&str, &str); 5] = [
     ("round_robin", "Each agent in turn"),

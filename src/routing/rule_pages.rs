@@ -9,12 +9,13 @@ use askama::Template;
 
 use super::rule_form::{RuleForm, STRATEGIES};
 use super::store::{self, Trial};
-use crate::audit::{self, AuditActor};
+use crate::audit;
+use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::domain::ProductLine;
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::routing::{Pool, Rule, Strategy};
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::{redirect_with, render, render_status, AppState};
 
 /// The one check for every change to routing rules: owners and admins only.
@@ -372,7 +373,6 @@ async fn parse(state: &AppState, id: Option<i64>, form: &RuleForm) -> AppResult<
 }
 
 pub async fn create(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -380,11 +380,10 @@ pub async fn create(
     pairs: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     may_manage_rules(&user)?;
-    save(req, ctx, user, session, state, None, RuleForm::from_pairs(&pairs)).await
+    save(ctx, user, session, state, None, RuleForm::from_pairs(&pairs)).await
 }
 
 pub async fn update(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -398,11 +397,10 @@ pub async fn update(
     if !active {
         return Err(AppError::NotFound);
     }
-    save(req, ctx, user, session, state, Some(id), RuleForm::from_pairs(&pairs)).await
+    save(ctx, user, session, state, Some(id), RuleForm::from_pairs(&pairs)).await
 }
 
 async fn save(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -417,7 +415,7 @@ async fn save(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let name = rule.name.clone();
     state
         .db
@@ -504,7 +502,6 @@ pub async fn trial(
 }
 
 pub async fn deactivate(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -512,7 +509,7 @@ pub async fn deactivate(
 ) -> AppResult<HttpResponse> {
     may_manage_rules(&user)?;
     let id = path.into_inner();
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let name = state
         .db
         .write(move |c| {
@@ -543,7 +540,6 @@ pub struct MoveForm {
 }
 
 pub async fn move_rule(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -557,7 +553,7 @@ pub async fn move_rule(
         Some("down") => false,
         _ => return Err(AppError::field("direction", "Move the rule up or down.")),
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let moved = state
         .db
         .write(move |c| {

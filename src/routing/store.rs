@@ -12,8 +12,8 @@ use super::{Caches, Conditions, Explanation, LeadToRoute, Pool, RoutingState, Ru
 use crate::config::Settings;
 use crate::db::schema::routing_rules;
 use crate::db::{now, DbConnection};
+use crate::error::AppError;
 use crate::leads::model;
-use crate::web::errors::AppError;
 
 /// The rule used while the agency has defined none: everyone, in turn, within working hours.
 pub fn default_rule() -> Rule {

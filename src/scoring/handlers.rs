@@ -2,14 +2,14 @@
 //! calibration, a button to train on the agency's own outcomes, and the choice of model.
 
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model::{self, ModelRow};
 use super::service;
-use crate::audit::AuditActor;
-use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::context::PageCtx;
 use crate::web::{non_empty, redirect_with, render, AppState};
 
 #[derive(Template)]
@@ -44,16 +44,11 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
     })
 }
 
-pub async fn train(
-    req: HttpRequest,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-) -> AppResult<HttpResponse> {
+pub async fn train(user: CurrentUser, session: Session, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     if user.role != crate::auth::roles::Role::Owner {
         return Err(AppError::Forbidden);
     }
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let result = state.db.write(move |c| service::train(c, &who)).await?;
     match result {
         Ok(o) => Ok(redirect_with(
@@ -75,7 +70,6 @@ pub struct ChoiceForm {
 }
 
 pub async fn choose(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -91,7 +85,7 @@ pub async fn choose(
                 .map_err(|_| AppError::field("model_id", "Choose a model from the list."))?,
         ),
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     state.db.write(move |c| service::choose(c, &who, id)).await?;
     Ok(redirect_with(
         &session,

@@ -5,7 +5,7 @@ use super::model;
 use super::training::{self, TrainOutcome};
 use crate::audit::{self, AuditActor};
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// Trains a model (see [`training::train`]) and records it when it was stored. The outer error
 /// is the database's; the inner one says why there was nothing to train on.

@@ -4,12 +4,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::audit::model::{self as audit_model, AuditFilter, AuditRow};
-use crate::audit::AuditActor;
 use crate::auth::model::{self, AccountTokenRow, UserFilter, UserRow};
 use crate::auth::roles::Role;
 use crate::auth::service::{self, Invitation};
-use crate::web::context::{is_partial, CurrentUser, PageCtx};
-use crate::web::errors::{AppError, AppResult, FieldErrors};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::web::context::{is_partial, PageCtx};
 use crate::web::pagination::{Page, Pager};
 use crate::web::{non_empty, redirect_with, render, render_status, AppState};
 
@@ -145,7 +145,6 @@ pub async fn new_form(ctx: PageCtx, user: CurrentUser) -> AppResult<HttpResponse
 }
 
 pub async fn invite(
-    req: HttpRequest,
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
@@ -169,7 +168,7 @@ pub async fn invite(
         Ok(inv) => inv,
         Err(errors) => return invalid(ctx, errors),
     };
-    let who = AuditActor::user(&user, &req);
+    let who = user.audit();
     let (actor, inviter) = (user.actor(), user.name.clone());
     let settings = state.settings.clone();
     let email = inv.email.clone();
@@ -274,7 +273,6 @@ fn outcome(session: &Session, id: i64, result: AppResult<String>) -> AppResult<H
 }
 
 pub async fn change_role(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -288,7 +286,7 @@ pub async fn change_role(
         .unwrap_or_default()
         .parse::<Role>()
         .map_err(|m| AppError::field("role", &m))?;
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let result = state
         .db
         .write(move |c| crate::users::service::change_role(c, actor, &who, id, role))
@@ -304,7 +302,6 @@ fn confirmed(form: &ConfirmForm) -> AppResult<()> {
 }
 
 pub async fn deactivate(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
@@ -320,7 +317,7 @@ pub async fn deactivate(
             "Tick the confirmation box to deactivate this user.",
         ));
     }
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let result = state
         .db
         .write(move |c| service::set_active(c, actor, &who, id, false))
@@ -329,14 +326,13 @@ pub async fn deactivate(
 }
 
 pub async fn reactivate(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who) = (user.actor(), AuditActor::user(&user, &req));
+    let (actor, who) = (user.actor(), user.audit());
     let result = state
         .db
         .write(move |c| service::set_active(c, actor, &who, id, true))
@@ -345,14 +341,13 @@ pub async fn reactivate(
 }
 
 pub async fn resend_invitation(
-    req: HttpRequest,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (actor, who, name) = (user.actor(), AuditActor::user(&user, &req), user.name.clone());
+    let (actor, who, name) = (user.actor(), user.audit(), user.name.clone());
     let settings = state.settings.clone();
     let result = state
         .db

@@ -8,7 +8,7 @@ use crate::auth::roles::{Actor, Role};
 use crate::auth::service::{self as auth, Invitation};
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 /// A user with a password, from the command line or a demo seed; see
 /// [`auth::create_user_with_password`].

@@ -13,9 +13,10 @@ use chrono_tz::Tz;
 use rand::RngCore;
 
 use crate::agency::Agency;
-use crate::auth::roles::{Actor, Role};
+use crate::auth::roles::Role;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
 use crate::web::dates;
-use crate::web::errors::AppError;
 
 pub const SESSION_USER: &str = "uid";
 pub const SESSION_VERSION: &str = "sv";
@@ -25,29 +26,6 @@ pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_FLASH: &str = "flash";
 
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::America::New_York;
-
-/// The signed-in, active user of this request (set by the access middleware).
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub time_zone: Tz,
-    /// Unread notifications, for the badge in the header.
-    pub unread: i64,
-    /// The session's row (`user_sessions`), so it can be ended.
-    pub session_id: i64,
-}
-
-impl CurrentUser {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            id: self.id,
-            role: self.role,
-        }
-    }
-}
 
 impl FromRequest for CurrentUser {
     type Error = AppError;

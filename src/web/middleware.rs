@@ -14,9 +14,10 @@ use futures_util::StreamExt;
 use tracing::Instrument;
 
 use crate::auth;
-use crate::web::context::{self, client_ip, CurrentUser, SESSION_CSRF};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::web::context::{self, client_ip, SESSION_CSRF};
 use crate::web::csrf;
-use crate::web::errors::AppError;
 use crate::web::routes::Access;
 use crate::web::AppState;
 
@@ -106,8 +107,14 @@ pub async fn access_control(
         // Static files and unknown paths: nothing to guard. An unknown path answers 404 with the
         // signed-in user's navigation, so it needs to know who is asking.
         if !req.path().starts_with("/static/") {
-            if let Ok(Some(user)) =
-                auth::session_user(&state.db, auth::SessionPolicy::of(&state.settings), &req.get_session()).await
+            let ip = client_ip(req.request(), &state.settings);
+            if let Ok(Some(user)) = auth::session_user(
+                &state.db,
+                auth::SessionPolicy::of(&state.settings),
+                &req.get_session(),
+                ip,
+            )
+            .await
             {
                 req.extensions_mut().insert::<CurrentUser>(user);
             }
@@ -174,7 +181,14 @@ pub async fn access_control(
         Err(e) => tracing::warn!(error = %e, "could not read the agency's settings"),
     }
     let session = req.get_session();
-    let user = match auth::session_user(&state.db, auth::SessionPolicy::of(&state.settings), &session).await {
+    let user = match auth::session_user(
+        &state.db,
+        auth::SessionPolicy::of(&state.settings),
+        &session,
+        ip.clone(),
+    )
+    .await
+    {
         Ok(u) => u,
         Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };

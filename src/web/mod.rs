@@ -89,7 +89,7 @@ pub fn redirect_with(session: &Session, location: &str, level: &str, message: im
 pub fn render_status<T: askama::Template>(
     status: actix_web::http::StatusCode,
     page: &T,
-) -> errors::AppResult<HttpResponse> {
+) -> crate::error::AppResult<HttpResponse> {
     let html = page.render()?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -97,7 +97,7 @@ pub fn render_status<T: askama::Template>(
 }
 
 /// Renders a template with 200.
-pub fn render<T: askama::Template>(page: &T) -> errors::AppResult<HttpResponse> {
+pub fn render<T: askama::Template>(page: &T) -> crate::error::AppResult<HttpResponse> {
     render_status(actix_web::http::StatusCode::OK, page)
 }
 

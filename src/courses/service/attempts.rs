@@ -13,7 +13,7 @@ use crate::auth::roles::Actor;
 use crate::courses::model;
 use crate::courses::quiz;
 use crate::db::DbConnection;
-use crate::web::errors::AppError;
+use crate::error::AppError;
 
 // ---- quiz attempts --------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ use crate::audit::{self, AuditActor};
 use crate::auth::roles::Actor;
 use crate::courses::model::{self, CourseChanges, CourseRow, LessonChanges};
 use crate::db::DbConnection;
-use crate::web::errors::{AppError, FieldErrors};
+use crate::error::{AppError, FieldErrors};
 
 // ---- courses --------------------------------------------------------------------------------
 

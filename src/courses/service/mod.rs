@@ -14,8 +14,8 @@ use crate::agents::readiness::{plan_year, PlanYearRule};
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Actor, Role};
 use crate::db::DbConnection;
+use crate::error::{AppError, FieldErrors};
 use crate::jobs::{self, EmailJob};
-use crate::web::errors::{AppError, FieldErrors};
 
 mod attempts;
 mod authoring;

@@ -7,7 +7,7 @@ use crate::auth::roles::Actor;
 use crate::courses::model::{self, CourseRow, NewQuiz};
 use crate::courses::quiz::{self, BankEntry, QuestionKind};
 use crate::db::DbConnection;
-use crate::web::errors::{AppError, FieldErrors};
+use crate::error::{AppError, FieldErrors};
 
 // ---- the question bank ----------------------------------------------------------------------
 
