@@ -72,7 +72,7 @@ pub struct Settings {
     /// Public form submissions per minute from one address.
     pub form_rate_per_minute: u32,
     /// From this day of the year, Medicare sales are for the coming plan year (the AEP).
-    pub plan_year_rule: crate::agents::readiness::PlanYearRule,
+    pub plan_year_rule: crate::domain::plan_year::PlanYearRule,
     /// Days before a course certificate or a certification expires that its holder is enrolled
     /// again in the course that grants it.
     pub recert_days: i64,
@@ -237,14 +237,14 @@ fn parse_networks(v: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
         .collect()
 }
 
-fn parse_month_day(v: &str) -> anyhow::Result<crate::agents::readiness::PlanYearRule> {
+fn parse_month_day(v: &str) -> anyhow::Result<crate::domain::plan_year::PlanYearRule> {
     let (m, d) = v.trim().split_once('-').context("no dash")?;
     let (m, d): (u32, u32) = (m.parse()?, d.parse()?);
     anyhow::ensure!(
         chrono::NaiveDate::from_ymd_opt(2024, m, d).is_some(),
         "not a day of the year"
     );
-    Ok(crate::agents::readiness::PlanYearRule {
+    Ok(crate::domain::plan_year::PlanYearRule {
         aep_start_month: m,
         aep_start_day: d,
     })

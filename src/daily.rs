@@ -49,7 +49,14 @@ impl Job for DailyRun {
         cx.wakeup.notify_one();
         // A file that cannot be removed is logged; it does not make the reminders run again.
         let (db, settings) = (cx.db.clone(), cx.settings.clone());
-        match tokio::task::spawn_blocking(move || crate::uploads::sweep(&db, &settings)).await {
+        match tokio::task::spawn_blocking(move || {
+            let in_use = db
+                .read_blocking(|c| Ok(crate::leads::model::imports::import_files_in_use(c)?))
+                .map_err(|e| e.to_string())?;
+            crate::uploads::sweep(&in_use, &settings)
+        })
+        .await
+        {
             Ok(Ok(removed)) => tracing::info!(removed = removed.len(), "abandoned uploads swept"),
             Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
             Err(e) => tracing::warn!(error = %e, "the upload sweep stopped"),

@@ -114,16 +114,6 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<crate::db::DbError> for AppError {
-    fn from(e: crate::db::DbError) -> Self {
-        match e {
-            crate::db::DbError::Query(q) => q.into(),
-            crate::db::DbError::Pool(p) => AppError::Unavailable(format!("database pool: {p}")),
-            other => AppError::Internal(other.to_string()),
-        }
-    }
-}
-
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))

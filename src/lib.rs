@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod courses;
 pub mod daily;
+pub mod dates;
 pub mod db;
 pub mod demo;
 pub mod domain;

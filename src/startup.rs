@@ -38,7 +38,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::scoring::routes(r);
     crate::notifications::routes(r);
     crate::jobs::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
-    crate::audit::routes(r);
+    crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::ops::routes(r);
 }
 

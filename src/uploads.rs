@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::config::Settings;
-use crate::db::Db;
 
 /// Tells the names of the uploads waiting in a folder from its other files.
 type IsUpload = fn(&str) -> bool;
@@ -65,11 +64,10 @@ pub fn expired_file(path: &Path, settings: &Settings) -> bool {
         .unwrap_or(true)
 }
 
-/// Removes the abandoned uploads (blocking) and returns what it removed.
-pub fn sweep(db: &Db, settings: &Settings) -> Result<Vec<PathBuf>, String> {
-    let in_use: HashSet<String> = db
-        .read_blocking(|c| Ok(crate::leads::model::imports::import_files_in_use(c)?))
-        .map_err(|e| e.to_string())?
+/// Removes the abandoned uploads (blocking) and returns what it removed. `in_use` are the files
+/// a running import still reads (the daily job asks the leads domain).
+pub fn sweep(in_use: &[String], settings: &Settings) -> Result<Vec<PathBuf>, String> {
+    let in_use: HashSet<String> = in_use
         .iter()
         .filter_map(|p| Path::new(p).file_name().and_then(|n| n.to_str()).map(str::to_string))
         .collect();

@@ -54,7 +54,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         let body = format!(
             "Hello {},\n\nYour {} insurance licence {} expires {} ({}). Renew it with the state and add the new dates in \
              Agency Engine, or you will stop receiving leads for {} when it expires:\n{}/me/licences\n",
-            user.name, l.state, l.number, when(days), crate::web::dates::date(l.expires_on), l.state, settings.base_url
+            user.name, l.state, l.number, when(days), crate::dates::date(l.expires_on), l.state, settings.base_url
         );
         jobs::enqueue_email(
             conn,
@@ -74,7 +74,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         }
         let body = format!(
             "Hello {},\n\nYour {} certification for plan year {} expires {} ({}). Recertify and record it in Agency Engine:\n{}/me/licences\n",
-            user.name, c.kind, c.plan_year, when(days), crate::web::dates::date(c.expires_on), settings.base_url
+            user.name, c.kind, c.plan_year, when(days), crate::dates::date(c.expires_on), settings.base_url
         );
         jobs::enqueue_email(
             conn,
@@ -101,7 +101,7 @@ fn weekly_digest(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
                 user.name,
                 l.state,
                 l.number,
-                crate::web::dates::date(l.expires_on)
+                crate::dates::date(l.expires_on)
             ),
         ));
     }
@@ -113,7 +113,7 @@ fn weekly_digest(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
                 user.name,
                 c.kind,
                 c.plan_year,
-                crate::web::dates::date(c.expires_on)
+                crate::dates::date(c.expires_on)
             ),
         ));
     }

@@ -66,6 +66,7 @@ pub fn routes(r: &mut Routes) {
             handlers::revoke_api_token,
         )
         .get("/api/v1/whoami", Access::Api(&[]), handlers::api_whoami);
+    r.limit_posts(RATE_LIMITED_PATHS, crate::web::routes::RateLimit::SignIn);
 }
 
 /// The client behind an API request.

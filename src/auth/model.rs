@@ -38,7 +38,7 @@ impl UserRow {
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.time_zone.parse().unwrap_or(crate::web::context::DEFAULT_TIME_ZONE)
+        self.time_zone.parse().unwrap_or(crate::dates::DEFAULT_TIME_ZONE)
     }
 }
 

@@ -125,7 +125,7 @@ pub fn create_user_with_password(
             name,
             role,
             Some(password_hash),
-            crate::web::context::DEFAULT_TIME_ZONE.name(),
+            crate::dates::DEFAULT_TIME_ZONE.name(),
         ),
     )?;
     audit::record(
@@ -178,7 +178,7 @@ pub fn invite(
             "A user with this e-mail address already exists.",
         ));
     }
-    let tz = crate::web::context::DEFAULT_TIME_ZONE.name();
+    let tz = crate::dates::DEFAULT_TIME_ZONE.name();
     let id = model::insert_user(conn, &NewUser::new(&inv.email, &inv.name, inv.role, None, tz))?;
     send_invitation(
         conn,

@@ -130,10 +130,10 @@ pub fn pdf(t: &CertificateText) -> Vec<u8> {
     let dates = match t.expires_on {
         Some(e) => format!(
             "Issued {} - valid through {}",
-            crate::web::dates::long_date(t.issued_on),
-            crate::web::dates::long_date(e)
+            crate::dates::long_date(t.issued_on),
+            crate::dates::long_date(e)
         ),
-        None => format!("Issued {}", crate::web::dates::long_date(t.issued_on)),
+        None => format!("Issued {}", crate::dates::long_date(t.issued_on)),
     };
     centred(&mut c, f1, 14.0, 215.0, &dates);
     centred(&mut c, f1, 12.0, 120.0, &format!("Verification code {}", t.code));

@@ -69,7 +69,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
                 course.title, user.name, cert.code
             ),
         )?;
-        let on = crate::web::dates::date(expires);
+        let on = crate::dates::date(expires);
         let when = if expires < today {
             format!("certificate for \"{}\" expired on {on}", course.title)
         } else {
@@ -115,7 +115,7 @@ pub fn run_daily(conn: &mut DbConnection, today: NaiveDate, settings: &Settings)
         let (subject, body) = email(
             &name,
             &course,
-            &format!("{kind} certification expires on {}", crate::web::dates::date(expires)),
+            &format!("{kind} certification expires on {}", crate::dates::date(expires)),
             settings,
         );
         jobs::enqueue_email(

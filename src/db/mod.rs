@@ -98,6 +98,16 @@ pub enum DbError {
     },
 }
 
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(q) => q.into(),
+            DbError::Pool(p) => AppError::Unavailable(format!("database pool: {p}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 /// SQLite's `synchronous` setting (`AE_SQLITE_SYNCHRONOUS`). With WAL, `Normal` never loses a
 /// committed transaction when the process crashes, but may lose the last ones when the machine
 /// loses power; `Full` syncs the log at every commit and survives that too, at some write speed.

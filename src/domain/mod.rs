@@ -7,6 +7,7 @@ mod contact;
 mod languages;
 mod lists;
 mod npn;
+pub mod plan_year;
 mod product;
 mod states;
 mod text_column;

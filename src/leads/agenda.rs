@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
-use crate::web::dates;
+use crate::dates;
 
 /// How many days after today the week view shows.
 pub const DAYS_AHEAD: i64 = 7;

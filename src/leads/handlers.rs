@@ -653,9 +653,9 @@ impl TasksPage {
     fn day_heading(&self, d: &NaiveDate) -> String {
         let tomorrow = self.week.today.date + chrono::Duration::days(1);
         if *d == tomorrow {
-            format!("Tomorrow, {}", crate::web::dates::date(*d))
+            format!("Tomorrow, {}", crate::dates::date(*d))
         } else {
-            format!("{}, {}", d.format("%A"), crate::web::dates::date(*d))
+            format!("{}, {}", d.format("%A"), crate::dates::date(*d))
         }
     }
 }
@@ -676,7 +676,7 @@ pub async fn tasks(
     let tz = user.time_zone;
     let uid = user.id;
     let now = crate::db::now();
-    let today = crate::web::dates::local_date(now, tz);
+    let today = crate::dates::local_date(now, tz);
     let week_end = view::local_midnight(tz, today + chrono::Duration::days(super::agenda::DAYS_AHEAD + 1));
     let mut notes = Vec::new();
     let month = if q.view.as_deref() == Some("calendar") {
@@ -714,7 +714,7 @@ pub async fn tasks(
         weeks: super::agenda::month_grid(first),
         tasks: tasks
             .into_iter()
-            .map(|t| (crate::web::dates::local_date(t.0.due_at, tz), t))
+            .map(|t| (crate::dates::local_date(t.0.due_at, tz), t))
             .collect(),
         today,
     });

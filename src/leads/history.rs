@@ -7,9 +7,9 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use super::model::{self, EventRow};
+use crate::dates;
 use crate::db::schema::users;
 use crate::db::DbConnection;
-use crate::web::dates;
 
 /// Names who did each thing and who a lead went to, and writes the follow-up due times in `tz`.
 pub fn for_viewer(conn: &mut DbConnection, events: &mut [EventRow], tz: Tz) -> QueryResult<()> {

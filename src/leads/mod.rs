@@ -86,4 +86,5 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STAFF),
             webhooks::set_active,
         );
+    r.limit_posts(PUBLIC_FORM_PATHS, crate::web::routes::RateLimit::PublicForm);
 }

@@ -392,7 +392,7 @@ impl MonthView {
         self.tasks.iter().filter(|(day, _)| day == d).map(|(_, t)| t).collect()
     }
     pub fn day_label(d: &NaiveDate) -> String {
-        crate::web::dates::date(*d)
+        crate::dates::date(*d)
     }
 }
 

@@ -15,8 +15,8 @@ use rand::RngCore;
 use crate::agency::Agency;
 use crate::auth::roles::Role;
 use crate::auth::CurrentUser;
+use crate::dates;
 use crate::error::AppError;
-use crate::web::dates;
 
 pub const SESSION_USER: &str = "uid";
 pub const SESSION_VERSION: &str = "sv";
@@ -25,7 +25,6 @@ pub const SESSION_ID: &str = "sid";
 pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_FLASH: &str = "flash";
 
-pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::America::New_York;
 
 impl FromRequest for CurrentUser {
     type Error = AppError;
@@ -154,7 +153,7 @@ impl PageCtx {
         }
     }
 
-    /// A UTC time shown in the viewer's time zone: "Dec 3, 2026 10:30 AM EST" (see `web::dates`).
+    /// A UTC time shown in the viewer's time zone: "Dec 3, 2026 10:30 AM EST" (see `crate::dates`).
     pub fn time(&self, t: &NaiveDateTime) -> String {
         dates::date_time(*t, self.time_zone())
     }

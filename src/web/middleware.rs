@@ -18,7 +18,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::web::context::{self, client_ip, SESSION_CSRF};
 use crate::web::csrf;
-use crate::web::routes::Access;
+use crate::web::routes::{Access, RateLimit};
 use crate::web::AppState;
 
 #[derive(Debug, Clone)]
@@ -127,9 +127,9 @@ pub async fn access_control(
     // Rate limits.
     let limiter = if is_api {
         Some(&state.limits.api)
-    } else if spec.method == Method::POST && auth::RATE_LIMITED_PATHS.contains(&spec.path) {
+    } else if spec.limit == Some(RateLimit::SignIn) {
         Some(&state.limits.login)
-    } else if spec.method == Method::POST && crate::leads::PUBLIC_FORM_PATHS.contains(&spec.path) {
+    } else if spec.limit == Some(RateLimit::PublicForm) {
         Some(&state.limits.forms)
     } else {
         None

@@ -3,7 +3,6 @@
 
 pub mod context;
 pub mod csrf;
-pub mod dates;
 pub mod errors;
 pub mod markdown;
 pub mod metrics;

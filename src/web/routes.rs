@@ -37,11 +37,22 @@ impl Access {
     }
 }
 
+/// Which per-address rate limit a route's POSTs share (besides the API's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimit {
+    /// Signing in and everything that guesses a password or a secret.
+    SignIn,
+    /// Public forms (the quote form).
+    PublicForm,
+}
+
 #[derive(Debug, Clone)]
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    /// The rate limit its requests share, if any.
+    pub limit: Option<RateLimit>,
 }
 
 /// Collects routes and their rules; `apply` hands the routes to actix.
@@ -66,6 +77,7 @@ impl Routes {
             method: method.clone(),
             path,
             access,
+            limit: None,
         });
         self.routes.push((path, web::method(method).to(handler)));
         self
@@ -87,6 +99,16 @@ impl Routes {
         F::Output: Responder + 'static,
     {
         self.add(Method::POST, path, access, handler)
+    }
+
+    /// Puts the POST routes at these paths under a rate limit (each domain names its own).
+    pub fn limit_posts(&mut self, paths: &[&str], limit: RateLimit) -> &mut Self {
+        for spec in &mut self.specs {
+            if spec.method == Method::POST && paths.contains(&spec.path) {
+                spec.limit = Some(limit);
+            }
+        }
+        self
     }
 
     pub fn specs(&self) -> &[RouteSpec] {

@@ -209,7 +209,7 @@ pub fn assign(
             &format!("{} to {name}", course.title),
         )?;
         let due = due_on
-            .map(|d| format!(" by {}", crate::web::dates::date(d)))
+            .map(|d| format!(" by {}", crate::dates::date(d)))
             .unwrap_or_default();
         jobs::enqueue_email(
             conn,

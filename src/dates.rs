@@ -14,6 +14,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
+/// The time zone of a viewer, or an agency, that has not chosen one.
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::America::New_York;
+
 /// A calendar date, short: "Dec 3, 2026".
 pub fn date(d: NaiveDate) -> String {
     d.format("%b %-d, %Y").to_string()
