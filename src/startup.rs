@@ -37,7 +37,6 @@ pub fn register_routes(r: &mut Routes) {
     crate::leads::routes(r);
     crate::scoring::routes(r);
     crate::notifications::routes(r);
-    crate::jobs::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::ops::routes(r);
 }

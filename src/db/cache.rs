@@ -1,6 +1,7 @@
-//! A value read from the database and reused for a while: for figures that are costly to count at
-//! a large agency and do not need to be to-the-second (a source's conversion rate, the list of
-//! sources). Keys carry the database URL, so servers and tests on different databases never share.
+//! Values read from the database and reused: [`TtlCache`] for a while (figures that are costly to
+//! count at a large agency and need not be to-the-second: a source's conversion rate, the list of
+//! sources), [`Versioned`] until a database counter moves. Each application holds its own (see
+//! `crate::caches`), so servers and tests on different databases never share one.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -46,48 +47,7 @@ pub type VersionOf = fn(&mut super::DbConnection) -> diesel::QueryResult<i64>;
 /// A value kept until a database counter moves: `config_version` for the routing rules and the
 /// scoring weights and model (read for every lead, changed by hand now and then),
 /// `routing_version` for what is made of agents and users. Triggers move the counters on any
-/// change, so every server sees it at once. Keyed by database URL as well.
-pub struct VersionedCache<V> {
-    version_of: VersionOf,
-    entries: Mutex<Option<HashMap<String, (i64, V)>>>,
-}
-
-impl<V: Clone> VersionedCache<V> {
-    /// An empty cache following the counter `version_of` reads (usable in a `static`).
-    pub const fn new(version_of: VersionOf) -> Self {
-        VersionedCache {
-            version_of,
-            entries: Mutex::new(None),
-        }
-    }
-
-    /// The value stored for the database's current version, else `load`'s (stored).
-    pub fn get_or_load(
-        &self,
-        conn: &mut super::DbConnection,
-        db_key: &str,
-        load: impl FnOnce(&mut super::DbConnection) -> diesel::QueryResult<V>,
-    ) -> diesel::QueryResult<V> {
-        let version = (self.version_of)(conn)?;
-        if let Some((v, value)) = self.lock().as_ref().and_then(|m| m.get(db_key)) {
-            if *v == version {
-                return Ok(value.clone());
-            }
-        }
-        let value = load(conn)?;
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(db_key.to_string(), (version, value.clone()));
-        Ok(value)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<String, (i64, V)>>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// A value kept until a database counter moves, for one application: the unkeyed form of
-/// [`VersionedCache`], held in the application's caches (see `crate::caches`) rather than a static.
+/// change, so every server sees it at once.
 pub struct Versioned<V> {
     version_of: VersionOf,
     entry: Mutex<Option<(i64, V)>>,
@@ -164,11 +124,11 @@ mod tests {
         use diesel::connection::SimpleConnection;
         let (_dir, db) = migrated();
         let mut c = db.get_write().unwrap();
-        let cache: VersionedCache<i64> = VersionedCache::new(config_version);
+        let cache: Versioned<i64> = Versioned::new(config_version);
         let mut loads = 0;
         let mut read = |c: &mut crate::db::DbConnection| {
             cache
-                .get_or_load(c, "db", |_| {
+                .get_or_load(c, |_| {
                     loads += 1;
                     Ok(loads)
                 })

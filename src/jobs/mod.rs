@@ -9,7 +9,6 @@
 //! jobs already queued, so a rename needs a migration that rewrites the rows.
 
 pub mod email;
-mod handlers;
 pub mod model;
 mod registry;
 mod worker;
@@ -22,7 +21,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::db::{now, DbConnection};
-use crate::web::routes::{Access, Routes};
 pub use email::{EmailJob, Mailer};
 pub use registry::{unknown_kind, Context, DailySchedule, Registry, Services};
 pub use worker::Worker;
@@ -60,11 +58,6 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// The jobs page, for the users `access` lets in (the application decides who runs the queue).
-pub fn routes(r: &mut Routes, access: Access) {
-    r.get("/admin/jobs", access, handlers::index);
-    r.post("/admin/jobs/{id}/retry", access, handlers::retry);
-}
-
 /// Wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, … up to an hour.
 pub fn backoff(attempts: i32) -> chrono::Duration {
     let exp = (attempts - 1).clamp(0, 7) as u32;

@@ -45,11 +45,8 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
 }
 
 pub async fn train(user: CurrentUser, session: Session, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if user.role != crate::auth::roles::Role::Owner {
-        return Err(AppError::Forbidden);
-    }
-    let who = user.audit();
-    let result = state.db.write(move |c| service::train(c, &who)).await?;
+    let (actor, who) = (user.actor(), user.audit());
+    let result = state.db.write(move |c| service::train(c, actor, &who)).await?;
     match result {
         Ok(o) => Ok(redirect_with(
             &session,
@@ -75,9 +72,6 @@ pub async fn choose(
     state: web::Data<AppState>,
     form: web::Form<ChoiceForm>,
 ) -> AppResult<HttpResponse> {
-    if user.role != crate::auth::roles::Role::Owner {
-        return Err(AppError::Forbidden);
-    }
     let id = match non_empty(&form.model_id) {
         None | Some("rules") => None,
         Some(v) => Some(
@@ -85,8 +79,8 @@ pub async fn choose(
                 .map_err(|_| AppError::field("model_id", "Choose a model from the list."))?,
         ),
     };
-    let who = user.audit();
-    state.db.write(move |c| service::choose(c, &who, id)).await?;
+    let (actor, who) = (user.actor(), user.audit());
+    state.db.write(move |c| service::choose(c, actor, &who, id)).await?;
     Ok(redirect_with(
         &session,
         "/admin/scoring",

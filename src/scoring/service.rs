@@ -4,12 +4,26 @@
 use super::model;
 use super::training::{self, TrainOutcome};
 use crate::audit::{self, AuditActor};
+use crate::auth::roles::{Actor, Role};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
+/// Choices about the whole agency's scoring are the owner's.
+fn may_change_scoring(actor: Actor) -> Result<(), AppError> {
+    match actor.role {
+        Role::Owner => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 /// Trains a model (see [`training::train`]) and records it when it was stored. The outer error
 /// is the database's; the inner one says why there was nothing to train on.
-pub fn train(conn: &mut DbConnection, who: &AuditActor) -> Result<Result<TrainOutcome, String>, AppError> {
+pub fn train(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+) -> Result<Result<TrainOutcome, String>, AppError> {
+    may_change_scoring(actor)?;
     let r = training::train(conn);
     if let Ok(o) = &r {
         audit::record(
@@ -26,7 +40,8 @@ pub fn train(conn: &mut DbConnection, who: &AuditActor) -> Result<Result<TrainOu
 
 /// Chooses the model that scores new leads: a learned model by id (one of the stored ones), or
 /// None for the rule set.
-pub fn choose(conn: &mut DbConnection, who: &AuditActor, id: Option<i64>) -> Result<(), AppError> {
+pub fn choose(conn: &mut DbConnection, actor: Actor, who: &AuditActor, id: Option<i64>) -> Result<(), AppError> {
+    may_change_scoring(actor)?;
     if let Some(id) = id {
         if !model::models(conn)?.iter().any(|m| m.id == id) {
             return Err(AppError::field("model_id", "Choose a model from the list."));

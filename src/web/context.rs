@@ -25,7 +25,6 @@ pub const SESSION_ID: &str = "sid";
 pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_FLASH: &str = "flash";
 
-
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;

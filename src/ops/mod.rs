@@ -1,15 +1,23 @@
-//! Operations endpoints: liveness, readiness, Prometheus metrics.
+//! Operations: liveness, readiness, Prometheus metrics, and the job queue's admin page.
+
+mod jobs;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
 
 use crate::error::{AppError, AppResult};
-use crate::jobs::model as jobs;
+use crate::jobs::model as queue;
 use crate::web::routes::{Access, Routes};
 use crate::web::AppState;
 
 pub fn routes(r: &mut Routes) {
+    use crate::auth::roles::STAFF;
+    r.get("/admin/jobs", Access::Roles(STAFF), jobs::index).post(
+        "/admin/jobs/{id}/retry",
+        Access::Roles(STAFF),
+        jobs::retry,
+    );
     r.get("/healthz", Access::Public, healthz)
         .get("/readyz", Access::Public, readyz)
         .get("/metrics", Access::Public, metrics);
@@ -46,13 +54,13 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Http
             return Err(AppError::Unauthorized);
         }
     }
-    let counts = state.db.read(|c| Ok(jobs::count_by_status(c)?)).await?;
+    let counts = state.db.read(|c| Ok(queue::count_by_status(c)?)).await?;
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
     state
         .metrics
         .jobs_pending
-        .set(count(jobs::PENDING) + count(jobs::RUNNING));
-    state.metrics.jobs_failed.set(count(jobs::FAILED));
+        .set(count(queue::PENDING) + count(queue::RUNNING));
+    state.metrics.jobs_failed.set(count(queue::FAILED));
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render()))

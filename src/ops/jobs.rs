@@ -1,11 +1,14 @@
+//! The job queue's admin page: what is queued, running, done and failed, and a retry for a failed
+//! job (audited). The queue itself is `crate::jobs`, which knows nothing of pages or users.
+
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::model::{self, JobRow};
 use crate::audit;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::jobs::model::{self, JobRow};
 use crate::web::context::{is_partial, PageCtx};
 use crate::web::pagination::{Page, Pager};
 use crate::web::{non_empty, redirect_with, render, AppState};
