@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold start: from exec to /healthz answering, on a new, empty SQLite database (so the migrations
-# and the secret-key generation are included). Budget (ARCHITECTURE.md §8): under 1 s.
+# and the secret-key generation are included). Budget (docs/architecture.md, "Performance budgets"): under 1 s.
 # Usage: bench/cold-start.sh [runs]   (builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."

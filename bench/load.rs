@@ -1,4 +1,4 @@
-//! The load generator for the performance budgets (ARCHITECTURE.md §8).
+//! The load generator for the performance budgets (docs/architecture.md, "Performance budgets").
 //!
 //! It starts the release server itself, then measures: lead intake (`POST /api/v1/leads`) at 16
 //! and 64 connections, the bare-insert ceiling (`POST /api/v1/bench/bare`) at the same counts,
@@ -45,7 +45,7 @@ const DEFAULT_SERVER: &str = match option_env!("CARGO_BIN_EXE_agency-engine") {
 const INTAKE_PATH: &str = "/api/v1/leads";
 const BARE_PATH: &str = "/api/v1/bench/bare";
 
-/// Budgets of ARCHITECTURE.md §8.
+/// Budgets of docs/architecture.md, "Performance budgets".
 const INTAKE_MIN_PER_SECOND: f64 = 5_000.0;
 const INTAKE_MIN_CEILING_SHARE: f64 = 0.25;
 const INTAKE_MAX_P99_MS: f64 = 20.0;

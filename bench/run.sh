@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of ARCHITECTURE.md §8 in one command: builds the release server and the load tool,
+# Every figure of docs/architecture.md, "Performance budgets" in one command: builds the release server and the load tool,
 # seeds a database in target/bench/, runs the load tool on it (cold start, intake, ceiling, pages,
 # memory), then the crash check on a fresh database.
 # Usage: bench/run.sh [load tool arguments]      SCALE=large seeds 1,000,000 leads;

@@ -1,7 +1,7 @@
 //! The database: SQLite by default, PostgreSQL when the URL says so, behind one connection type.
 //!
 //! Reads use a pool; writes go through `Db::write`, which on SQLite uses a pool of one connection so
-//! writers never collide in SQLite's busy handler (see TECH-NOTES). On PostgreSQL both are one pool.
+//! writers never collide in SQLite's busy handler (see docs/architecture.md, "Two databases"). On PostgreSQL both are one pool.
 
 pub mod cache;
 mod readers;

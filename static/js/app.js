@@ -1,5 +1,5 @@
 /*
- * Agency Engine: partial page updates without a framework (ARCHITECTURE.md §5).
+ * Agency Engine: partial page updates without a framework (docs/architecture.md).
  *
  *   data-get="/url" | data-post="/url"   on a link, button or form
  *   data-target="#id"                    element to update (default: the element itself)

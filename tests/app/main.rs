@@ -9,6 +9,7 @@ mod cli;
 mod courses;
 mod harness;
 mod jobs;
+mod layout;
 mod leads;
 mod newuser;
 mod ops;

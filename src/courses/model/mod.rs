@@ -1,4 +1,4 @@
-//! Every query of the courses domain. Written once for both backends (see TECH-NOTES): single-row
+//! Every query of the courses domain. Written once for both backends (see docs/architecture.md, "Two databases"): single-row
 //! inserts with `returning(id)`, no `on_conflict`. Rows and most queries are here; those of quiz
 //! attempts are in `attempts`, of certificates and certifications in `credentials`; all are used
 //! as `courses::model::…`.
