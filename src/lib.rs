@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod leads;
 pub mod notifications;
 pub mod ops;
+pub mod policies;
 pub mod routing;
 pub mod scoring;
 pub mod spreadsheet;

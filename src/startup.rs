@@ -36,6 +36,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::routing::routes(r);
     crate::leads::routes(r);
     crate::scoring::routes(r);
+    crate::policies::routes(r);
     crate::notifications::routes(r);
     crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::ops::routes(r);

@@ -336,6 +336,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_attempt_at -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
+        policy_id -> Nullable<BigInt>,
     }
 }
 
@@ -564,6 +565,223 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    carriers (id) {
+        id -> BigInt,
+        name -> Text,
+        naic_code -> Nullable<Text>,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    carrier_products (id) {
+        id -> BigInt,
+        carrier_id -> BigInt,
+        name -> Text,
+        product_line -> Text,
+        sub_type -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    soa_records (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        agent_id -> BigInt,
+        lead_id -> Nullable<BigInt>,
+        product_types -> Text,
+        method -> Text,
+        status -> Text,
+        appointment_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        valid_until -> Nullable<Timestamp>,
+        retain_until -> Date,
+        signed_name -> Nullable<Text>,
+        signed_text -> Nullable<Text>,
+        signed_ip -> Nullable<Text>,
+        signed_user_agent -> Nullable<Text>,
+        token_hash -> Nullable<Text>,
+        token_expires_at -> Nullable<Timestamp>,
+        token_used_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        agent_id -> BigInt,
+        carrier_id -> BigInt,
+        product_id -> BigInt,
+        lead_id -> Nullable<BigInt>,
+        soa_id -> Nullable<BigInt>,
+        renewal_of_id -> Nullable<BigInt>,
+        policy_number -> Text,
+        insured_name -> Text,
+        status -> Text,
+        product_line -> Text,
+        submitted_on -> Date,
+        effective_on -> Date,
+        term_end_on -> Date,
+        premium_cents -> BigInt,
+        billing_frequency -> Text,
+        lives -> Integer,
+        plan_year -> Nullable<Integer>,
+        enrollment_type -> Nullable<Text>,
+        coverage -> Text,
+        insured_street -> Text,
+        insured_city -> Text,
+        insured_state -> Text,
+        insured_zip -> Text,
+        cancel_reason -> Nullable<Text>,
+        cancelled_on -> Nullable<Date>,
+        source -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        status_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_renewals (policy_id) {
+        policy_id -> BigInt,
+        status -> Text,
+        offered_premium_cents -> Nullable<BigInt>,
+        offered_term_end_on -> Nullable<Date>,
+        notified_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        renewed_policy_id -> Nullable<BigInt>,
+        decline_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_events (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_endorsements (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        kind -> Text,
+        effective_on -> Date,
+        description -> Text,
+        before_value -> Text,
+        after_value -> Text,
+        premium_delta_cents -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_instalments (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        seq -> Integer,
+        due_on -> Date,
+        amount_cents -> BigInt,
+        paid_cents -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_payments (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        amount_cents -> BigInt,
+        paid_on -> Date,
+        method -> Text,
+        reference -> Text,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_payment_allocations (id) {
+        id -> BigInt,
+        payment_id -> BigInt,
+        instalment_id -> BigInt,
+        amount_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    policy_documents (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        storage_key -> Text,
+        sha256 -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        verified_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    policy_imports (id) {
+        id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        file_name -> Text,
+        file_path -> Text,
+        mapping -> Text,
+        status -> Text,
+        total_bytes -> BigInt,
+        processed_bytes -> BigInt,
+        processed_rows -> Integer,
+        created_count -> Integer,
+        duplicate_count -> Integer,
+        rejected_count -> Integer,
+        report_path -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    policy_rules (key) {
+        key -> Text,
+        value -> Text,
+        label -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -617,7 +835,37 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(carrier_products -> carriers (carrier_id));
+diesel::joinable!(policies -> contacts (contact_id));
+diesel::joinable!(policies -> agents (agent_id));
+diesel::joinable!(policies -> carriers (carrier_id));
+diesel::joinable!(policies -> carrier_products (product_id));
+diesel::joinable!(policies -> soa_records (soa_id));
+diesel::joinable!(policy_renewals -> policies (policy_id));
+diesel::joinable!(policy_events -> policies (policy_id));
+diesel::joinable!(policy_endorsements -> policies (policy_id));
+diesel::joinable!(policy_instalments -> policies (policy_id));
+diesel::joinable!(policy_payments -> policies (policy_id));
+diesel::joinable!(policy_payment_allocations -> policy_payments (payment_id));
+diesel::joinable!(policy_payment_allocations -> policy_instalments (instalment_id));
+diesel::joinable!(policy_documents -> policies (policy_id));
+diesel::joinable!(soa_records -> contacts (contact_id));
+diesel::joinable!(soa_records -> agents (agent_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    carriers,
+    carrier_products,
+    soa_records,
+    policies,
+    policy_renewals,
+    policy_events,
+    policy_endorsements,
+    policy_instalments,
+    policy_payments,
+    policy_payment_allocations,
+    policy_documents,
+    policy_imports,
+    policy_rules,
     config_version,
     users,
     account_tokens,

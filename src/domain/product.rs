@@ -119,6 +119,19 @@ impl FromStr for ProductLine {
 
 crate::domain::text_column!(ProductLine);
 
+/// In JSON a product line is its key (`"medicare_advantage"`).
+impl serde::Serialize for ProductLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for ProductLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ mod layout;
 mod leads;
 mod newuser;
 mod ops;
+mod policies;
 mod protection;
 mod receiver;
 mod routing;

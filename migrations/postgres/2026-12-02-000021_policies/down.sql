@@ -1,0 +1,18 @@
+ALTER TABLE webhook_deliveries DROP COLUMN policy_id;
+DROP TABLE policy_rules;
+DROP TABLE policy_imports;
+DROP TABLE policy_documents;
+DROP TABLE policy_payment_allocations;
+DROP TABLE policy_payments;
+DROP TABLE policy_instalments;
+DROP TABLE policy_endorsements;
+DROP TABLE policy_events;
+DROP TABLE policy_renewals;
+DROP TABLE policies;
+DROP TABLE soa_records;
+DROP TABLE carrier_products;
+DROP TABLE carriers;
+DROP FUNCTION soa_records_kept();
+DROP FUNCTION policy_events_append_only();
+DROP FUNCTION policy_endorsements_append_only();
+DROP FUNCTION policy_payments_append_only();
