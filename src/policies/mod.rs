@@ -11,6 +11,7 @@ pub mod rules;
 pub mod schedule;
 pub mod service;
 pub mod view;
+pub mod webhooks;
 
 pub use service::Viewer;
 

@@ -578,6 +578,7 @@ pub fn create(
             &lead_details,
         )?;
     }
+    super::webhooks::emit(conn, "policy.issued", id)?;
     audit::record(
         conn,
         &viewer.audit(ip),
