@@ -48,6 +48,7 @@ pub fn job_registry() -> Registry {
     crate::jobs::register(&mut r);
     crate::routing::jobs::register(&mut r);
     crate::leads::jobs::register(&mut r);
+    crate::policies::jobs::register(&mut r);
     crate::daily::register(&mut r);
     r
 }

@@ -4,12 +4,26 @@
 //! renewals; the premium schedule and payments; documents; Scope of Appointment records for
 //! Medicare with their e-signature; the daily run that expires and lapses policies.
 
+pub mod api;
+pub mod catalogue;
+pub mod documents;
+pub mod endorsements;
 pub mod handlers;
+pub mod import;
+pub mod jobs;
 pub mod lifecycle;
+pub mod lists;
 pub mod model;
+pub mod payments;
+pub mod renewals;
 pub mod rules;
+pub mod rules_pages;
 pub mod schedule;
 pub mod service;
+pub mod soa;
+pub mod storage;
+pub mod sweep;
+pub mod transitions;
 pub mod view;
 pub mod webhooks;
 
@@ -23,5 +37,17 @@ pub const POLICY_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Agent];
 
 /// Every page and endpoint of policies, with its access rule.
 pub fn routes(r: &mut Routes) {
+    // Each part declares its own; the fixed paths come before `/policies/{id}`.
+    catalogue::routes(r);
+    lists::routes(r);
+    api::routes(r);
+    import::routes(r);
+    renewals::routes(r);
+    payments::routes(r);
+    soa::routes(r);
+    rules_pages::routes(r);
     r.get("/policies/{id}", Access::Roles(POLICY_USERS), handlers::show);
+    transitions::routes(r);
+    endorsements::routes(r);
+    documents::routes(r);
 }

@@ -219,6 +219,18 @@ impl PageCtx {
         if !matches!(role, Role::Broker) {
             groups.push(("Sales", vec![("/leads", "Leads"), ("/tasks", "Tasks")]));
         }
+        if matches!(role, Role::Owner | Role::Admin | Role::Agent) {
+            let mut book = vec![
+                ("/policies", "Policies"),
+                ("/policies/renewals", "Renewals"),
+                ("/policies/payments", "Payments"),
+                ("/soa", "Scope of Appointment"),
+            ];
+            if role.is_staff() {
+                book.push(("/policies/imports", "Import a book"));
+            }
+            groups.push(("Book", book));
+        }
         if role.is_staff() {
             groups.push((
                 "People",
@@ -235,6 +247,8 @@ impl PageCtx {
             groups.push((
                 "Setup",
                 vec![
+                    ("/admin/carriers", "Carriers"),
+                    ("/admin/policies/rules", "Policy rules"),
                     ("/admin/routing", "Routing"),
                     ("/admin/scoring", "Scoring"),
                     ("/admin/api-tokens", "API tokens"),

@@ -2,6 +2,15 @@
 //! shows, and the core writes (a policy with its schedule, its history events). Each part of the
 //! domain adds its own queries in its own file beside this one.
 
+pub mod api;
+pub mod book;
+pub mod catalogue;
+pub mod lists;
+pub mod money;
+pub mod papers;
+pub mod sweep;
+pub mod transitions;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 

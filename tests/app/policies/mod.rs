@@ -1,6 +1,12 @@
 //! Tests for issue 15: policies. Fixtures shared by the parts live here; each part of the domain
 //! has its own file.
 
+mod book;
+mod lifecycle;
+mod lists;
+mod money;
+mod papers;
+
 use agency_engine::agents::readiness::{plan_year, LineOfAuthority};
 use agency_engine::agents::service as agents;
 use agency_engine::audit::AuditActor;

@@ -1,0 +1,1 @@
+//! Queries for the API's idempotency and reads.

@@ -1,0 +1,1 @@
+//! Queries for the policy lists and export.

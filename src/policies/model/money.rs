@@ -1,0 +1,1 @@
+//! Queries for endorsements, payments and renewals.

@@ -1,0 +1,1 @@
+//! Queries for documents and SOA records.

@@ -1,0 +1,1 @@
+//! Queries for lifecycle moves and the checks they need.

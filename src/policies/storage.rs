@@ -1,0 +1,1 @@
+//! Where documents' bytes live: a trait with the local data folder as its default (item 9).

@@ -1,0 +1,4 @@
+//! Policies: book-of-business import.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Policies: endorsements, payments and renewals.
+
+#[allow(unused_imports)]
+use super::*;
