@@ -212,13 +212,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if scale == Scale::Large {
                 let started = std::time::Instant::now();
-                let added = crate::demo::large::seed(&db, 10_000, 1_000_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let added =
+                    crate::demo::large::seed(&db, 10_000, 1_000_000, 100_000).map_err(|e| anyhow::anyhow!("{e}"))?;
                 db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
-                    "Large data set: {} agents, {} leads and {} history events added in {:.0} s.",
+                    "Large data set: {} agents, {} leads with {} history events, and {} policies with {} instalments added in {:.0} s.",
                     added.agents,
                     added.leads,
                     added.events,
+                    added.policies,
+                    added.instalments,
                     started.elapsed().as_secs_f64()
                 );
             }

@@ -72,12 +72,14 @@ pub struct Added {
     pub agents: usize,
     pub leads: usize,
     pub events: usize,
+    pub policies: usize,
+    pub instalments: usize,
 }
 
-/// Adds `agent_count` agents and `lead_count` leads (skipped when the agency already has that
-/// many agents). The demo agency must be seeded first: its agent `tom.nguyen@…` gets a share of
-/// the leads so an agent's list has deep pages.
-pub fn seed(db: &Db, agent_count: usize, lead_count: usize) -> Result<Added, AppError> {
+/// Adds `agent_count` agents, `lead_count` leads and up to `policy_count` policies for the won
+/// ones (skipped when the agency already has that many agents). The demo agency must be seeded
+/// first: its agent `tom.nguyen@…` gets a share of the leads so an agent's list has deep pages.
+pub fn seed(db: &Db, agent_count: usize, lead_count: usize, policy_count: usize) -> Result<Added, AppError> {
     let existing: i64 = db.read_blocking(|c| Ok(agents::table.count().get_result(c)?))?;
     if existing as usize >= agent_count {
         return Ok(Added::default());
@@ -129,7 +131,166 @@ pub fn seed(db: &Db, agent_count: usize, lead_count: usize) -> Result<Added, App
         added.leads += n;
         added.events += events;
     }
+    let (policies, instalments) = add_policies(db, policy_count, &mut rng)?;
+    added.policies = policies;
+    added.instalments = instalments;
     Ok(added)
+}
+
+/// Policies for won leads that have none yet, planned as the demo's are (`demo::policies::plan`),
+/// each with its premium schedule, its history, and one payment covering what was due (allocated
+/// to each instalment in full); a thousand policies a transaction.
+fn add_policies(db: &Db, count: usize, rng: &mut Rng) -> Result<(usize, usize), AppError> {
+    use crate::db::schema::{policies, policy_events, policy_instalments, policy_payment_allocations, policy_payments};
+    use crate::domain::policy::PolicyStatus;
+    use crate::policies::schedule;
+
+    let rules = db.read_blocking(crate::policies::service::rules)?;
+    let cat = db.write_blocking(super::policies::seed_catalogue)?;
+    let today = now().date();
+    let mut after: i64 = db.read_blocking(|c| {
+        Ok(policies::table
+            .select(diesel::dsl::max(policies::lead_id))
+            .first::<Option<i64>>(c)?
+            .unwrap_or(0))
+    })?;
+    let (mut written, mut instalments) = (0, 0);
+    while written < count {
+        let won = db.read_blocking(|c| super::policies::won_leads(c, after, BATCH as i64))?;
+        let Some(last) = won.last() else {
+            break;
+        };
+        after = last.lead_id;
+        let plans: Vec<super::policies::Plan> = won
+            .iter()
+            .enumerate()
+            .filter_map(|(k, lead)| super::policies::plan(&cat, lead, 10_000 + written + k, today, &rules, rng))
+            .take(count - written)
+            .collect();
+        let rows: Vec<_> = plans.iter().map(|p| p.policy.clone()).collect();
+        let n = db.write_blocking(|c| {
+            let ids: Vec<i64> = each_backend!(c, conn => diesel::insert_into(policies::table)
+                .values(&rows)
+                .returning(policies::id)
+                .get_results(conn)?);
+            let t = now();
+            let mut sched = Vec::new();
+            let mut events = Vec::new();
+            let mut payments = Vec::new();
+            let mut paid_lines: Vec<(i64, Vec<(i32, i64)>)> = Vec::new();
+            for (plan, id) in plans.iter().zip(&ids) {
+                let p = &plan.policy;
+                let mut paid = Vec::new();
+                for i in schedule::instalments(p.effective_on, p.term_end_on, p.billing_frequency, p.premium_cents) {
+                    let is_paid = plan.paid_through.is_some_and(|d| i.due_on <= d) && i.amount_cents > 0;
+                    if is_paid {
+                        paid.push((i.seq, i.amount_cents));
+                    }
+                    sched.push((
+                        policy_instalments::policy_id.eq(*id),
+                        policy_instalments::seq.eq(i.seq),
+                        policy_instalments::due_on.eq(i.due_on),
+                        policy_instalments::amount_cents.eq(i.amount_cents),
+                        policy_instalments::paid_cents.eq(if is_paid { i.amount_cents } else { 0 }),
+                        policy_instalments::created_at.eq(t),
+                        policy_instalments::updated_at.eq(t),
+                    ));
+                }
+                let mut steps = vec![("issued", None, PolicyStatus::Draft, plan.submitted_at)];
+                if p.status != PolicyStatus::Draft {
+                    steps.push((
+                        "submitted",
+                        Some(PolicyStatus::Draft),
+                        PolicyStatus::PendingPayment,
+                        plan.submitted_at + Duration::hours(3),
+                    ));
+                }
+                if let Some(at) = plan.activated_at {
+                    steps.push(("activated", Some(PolicyStatus::PendingPayment), PolicyStatus::Active, at));
+                    if matches!(p.status, PolicyStatus::Cancelled | PolicyStatus::Lapsed) {
+                        steps.push((p.status.as_str(), Some(PolicyStatus::Active), p.status, at + Duration::days(60)));
+                    }
+                }
+                for (kind, from, to, at) in steps {
+                    events.push((
+                        policy_events::policy_id.eq(*id),
+                        policy_events::actor_label.eq("Book import"),
+                        policy_events::kind.eq(kind),
+                        policy_events::from_status.eq(from.map(|s| s.as_str())),
+                        policy_events::to_status.eq(Some(to.as_str())),
+                        policy_events::details.eq("{}"),
+                        policy_events::created_at.eq(at),
+                    ));
+                }
+                if !paid.is_empty() {
+                    let total: i64 = paid.iter().map(|(_, a)| a).sum();
+                    payments.push((
+                        policy_payments::policy_id.eq(*id),
+                        policy_payments::amount_cents.eq(total),
+                        policy_payments::paid_on.eq(plan.paid_through.unwrap_or(today).min(today)),
+                        policy_payments::method.eq(plan.method),
+                        policy_payments::reference.eq(format!("{}-B", p.policy_number)),
+                        policy_payments::created_at.eq(t),
+                    ));
+                    paid_lines.push((*id, paid));
+                }
+            }
+            for chunk in sched.chunks(BATCH) {
+                each_backend!(&mut *c, conn => diesel::insert_into(policy_instalments::table).values(chunk).execute(conn)?);
+            }
+            for chunk in events.chunks(BATCH) {
+                each_backend!(&mut *c, conn => diesel::insert_into(policy_events::table).values(chunk).execute(conn)?);
+            }
+            // Each payment to its policy's paid instalments (matched by policy, and by sequence).
+            let payment_of: std::collections::HashMap<i64, i64> = if payments.is_empty() {
+                Default::default()
+            } else {
+                each_backend!(&mut *c, conn => diesel::insert_into(policy_payments::table)
+                    .values(&payments)
+                    .returning((policy_payments::policy_id, policy_payments::id))
+                    .get_results::<(i64, i64)>(conn)?)
+                .into_iter()
+                .collect()
+            };
+            let inst: Vec<(i64, i64, i32)> = policy_instalments::table
+                .filter(policy_instalments::policy_id.eq_any(&ids))
+                .filter(policy_instalments::paid_cents.gt(0))
+                .select((policy_instalments::id, policy_instalments::policy_id, policy_instalments::seq))
+                .load(c)?;
+            let amounts: std::collections::HashMap<(i64, i32), i64> = paid_lines
+                .iter()
+                .flat_map(|(pid, lines)| lines.iter().map(move |(seq, a)| ((*pid, *seq), *a)))
+                .collect();
+            let allocations: Vec<_> = inst
+                .iter()
+                .filter_map(|(iid, pid, seq)| {
+                    let payment = *payment_of.get(pid)?;
+                    let amount = *amounts.get(&(*pid, *seq))?;
+                    Some((
+                        policy_payment_allocations::payment_id.eq(payment),
+                        policy_payment_allocations::instalment_id.eq(*iid),
+                        policy_payment_allocations::amount_cents.eq(amount),
+                    ))
+                })
+                .collect();
+            for chunk in allocations.chunks(BATCH) {
+                each_backend!(&mut *c, conn => diesel::insert_into(policy_payment_allocations::table).values(chunk).execute(conn)?);
+            }
+            for plan in &plans {
+                if let Some((reason, on)) = &plan.cancel {
+                    diesel::update(policies::table)
+                        .filter(policies::carrier_id.eq(plan.policy.carrier_id))
+                        .filter(policies::policy_number.eq(&plan.policy.policy_number))
+                        .set((policies::cancel_reason.eq(Some(reason)), policies::cancelled_on.eq(Some(*on))))
+                        .execute(c)?;
+                }
+            }
+            Ok(sched.len())
+        })?;
+        written += plans.len();
+        instalments += n;
+    }
+    Ok((written, instalments))
 }
 
 fn add_agents(

@@ -1,11 +1,12 @@
 //! `seed-demo`: a small, realistic agency to click through: its people and logins here, each
-//! domain's part beside this file (`agents`, `routing`, `leads`, `courses`), and the benchmark's
+//! domain's part beside this file (`agents`, `routing`, `leads`, `policies`, `courses`), and the benchmark's
 //! large data set in `large`.
 
 mod agents;
 pub mod courses;
 pub mod large;
 pub mod leads;
+pub mod policies;
 mod routing;
 
 use crate::audit::AuditActor;
@@ -132,6 +133,9 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
         // the agents licensed where the people live.
         routing::seed_rules(c, &as_owner, roster.south, roster.north)?;
         leads::seed(c, 2000, &roster.roster, settings)?;
+        // The book of business: a policy for each won lead, with its payments and history.
+        let rules = crate::policies::service::rules(c)?;
+        policies::seed(c, &rules)?;
         agents::set_leaders(c, &roster)?;
         courses::seed(c, owner, &as_owner, settings)
     })

@@ -524,6 +524,25 @@ pub fn validate(
 /// Records a policy in Draft: the insured (a new contact when none was named), the policy, its
 /// premium schedule, its first history event, the lead's history (when it came from a lead) and
 /// the audit entry, in the caller's transaction. Returns the new policy's id.
+/// Writes a policy and its term's premium schedule; its id.
+pub fn write_with_schedule(conn: &mut DbConnection, p: &NewPolicy) -> Result<i64, AppError> {
+    let id = model::insert_policy(conn, p)?;
+    let sched = schedule::instalments(p.effective_on, p.term_end_on, p.billing_frequency, p.premium_cents);
+    model::insert_instalments(conn, id, &sched)?;
+    Ok(id)
+}
+
+/// What the `issued` event of a policy records.
+pub fn issued_details(p: &NewPolicy) -> String {
+    serde_json::json!({
+        "policy_number": p.policy_number,
+        "source": p.source.as_str(),
+        "premium_cents": p.premium_cents,
+        "billing_frequency": p.billing_frequency.as_str(),
+    })
+    .to_string()
+}
+
 pub fn create(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -554,16 +573,8 @@ pub fn create(
         )?;
         p.contact_id = contact.id;
     }
-    let id = model::insert_policy(conn, &p)?;
-    let sched = schedule::instalments(p.effective_on, p.term_end_on, p.billing_frequency, p.premium_cents);
-    model::insert_instalments(conn, id, &sched)?;
-    let details = serde_json::json!({
-        "policy_number": p.policy_number,
-        "source": p.source.as_str(),
-        "premium_cents": p.premium_cents,
-        "billing_frequency": p.billing_frequency.as_str(),
-    })
-    .to_string();
+    let id = write_with_schedule(conn, &p)?;
+    let details = issued_details(&p);
     let mut ev = viewer.event(id, "issued", &details);
     ev.to_status = Some(PolicyStatus::Draft);
     model::add_event(conn, &ev)?;

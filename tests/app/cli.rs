@@ -335,8 +335,20 @@ async fn serve_demo_seeds_prints_logins_serves_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_large_data_set_is_written_through_the_apps_schema_and_serves_pages() {
     let app = crate::harness::spawn_app().await;
-    let added = agency_engine::demo::large::seed(&app.db, 40, 2_500).unwrap();
-    assert_eq!((added.agents, added.leads), (40, 2_500));
+    let added = agency_engine::demo::large::seed(&app.db, 40, 2_500, 300).unwrap();
+    assert_eq!((added.agents, added.leads, added.policies), (40, 2_500, 300));
+    assert_eq!(app.count("policies"), 300);
+    assert_eq!(app.count("policy_instalments"), added.instalments as i64);
+    assert_eq!(
+        app.count("policies WHERE lead_id IS NULL"),
+        0,
+        "each policy comes from a won lead"
+    );
+    // What was paid adds up three ways: payments, their allocations, the instalments' paid parts.
+    let paid = app.sum("policy_payments", "amount_cents");
+    assert!(paid > 0);
+    assert_eq!(app.sum("policy_payment_allocations", "amount_cents"), paid);
+    assert_eq!(app.sum("policy_instalments", "paid_cents"), paid);
     assert!(added.events >= 2_500, "a history event for each lead at least");
     assert_eq!(app.count("leads"), 2_500);
     assert_eq!(app.count("contacts"), 2_500);
@@ -359,7 +371,7 @@ async fn the_large_data_set_is_written_through_the_apps_schema_and_serves_pages(
         "spread over three years"
     );
     // Seeding again adds nothing; a generated agent signs in and sees their leads.
-    let again = agency_engine::demo::large::seed(&app.db, 40, 2_500).unwrap();
+    let again = agency_engine::demo::large::seed(&app.db, 40, 2_500, 300).unwrap();
     assert_eq!(again, agency_engine::demo::large::Added::default());
     let r = app.login("agent0@large.sunbelt-demo.test", "demo-agency-2026").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

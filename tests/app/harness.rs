@@ -311,6 +311,22 @@ impl TestApp {
             .expect("count")
     }
 
+    /// The sum of a whole-number column over `sql_table` (which may end in a WHERE clause); read
+    /// as text so SQLite's integers and PostgreSQL's numeric sums come back alike.
+    pub fn sum(&self, sql_table: &str, column: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let q = format!("SELECT CAST(COALESCE(SUM({column}), 0) AS TEXT) AS v FROM {sql_table}");
+        let v = self
+            .db
+            .read_blocking(move |c| Ok(diesel::RunQueryDsl::get_result::<V>(diesel::sql_query(q), c)?.v))
+            .expect("sum");
+        v.parse().expect("a whole number")
+    }
+
     /// E-mails queued (the worker also queues its own daily reminder run).
     pub fn email_jobs(&self) -> i64 {
         self.count("jobs WHERE kind = 'email'")

@@ -159,3 +159,45 @@ async fn a_recorded_policy_has_its_schedule_history_and_page_and_other_agents_ge
     });
     assert!(refused.is_err(), "policy_events refuses UPDATE");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_a_book_of_business_whose_money_adds_up() {
+    let app = crate::harness::spawn_app().await;
+    app.seed_demo().await;
+    let policies = app.count("policies");
+    assert!(policies > 100, "a policy for most won leads: {policies}");
+    assert_eq!(
+        app.count("policies WHERE source = 'lead' AND lead_id IS NULL"),
+        0,
+        "each comes from its lead"
+    );
+    assert_eq!(app.count("policies p WHERE p.product_line IN ('medicare_advantage','medicare_supplement','part_d') AND p.renewal_of_id IS NULL AND p.soa_id IS NULL"), 0, "each Medicare sale has its SOA");
+    for status in ["active", "pending_payment", "cancelled", "lapsed"] {
+        assert!(
+            app.count(&format!("policies WHERE status = '{status}'")) > 0,
+            "some {status}"
+        );
+    }
+    assert!(app.count("policy_endorsements") > 0);
+    assert!(app.count("policy_renewals WHERE status = 'renewed'") > 0);
+    assert!(app.count("policies WHERE renewal_of_id IS NOT NULL") > 0);
+    assert_eq!(
+        app.count("policy_events e WHERE e.kind = 'issued'"),
+        policies,
+        "each has its history"
+    );
+    let paid = app.sum("policy_payments", "amount_cents");
+    assert!(paid > 0);
+    assert_eq!(app.sum("policy_payment_allocations", "amount_cents"), paid);
+    assert_eq!(app.sum("policy_instalments", "paid_cents"), paid);
+    assert_eq!(
+        app.count("policy_instalments WHERE paid_cents > amount_cents"),
+        0,
+        "no instalment is overpaid"
+    );
+    // A cancelled policy says why.
+    assert_eq!(
+        app.count("policies WHERE status = 'cancelled' AND cancel_reason IS NULL"),
+        0
+    );
+}
