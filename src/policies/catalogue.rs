@@ -238,6 +238,9 @@ impl ProductForm {
 
 /// A product line by its key or its label ("Medicare Advantage").
 fn parse_line(raw: &str) -> Result<ProductLine, String> {
+    if raw.trim().eq_ignore_ascii_case("health") {
+        return Ok(ProductLine::AcaHealth);
+    }
     raw.parse::<ProductLine>().or_else(|_| {
         ProductLine::ALL
             .into_iter()
