@@ -179,7 +179,10 @@ fn carrier_detail(v: &CarrierValues) -> String {
     format!(
         "{}{}{}",
         v.name,
-        v.naic_code.as_deref().map(|n| format!(" (NAIC {n})")).unwrap_or_default(),
+        v.naic_code
+            .as_deref()
+            .map(|n| format!(" (NAIC {n})"))
+            .unwrap_or_default(),
         if v.active { "" } else { ", inactive" }
     )
 }
@@ -282,7 +285,10 @@ fn product_values(
         _ => None,
     };
     if !name.is_empty() && q::product_named(conn, carrier_id, &name, except)?.is_some() {
-        e.add("product_name", format!("The carrier already has a product named {name}."));
+        e.add(
+            "product_name",
+            format!("The carrier already has a product named {name}."),
+        );
     }
     Ok(ProductValues {
         carrier_id,
@@ -317,7 +323,14 @@ pub fn create_product(
     let v = product_values(conn, carrier_id, f, f.active.is_some(), None, &mut e)?;
     e.into_result()?;
     let id = q::insert_product(conn, &v)?;
-    audit::record(conn, who, "product.created", "carrier_product", Some(id), &product_detail(&v))?;
+    audit::record(
+        conn,
+        who,
+        "product.created",
+        "carrier_product",
+        Some(id),
+        &product_detail(&v),
+    )?;
     Ok(id)
 }
 
@@ -335,7 +348,14 @@ pub fn change_product(
     let v = product_values(conn, p.carrier_id, f, f.active.is_some(), Some(id), &mut e)?;
     e.into_result()?;
     q::update_product(conn, id, &v)?;
-    audit::record(conn, who, "product.updated", "carrier_product", Some(id), &product_detail(&v))?;
+    audit::record(
+        conn,
+        who,
+        "product.updated",
+        "carrier_product",
+        Some(id),
+        &product_detail(&v),
+    )?;
     Ok(p.carrier_id)
 }
 
@@ -363,9 +383,12 @@ pub struct ImportOutcome {
     pub file_error: Option<String>,
 }
 
+/// A data row of a CSV file: normalised column name → cell.
+type Cells = std::collections::HashMap<String, String>;
+
 /// A CSV file's data rows as column name → cell, with the line each starts on. Header names are
 /// matched ignoring case, spaces, underscores and dashes.
-fn read_rows(bytes: &[u8]) -> Result<Vec<(u64, std::collections::HashMap<String, String>)>, String> {
+fn read_rows(bytes: &[u8]) -> Result<Vec<(u64, Cells)>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes)
         .map_err(|_| "The file is not UTF-8 text. Save it as \"CSV UTF-8\" and upload it again.".to_string())?;
@@ -425,7 +448,7 @@ fn read_rows(bytes: &[u8]) -> Result<Vec<(u64, std::collections::HashMap<String,
 }
 
 /// The first cell of a row under any of these (normalised) column names.
-fn cell<'a>(row: &'a std::collections::HashMap<String, String>, names: &[&str]) -> &'a str {
+fn cell<'a>(row: &'a Cells, names: &[&str]) -> &'a str {
     names
         .iter()
         .find_map(|n| row.get(*n).filter(|v| !v.is_empty()))
@@ -442,7 +465,12 @@ fn messages(e: FieldErrors) -> Vec<String> {
 /// Imports a carriers file: columns `name` (required), `naic_code`, `contact_name`,
 /// `contact_email`, `contact_phone`, `active` (yes/no, default yes). Writes every row, or none
 /// when any row has a problem.
-pub fn import_carriers_file(conn: &mut DbConnection, actor: Actor, who: &AuditActor, bytes: &[u8]) -> AppResult<ImportOutcome> {
+pub fn import_carriers_file(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    bytes: &[u8],
+) -> AppResult<ImportOutcome> {
     may_manage(actor)?;
     let mut out = ImportOutcome {
         what: "carriers",
@@ -516,7 +544,12 @@ pub fn import_carriers_file(conn: &mut DbConnection, actor: Actor, who: &AuditAc
 /// Imports a products file: columns `carrier` (its name or NAIC code), `name`, `product_line`
 /// (key or label), `sub_type` (optional, valid for the line), `active` (yes/no, default yes).
 /// Writes every row, or none when any row has a problem.
-pub fn import_products_file(conn: &mut DbConnection, actor: Actor, who: &AuditActor, bytes: &[u8]) -> AppResult<ImportOutcome> {
+pub fn import_products_file(
+    conn: &mut DbConnection,
+    actor: Actor,
+    who: &AuditActor,
+    bytes: &[u8],
+) -> AppResult<ImportOutcome> {
     may_manage(actor)?;
     let mut out = ImportOutcome {
         what: "products",
@@ -536,9 +569,9 @@ pub fn import_products_file(conn: &mut DbConnection, actor: Actor, who: &AuditAc
     for (line, row) in &rows {
         let mut e = FieldErrors::new();
         let named = cell(row, &["carrier", "carriername", "naiccode", "naic"]);
-        let carrier = carriers.iter().find(|c| {
-            c.name.eq_ignore_ascii_case(named) || c.naic_code.as_deref().is_some_and(|n| n == named)
-        });
+        let carrier = carriers
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(named) || c.naic_code.as_deref().is_some_and(|n| n == named));
         if carrier.is_none() {
             e.add(
                 "carrier",
@@ -565,7 +598,10 @@ pub fn import_products_file(conn: &mut DbConnection, actor: Actor, who: &AuditAc
                 .iter()
                 .any(|(_, g)| g.carrier_id == v.carrier_id && g.name.eq_ignore_ascii_case(&v.name))
         {
-            e.add("product_name", format!("{} is in the file twice for this carrier.", v.name));
+            e.add(
+                "product_name",
+                format!("{} is in the file twice for this carrier.", v.name),
+            );
         }
         if e.is_empty() {
             good.push((*line, v));
@@ -805,7 +841,11 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let (id, f) = (path.into_inner(), form.into_inner());
     let (actor, who, typed) = (user.actor(), user.audit(), f.clone());
-    match state.db.write(move |c| update_carrier(c, actor, &who, id, &typed)).await {
+    match state
+        .db
+        .write(move |c| update_carrier(c, actor, &who, id, &typed))
+        .await
+    {
         Ok(()) => Ok(redirect_with(
             &session,
             &format!("/admin/carriers/{id}"),
@@ -827,7 +867,11 @@ pub async fn add_product(
 ) -> AppResult<HttpResponse> {
     let (id, f) = (path.into_inner(), form.into_inner());
     let (actor, who, typed) = (user.actor(), user.audit(), f.clone());
-    match state.db.write(move |c| create_product(c, actor, &who, id, &typed)).await {
+    match state
+        .db
+        .write(move |c| create_product(c, actor, &who, id, &typed))
+        .await
+    {
         Ok(_) => Ok(redirect_with(
             &session,
             &format!("/admin/carriers/{id}"),
@@ -903,7 +947,11 @@ pub async fn update_product(
 ) -> AppResult<HttpResponse> {
     let (id, f) = (path.into_inner(), form.into_inner());
     let (actor, who, typed) = (user.actor(), user.audit(), f.clone());
-    match state.db.write(move |c| change_product(c, actor, &who, id, &typed)).await {
+    match state
+        .db
+        .write(move |c| change_product(c, actor, &who, id, &typed))
+        .await
+    {
         Ok(carrier) => Ok(redirect_with(
             &session,
             &format!("/admin/carriers/{carrier}"),
@@ -921,7 +969,9 @@ mod tests {
 
     #[test]
     fn rows_keep_their_line_and_headers_are_matched_loosely() {
-        let rows = read_rows(b"\xEF\xBB\xBFName,NAIC Code,contact-email\nAcme,12345,a@b.co\n\n\"Beta\nCo\",,\nGamma,,\n").unwrap();
+        let rows =
+            read_rows(b"\xEF\xBB\xBFName,NAIC Code,contact-email\nAcme,12345,a@b.co\n\n\"Beta\nCo\",,\nGamma,,\n")
+                .unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].0, 2);
         assert_eq!(cell(&rows[0].1, &["naiccode"]), "12345");

@@ -232,7 +232,10 @@ pub fn transition_policy(
             let on = req.cancelled_on.trim();
             let parsed = NaiveDate::parse_from_str(on, "%Y-%m-%d").ok();
             if parsed.is_none() && !on.is_empty() {
-                return Err(AppError::field("cancelled_on", "Give the date the policy ends as YYYY-MM-DD."));
+                return Err(AppError::field(
+                    "cancelled_on",
+                    "Give the date the policy ends as YYYY-MM-DD.",
+                ));
             }
             Move::Cancel {
                 reason: given(&req.cancel_reason).unwrap_or_default(),
@@ -451,7 +454,9 @@ async fn policy_form(
                             ..PolicyForm::fresh(today)
                         }
                     });
-                    let asked = line.map(|l| l.label().to_string()).unwrap_or_else(|| lead.product_line.clone());
+                    let asked = line
+                        .map(|l| l.label().to_string())
+                        .unwrap_or_else(|| lead.product_line.clone());
                     (form, Some((lead.id, contact.name(), asked)))
                 }
                 None => (
@@ -574,4 +579,3 @@ pub async fn create_policy(
 ) -> AppResult<HttpResponse> {
     save_policy(ctx, user, session, state, None, form.into_inner()).await
 }
-

@@ -22,8 +22,10 @@ async fn mv(client: &TestApp, id: i64, fields: &[(&str, &str)]) -> (StatusCode, 
 }
 
 fn status_of(app: &TestApp, id: i64) -> String {
-    app.first_value(&format!("SELECT CAST(status AS TEXT) AS v FROM policies WHERE id = {id}"))
-        .expect("policy")
+    app.first_value(&format!(
+        "SELECT CAST(status AS TEXT) AS v FROM policies WHERE id = {id}"
+    ))
+    .expect("policy")
 }
 
 fn set_status(app: &TestApp, id: i64, to: PolicyStatus) {
@@ -32,8 +34,10 @@ fn set_status(app: &TestApp, id: i64, to: PolicyStatus) {
         .expect("status set");
 }
 
-/// The policy's history: (kind, from, to, actor, details).
-fn history(app: &TestApp, id: i64) -> Vec<(String, Option<String>, Option<String>, String, String)> {
+/// One event of a policy's history: (kind, from, to, actor, details).
+type Event = (String, Option<String>, Option<String>, String, String);
+
+fn history(app: &TestApp, id: i64) -> Vec<Event> {
     app.db
         .read_blocking(move |c| {
             Ok(pmodel::events(c, id)?
@@ -99,7 +103,10 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     // The page offers what the draft may do.
     let (s, html) = me.page(&format!("/policies/{id}")).await;
     assert_eq!(s, 200);
-    assert!(html.contains("Submit for payment") && html.contains("Cancel the policy"), "{html}");
+    assert!(
+        html.contains("Submit for payment") && html.contains("Cancel the policy"),
+        "{html}"
+    );
     assert!(!html.contains(">Activate<"), "a draft is not offered activation");
 
     // Refused moves re-render the page with 422 and the reason.
@@ -126,7 +133,10 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     assert!(html.contains("A pending payment policy cannot be submitted."), "{html}");
     let (s, html) = mv(&me, id, &[("move", "lapsed")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("Lapses are recorded by the daily run or by an owner or admin."), "{html}");
+    assert!(
+        html.contains("Lapses are recorded by the daily run or by an owner or admin."),
+        "{html}"
+    );
     let (s, _) = mv(&me, id, &[("move", "activated")]).await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, id), "active");
@@ -135,30 +145,69 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     assert!(html.contains("Term ends are recorded by the daily run"), "{html}");
 
     // Cancellation: a reason, a date, a confirmation.
-    let (s, html) = mv(&me, id, &[("move", "cancelled"), ("cancelled_on", &today().to_string())]).await;
+    let (s, html) = mv(
+        &me,
+        id,
+        &[("move", "cancelled"), ("cancelled_on", &today().to_string())],
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("Give the reason for the cancellation."), "{html}");
     let (s, html) = mv(&me, id, &[("move", "cancelled"), ("cancel_reason", "Moved abroad")]).await;
     assert_eq!(s, 422);
     assert!(html.contains("Give the date the policy ends."), "{html}");
     let late = (today() + Duration::days(800)).to_string();
-    let (s, html) = mv(&me, id, &[("move", "cancelled"), ("cancel_reason", "Moved abroad"), ("cancelled_on", &late), ("confirm", "yes")]).await;
+    let (s, html) = mv(
+        &me,
+        id,
+        &[
+            ("move", "cancelled"),
+            ("cancel_reason", "Moved abroad"),
+            ("cancelled_on", &late),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("cannot be after the term ends"), "{html}");
-    let (s, html) = mv(&me, id, &[("move", "cancelled"), ("cancel_reason", "Moved abroad"), ("cancelled_on", &today().to_string())]).await;
+    let (s, html) = mv(
+        &me,
+        id,
+        &[
+            ("move", "cancelled"),
+            ("cancel_reason", "Moved abroad"),
+            ("cancelled_on", &today().to_string()),
+        ],
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("Tick the box to confirm the cancellation"), "{html}");
     assert_eq!(status_of(&app, id), "active");
-    let (s, _) = mv(&me, id, &[("move", "cancelled"), ("cancel_reason", "Moved abroad"), ("cancelled_on", &today().to_string()), ("confirm", "yes")]).await;
+    let (s, _) = mv(
+        &me,
+        id,
+        &[
+            ("move", "cancelled"),
+            ("cancel_reason", "Moved abroad"),
+            ("cancelled_on", &today().to_string()),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, id), "cancelled");
     assert_eq!(
-        app.first_value(&format!("SELECT CAST(cancel_reason AS TEXT) AS v FROM policies WHERE id = {id}")),
+        app.first_value(&format!(
+            "SELECT CAST(cancel_reason AS TEXT) AS v FROM policies WHERE id = {id}"
+        )),
         Some("Moved abroad".into())
     );
     let (s, html) = mv(&me, id, &[("move", "submitted")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("The policy is cancelled: nothing changes it any more."), "{html}");
+    assert!(
+        html.contains("The policy is cancelled: nothing changes it any more."),
+        "{html}"
+    );
 
     // Every move is an event with who and why, and an audit entry.
     let h = history(&app, id);
@@ -196,7 +245,10 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     set_status(&app, fresh, PolicyStatus::Active);
     let (s, html) = mv(&admin, fresh, &[("move", "lapsed")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("The grace period of the missed instalment runs until"), "{html}");
+    assert!(
+        html.contains("The grace period of the missed instalment runs until"),
+        "{html}"
+    );
     let (s, html) = mv(&admin, fresh, &[("move", "expired")]).await;
     assert_eq!(s, 422);
     assert!(html.contains("The term runs until"), "{html}");
@@ -211,7 +263,10 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     set_status(&app, expiring, PolicyStatus::Active);
     let (s, html) = mv(&admin, expiring, &[("move", "non_renewed")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("The renewal was not declined: the policy expires."), "{html}");
+    assert!(
+        html.contains("The renewal was not declined: the policy expires."),
+        "{html}"
+    );
     let (s, _) = mv(&admin, expiring, &[("move", "expired")]).await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, expiring), "expired");
@@ -229,7 +284,10 @@ async fn every_lifecycle_move_through_the_endpoint_with_who_may_make_it() {
     );
     let (s, html) = mv(&admin, declined, &[("move", "expired")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("The renewal was declined: the policy is non-renewed, not expired."), "{html}");
+    assert!(
+        html.contains("The renewal was declined: the policy is non-renewed, not expired."),
+        "{html}"
+    );
     let (s, _) = mv(&admin, declined, &[("move", "non_renewed")]).await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, declined), "non_renewed");
@@ -280,7 +338,11 @@ async fn the_daily_sweep_expires_non_renews_and_lapses_on_the_right_day_and_only
     assert_eq!(r.lapsed, 1);
     assert_eq!(status_of(&app, unpaid), "lapsed");
     let again = run_sweep(&app, effective + Duration::days(grace + 1));
-    assert_eq!(again, sweep::SweepReport::default(), "a second run the same day changes nothing");
+    assert_eq!(
+        again,
+        sweep::SweepReport::default(),
+        "a second run the same day changes nothing"
+    );
 
     // The term's last day: still active.
     let r = run_sweep(&app, term_end);
@@ -302,7 +364,9 @@ async fn the_daily_sweep_expires_non_renews_and_lapses_on_the_right_day_and_only
         assert_eq!(moves[0].3, "Daily run");
     }
     assert_eq!(
-        app.count(&format!("policy_events WHERE policy_id = {unpaid} AND kind = 'lapsed' AND actor_id IS NULL")),
+        app.count(&format!(
+            "policy_events WHERE policy_id = {unpaid} AND kind = 'lapsed' AND actor_id IS NULL"
+        )),
         1
     );
     assert!(app.audit_actions().contains(&"policy.lapsed".to_string()));
@@ -337,7 +401,12 @@ async fn activation_is_refused_for_an_unlicensed_agent_and_allowed_with_an_owner
 
     let admin = app.new_client();
     admin.login_as(Role::Admin).await;
-    let (s, html) = mv(&admin, id, &[("move", "activated"), ("licence_override", "Carrier says fine")]).await;
+    let (s, html) = mv(
+        &admin,
+        id,
+        &[("move", "activated"), ("licence_override", "Carrier says fine")],
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("Only an owner can override the licence check."), "{html}");
 
@@ -345,13 +414,27 @@ async fn activation_is_refused_for_an_unlicensed_agent_and_allowed_with_an_owner
     owner.login_as(Role::Owner).await;
     let (s, html) = mv(&owner, id, &[("move", "activated")]).await;
     assert_eq!(s, 422);
-    assert!(html.contains("name=\"licence_override\""), "the owner is offered the override: {html}");
+    assert!(
+        html.contains("name=\"licence_override\""),
+        "the owner is offered the override: {html}"
+    );
     assert_eq!(status_of(&app, id), "pending_payment");
-    let (s, _) = mv(&owner, id, &[("move", "activated"), ("licence_override", "GA licence issued today, record pending")]).await;
+    let (s, _) = mv(
+        &owner,
+        id,
+        &[
+            ("move", "activated"),
+            ("licence_override", "GA licence issued today, record pending"),
+        ],
+    )
+    .await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, id), "active");
     assert!(app.audit_actions().contains(&"policy.licence_override".to_string()));
-    let ev = history(&app, id).into_iter().find(|e| e.0 == "activated").expect("activated event");
+    let ev = history(&app, id)
+        .into_iter()
+        .find(|e| e.0 == "activated")
+        .expect("activated event");
     assert!(ev.4.contains("GA licence issued today, record pending"), "{}", ev.4);
     assert!(ev.4.contains("licence_problems"), "{}", ev.4);
 }
@@ -368,7 +451,15 @@ async fn a_medicare_activation_without_a_valid_soa_needs_a_reason_and_one_with_a
     let (s, html) = mv(&me, without, &[("move", "activated")]).await;
     assert_eq!(s, 422);
     assert!(html.contains("No signed Scope of Appointment"), "{html}");
-    let (s, _) = mv(&me, without, &[("move", "activated"), ("soa_override", "Walk-in; SOA signed on paper, being scanned")]).await;
+    let (s, _) = mv(
+        &me,
+        without,
+        &[
+            ("move", "activated"),
+            ("soa_override", "Walk-in; SOA signed on paper, being scanned"),
+        ],
+    )
+    .await;
     assert_eq!(s, 303);
     assert_eq!(status_of(&app, without), "active");
     let ev = history(&app, without).into_iter().find(|e| e.0 == "activated").unwrap();
@@ -377,7 +468,9 @@ async fn a_medicare_activation_without_a_valid_soa_needs_a_reason_and_one_with_a
     let with = record(&app, input(agent, carrier, ma, "MA-2", "FL"));
     set_status(&app, with, PolicyStatus::PendingPayment);
     let contact: i64 = app
-        .first_value(&format!("SELECT CAST(contact_id AS TEXT) AS v FROM policies WHERE id = {with}"))
+        .first_value(&format!(
+            "SELECT CAST(contact_id AS TEXT) AS v FROM policies WHERE id = {with}"
+        ))
         .unwrap()
         .parse()
         .unwrap();
@@ -397,7 +490,9 @@ async fn a_medicare_activation_without_a_valid_soa_needs_a_reason_and_one_with_a
     let (s, html) = mv(&me, with, &[("move", "activated")]).await;
     assert_eq!(s, 303, "{html}");
     assert_eq!(
-        app.first_value(&format!("SELECT CAST(soa_id AS TEXT) AS v FROM policies WHERE id = {with}")),
+        app.first_value(&format!(
+            "SELECT CAST(soa_id AS TEXT) AS v FROM policies WHERE id = {with}"
+        )),
         Some(soa)
     );
 }
@@ -424,7 +519,9 @@ async fn recording_a_policy_from_a_won_lead_writes_the_lead_history() {
     let lead = body["id"].as_i64().unwrap();
     exec(
         &app,
-        format!("UPDATE leads SET assigned_agent_id = {agent}, status = 'quoted', product_line = 'life' WHERE id = {lead}"),
+        format!(
+            "UPDATE leads SET assigned_agent_id = {agent}, status = 'quoted', product_line = 'life' WHERE id = {lead}"
+        ),
     );
 
     let me = signed_in(&app, &writer).await;
@@ -442,8 +539,14 @@ async fn recording_a_policy_from_a_won_lead_writes_the_lead_history() {
     let (s, form) = me.page(&format!("/leads/{lead}/policy")).await;
     assert_eq!(s, 200);
     assert!(form.contains("Record the policy for Lena Garcia"), "{form}");
-    assert!(form.contains("name=\"zip\" inputmode=\"numeric\" value=\"33101\""), "filled from the contact: {form}");
-    assert!(form.contains(&format!("<option value=\"{life}\" selected>")), "the lead's product line: {form}");
+    assert!(
+        form.contains("name=\"zip\" inputmode=\"numeric\" value=\"33101\""),
+        "filled from the contact: {form}"
+    );
+    assert!(
+        form.contains(&format!("<option value=\"{life}\" selected>")),
+        "the lead's product line: {form}"
+    );
 
     // Someone else's lead: 404.
     let other = app.new_client();
@@ -477,11 +580,15 @@ async fn recording_a_policy_from_a_won_lead_writes_the_lead_history() {
     let id = location_id(&r);
     assert_eq!(status_of(&app, id), "draft");
     assert_eq!(
-        app.first_value(&format!("SELECT CAST(source AS TEXT) AS v FROM policies WHERE id = {id} AND lead_id = {lead}")),
+        app.first_value(&format!(
+            "SELECT CAST(source AS TEXT) AS v FROM policies WHERE id = {id} AND lead_id = {lead}"
+        )),
         Some("lead".into())
     );
     assert_eq!(
-        app.count(&format!("lead_events WHERE lead_id = {lead} AND kind = 'policy_recorded'")),
+        app.count(&format!(
+            "lead_events WHERE lead_id = {lead} AND kind = 'policy_recorded'"
+        )),
         1
     );
     let (_, html) = me.page(&format!("/leads/{lead}")).await;
@@ -509,7 +616,9 @@ async fn recording_a_policy_from_a_won_lead_writes_the_lead_history() {
     assert_eq!(r.status(), 303);
     let direct = location_id(&r);
     assert_eq!(
-        app.first_value(&format!("SELECT CAST(agent_id AS TEXT) AS v FROM policies WHERE id = {direct}")),
+        app.first_value(&format!(
+            "SELECT CAST(agent_id AS TEXT) AS v FROM policies WHERE id = {direct}"
+        )),
         Some(agent_s.clone())
     );
     let _ = carrier;
@@ -551,7 +660,12 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     let r = owner
         .post_form(
             "/admin/carriers",
-            &[("name", "Sunrise Mutual"), ("naic_code", "12"), ("contact_email", "nope"), ("active", "yes")],
+            &[
+                ("name", "Sunrise Mutual"),
+                ("naic_code", "12"),
+                ("contact_email", "nope"),
+                ("active", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -561,7 +675,14 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     let r = owner
         .post_form(
             "/admin/carriers",
-            &[("name", "Sunrise Mutual"), ("naic_code", "60054"), ("contact_name", "Pat Broker"), ("contact_email", "pat@sunrise.example"), ("contact_phone", "(305) 555-0100"), ("active", "yes")],
+            &[
+                ("name", "Sunrise Mutual"),
+                ("naic_code", "60054"),
+                ("contact_name", "Pat Broker"),
+                ("contact_email", "pat@sunrise.example"),
+                ("contact_phone", "(305) 555-0100"),
+                ("active", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -572,12 +693,28 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     // Its products: the sub-type must belong to the line.
     let products = format!("/admin/carriers/{sunrise}/products");
     let r = owner
-        .post_form(&products, &[("name", "Term 30"), ("product_line", "life"), ("sub_type", "home_condo"), ("active", "yes")])
+        .post_form(
+            &products,
+            &[
+                ("name", "Term 30"),
+                ("product_line", "life"),
+                ("sub_type", "home_condo"),
+                ("active", "yes"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("A Life sub-type is one of"));
     let r = owner
-        .post_form(&products, &[("name", "Term 30"), ("product_line", "life"), ("sub_type", "life_term"), ("active", "yes")])
+        .post_form(
+            &products,
+            &[
+                ("name", "Term 30"),
+                ("product_line", "life"),
+                ("sub_type", "life_term"),
+                ("active", "yes"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let term30: i64 = app
@@ -590,10 +727,16 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     assert!(html.contains("Term 30") && html.contains("Term"), "{html}");
     // Made inactive on its own page.
     let r = owner
-        .post_form(&format!("/admin/products/{term30}"), &[("name", "Term 30"), ("product_line", "life"), ("sub_type", "life_term")])
+        .post_form(
+            &format!("/admin/products/{term30}"),
+            &[("name", "Term 30"), ("product_line", "life"), ("sub_type", "life_term")],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(app.count("carrier_products WHERE name = 'Term 30' AND active = false"), 1);
+    assert_eq!(
+        app.count("carrier_products WHERE name = 'Term 30' AND active = false"),
+        1
+    );
     let audit = app.audit_actions();
     for a in ["carrier.created", "product.created", "product.updated"] {
         assert!(audit.contains(&a.to_string()), "{a}");
@@ -604,8 +747,14 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     let (s, html) = upload(&owner, "/admin/carriers/imports", bad).await;
     assert_eq!(s, 422);
     assert!(html.contains("Nothing was imported"), "{html}");
-    assert!(html.contains("<td data-label=\"Line\">3</td>") && html.contains("five digits"), "{html}");
-    assert!(html.contains("<td data-label=\"Line\">4</td>") && html.contains("already a carrier named"), "{html}");
+    assert!(
+        html.contains("<td data-label=\"Line\">3</td>") && html.contains("five digits"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td data-label=\"Line\">4</td>") && html.contains("already a carrier named"),
+        "{html}"
+    );
     assert_eq!(app.count("carriers"), 1);
     let good = "Name,NAIC Code,Contact Name,Active\nAtlas Health,11111,Ana Ops,yes\nBeacon Life,22222,,no\n";
     let (s, html) = upload(&owner, "/admin/carriers/imports", good).await;
@@ -626,7 +775,10 @@ async fn carriers_and_products_are_kept_by_staff_and_imported_whole_or_not_at_al
     let (s, html) = upload(&owner, "/admin/products/imports", good).await;
     assert_eq!(s, 200, "{html}");
     assert_eq!(app.count("carrier_products"), before + 2);
-    assert_eq!(app.count("carrier_products WHERE name = 'Atlas PPO' AND sub_type = 'health_ppo'"), 1);
+    assert_eq!(
+        app.count("carrier_products WHERE name = 'Atlas PPO' AND sub_type = 'health_ppo'"),
+        1
+    );
     assert!(app.audit_actions().contains(&"product.imported".to_string()));
 
     // The list searches by name or NAIC code.
