@@ -241,11 +241,12 @@ mod tests {
                 "lead.escalate",
                 "leads.import",
                 "offer.timeout",
+                "policies.sweep",
                 "reminders.daily",
                 "webhook"
             ]
         );
-        assert_eq!(registry.daily().len(), 1, "the daily run is scheduled");
+        assert_eq!(registry.daily().len(), 2, "the daily runs are scheduled");
         assert!(!registry.knows("reminders"));
         assert_eq!(crate::jobs::unknown_kind("nope"), "no handler for job kind \"nope\"");
     }

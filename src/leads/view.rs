@@ -349,6 +349,7 @@ pub fn describe(e: &EventRow) -> String {
             v.get("hours").and_then(|h| h.as_u64()).unwrap_or_default()
         ),
         "rerouted" => "Taken back from its agent and routed again.".into(),
+        "policy_recorded" => format!("Policy {} recorded from this lead.", s("policy_number")),
         other => format!("{other}: {}", e.details),
     }
 }
