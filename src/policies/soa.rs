@@ -1,24 +1,24 @@
 //! Scope of Appointment records for Medicare (item 10): the list, recording one (signed in person
-//! or by phone, or sent for an electronic signature), the record's page, and the public
-//! e-signature page behind a one-time link e-mailed to the beneficiary.
+//! or by phone, or sent for an electronic signature), the record's page, and the one-time
+//! e-signature link e-mailed to the beneficiary (the page it opens is in `soa_sign`).
 //!
 //! Validity and retention come from the rules (`soa_valid_months`, `soa_retention_years`), the
 //! link's life from `soa_link_hours`, the text signed from `soa_wording`. Only the link's SHA-256
 //! is stored; the link works once.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
-use super::model::papers::{self, NewSoa, Signature, SoaListRow};
+use super::model::papers::{self, NewSoa, SoaListRow};
 use super::model::{self as policy_model, SoaRow};
 use super::rules::Rules;
 use super::service::{self, Viewer};
 use super::POLICY_USERS;
-use crate::audit::{self, AuditActor};
+use crate::audit;
 use crate::auth::tokens;
 use crate::auth::CurrentUser;
 use crate::db::{now, DbConnection};
@@ -26,7 +26,7 @@ use crate::domain::policy::{SoaMethod, SoaStatus};
 use crate::domain::ProductLine;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::jobs::{self, EmailJob};
-use crate::web::context::{client_ip, PageCtx};
+use crate::web::context::PageCtx;
 use crate::web::routes::{Access, RateLimit, Routes};
 use crate::web::{redirect_with, render, render_status, AppState};
 
@@ -38,8 +38,8 @@ pub fn routes(r: &mut Routes) {
     r.get("/soa", Access::Roles(POLICY_USERS), index)
         .post("/soa", Access::Roles(POLICY_USERS), create_soa)
         .get("/soa/new", Access::Roles(POLICY_USERS), new_form)
-        .get("/soa/sign/{token}", Access::Public, sign_form)
-        .post("/soa/sign/{token}", Access::Public, sign)
+        .get("/soa/sign/{token}", Access::Public, super::soa_sign::sign_form)
+        .post("/soa/sign/{token}", Access::Public, super::soa_sign::sign)
         .get("/soa/{id}", Access::Roles(POLICY_USERS), show)
         .post("/soa/{id}/link", Access::Roles(POLICY_USERS), resend_link);
     r.limit_posts(PUBLIC_PATHS, RateLimit::PublicForm);
@@ -404,61 +404,7 @@ pub fn renew_link(
     send_link(conn, id, &secret, &to, &contact.first_name, &rules, sender)
 }
 
-/// The beneficiary's signature through the link: `Ok(Ok(id))` signed; `Ok(Err(state))` when the
-/// link no longer works (used, expired) or never did (`None`).
-pub fn sign_by_link(
-    conn: &mut DbConnection,
-    token: &str,
-    name: &str,
-    agency: &str,
-    ip: &str,
-    user_agent: &str,
-) -> Result<Result<i64, Option<LinkState>>, AppError> {
-    let hash = tokens::digest(token);
-    let Some(soa) = papers::soa_by_token(conn, &hash)? else {
-        return Ok(Err(None));
-    };
-    let at = now();
-    let state = link_state(&soa, at);
-    if state != LinkState::Open {
-        return Ok(Err(Some(state)));
-    }
-    let rules = service::rules(conn)?;
-    let agent = agent_name(conn, soa.agent_id)?;
-    let text = wording(&rules, &agent, agency, &soa.product_types);
-    let (valid_until, retain_until) = validity(at, &rules);
-    let signed = papers::sign_soa(
-        conn,
-        &hash,
-        &Signature {
-            name,
-            text: &text,
-            ip,
-            user_agent,
-            at,
-            valid_until,
-            retain_until,
-        },
-    )?;
-    if signed == 0 {
-        return Ok(Err(Some(LinkState::Used)));
-    }
-    audit::record(
-        conn,
-        &AuditActor {
-            id: None,
-            label: format!("Beneficiary: {name}"),
-            ip: Some(ip.to_string()),
-        },
-        "soa.signed",
-        "soa",
-        Some(soa.id),
-        "electronic signature",
-    )?;
-    Ok(Ok(soa.id))
-}
-
-fn agent_name(conn: &mut DbConnection, agent_id: i64) -> Result<String, AppError> {
+pub(super) fn agent_name(conn: &mut DbConnection, agent_id: i64) -> Result<String, AppError> {
     Ok(crate::leads::model::agent_names(conn, &[agent_id])?
         .into_iter()
         .next()
@@ -537,15 +483,23 @@ async fn new_page(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let u = user.clone();
+    let chosen = id_of(&form.contact_id);
     let (contacts, agents, staff) = state
         .db
         .read(move |c| {
             let viewer = Viewer::load(c, &u)?;
-            Ok((
-                papers::contact_choices(c, &viewer.scope, 500)?,
-                papers::agent_choices(c, &viewer.scope)?,
-                viewer.is_staff(),
-            ))
+            let mut contacts = papers::contact_choices(c, &viewer.scope, 500)?;
+            // The beneficiary named in the address (from a lead or a policy) is offered even
+            // when older than the newest 500.
+            if let Some(id) = chosen.filter(|id| !contacts.iter().any(|(c, _, _)| c == id)) {
+                if papers::contact_visible(c, &viewer.scope, id)? {
+                    if let Ok(k) = crate::leads::model::find_contact(c, id) {
+                        let name = format!("{} {}", k.first_name, k.last_name).trim().to_string();
+                        contacts.insert(0, (k.id, name, k.email));
+                    }
+                }
+            }
+            Ok((contacts, papers::agent_choices(c, &viewer.scope)?, viewer.is_staff()))
         })
         .await?;
     let status = if errors.is_empty() {
@@ -724,168 +678,6 @@ pub async fn resend_link(
             e.get("link").unwrap_or_default(),
         )),
         Err(e) => Err(e),
-    }
-}
-
-// ---- the public signing page --------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "policies/soa_sign.html")]
-struct SignPage {
-    ctx: PageCtx,
-    /// None: the form; Some: what happened (signed, used, expired, unknown).
-    outcome: Option<&'static str>,
-    token: String,
-    beneficiary: String,
-    agent: String,
-    text: String,
-    types: Vec<&'static str>,
-    signed_name: String,
-    errors: FieldErrors,
-}
-
-fn outcome_page(ctx: PageCtx, outcome: Option<LinkState>) -> AppResult<HttpResponse> {
-    let (status, key) = match outcome {
-        Some(LinkState::Used) => (StatusCode::GONE, "used"),
-        Some(LinkState::Expired) => (StatusCode::GONE, "expired"),
-        _ => (StatusCode::NOT_FOUND, "unknown"),
-    };
-    render_status(
-        status,
-        &SignPage {
-            ctx,
-            outcome: Some(key),
-            token: String::new(),
-            beneficiary: String::new(),
-            agent: String::new(),
-            text: String::new(),
-            types: Vec::new(),
-            signed_name: String::new(),
-            errors: FieldErrors::new(),
-        },
-    )
-}
-
-/// The form for an open link, with what was typed and its errors.
-async fn sign_page(
-    ctx: PageCtx,
-    state: &AppState,
-    token: String,
-    signed_name: String,
-    errors: FieldErrors,
-) -> AppResult<HttpResponse> {
-    let hash = tokens::digest(&token);
-    let agency = ctx.agency_name().to_string();
-    let found = state
-        .db
-        .read(move |c| {
-            let Some(soa) = papers::soa_by_token(c, &hash)? else {
-                return Ok(Err(None));
-            };
-            let state = link_state(&soa, now());
-            if state != LinkState::Open {
-                return Ok(Err(Some(state)));
-            }
-            let rules = service::rules(c)?;
-            let agent = agent_name(c, soa.agent_id)?;
-            let contact = crate::leads::model::find_contact(c, soa.contact_id)?;
-            Ok(Ok((
-                format!("{} {}", contact.first_name, contact.last_name)
-                    .trim()
-                    .to_string(),
-                wording(&rules, &agent, &agency, &soa.product_types),
-                type_labels(&soa.product_types),
-                agent,
-            )))
-        })
-        .await?;
-    let (beneficiary, text, types, agent) = match found {
-        Ok(f) => f,
-        Err(state) => return outcome_page(ctx, state),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render_status(
-        status,
-        &SignPage {
-            ctx,
-            outcome: None,
-            token,
-            beneficiary,
-            agent,
-            text,
-            types,
-            signed_name,
-            errors,
-        },
-    )
-}
-
-pub async fn sign_form(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
-    sign_page(ctx, &state, path.into_inner(), String::new(), FieldErrors::new()).await
-}
-
-#[derive(serde::Deserialize)]
-pub struct SignForm {
-    #[serde(default)]
-    signed_name: String,
-    #[serde(default)]
-    agree: Option<String>,
-}
-
-pub async fn sign(
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<SignForm>,
-) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    let form = form.into_inner();
-    let mut errors = FieldErrors::new();
-    let name = match crate::text::person_name(&form.signed_name, 200) {
-        Ok(n) if !n.trim().is_empty() => n,
-        _ => {
-            errors.add("signed_name", "Type your full name to sign.");
-            String::new()
-        }
-    };
-    if form.agree.is_none() {
-        errors.add("agree", "Tick the box to agree to the appointment's scope.");
-    }
-    if !errors.is_empty() {
-        return sign_page(ctx, &state, token, form.signed_name, errors).await;
-    }
-    let ip = client_ip(&req, &state.settings);
-    let user_agent: String = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .collect();
-    let agency = ctx.agency_name().to_string();
-    let signed = state
-        .db
-        .write(move |c| sign_by_link(c, &token, &name, &agency, &ip, &user_agent))
-        .await?;
-    match signed {
-        Ok(_) => render(&SignPage {
-            ctx,
-            outcome: Some("signed"),
-            token: String::new(),
-            beneficiary: String::new(),
-            agent: String::new(),
-            text: String::new(),
-            types: Vec::new(),
-            signed_name: String::new(),
-            errors: FieldErrors::new(),
-        }),
-        Err(state) => outcome_page(ctx, state),
     }
 }
 

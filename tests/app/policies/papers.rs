@@ -369,7 +369,7 @@ async fn the_rules_page_saves_a_checked_value_and_the_soa_validity_follows_it() 
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(app.audit_actions().contains(&"policy.rule_changed".to_string()));
-    let rules = app.db.read_blocking(|c| Ok(service::rules(c)?)).unwrap();
+    let rules = app.db.read_blocking(service::rules).unwrap();
     assert_eq!(rules.soa_valid_months, 6);
 
     // Agents may not change rules.
