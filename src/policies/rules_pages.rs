@@ -2,7 +2,6 @@
 //! it comes from; a new value is checked by `Rules::check` and audited.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -117,12 +116,7 @@ async fn page(
             }
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render_status(status, &RulesPage { ctx, rules, errors })
+    render_status(super::soa::form_status(&errors), &RulesPage { ctx, rules, errors })
 }
 
 pub async fn show(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {

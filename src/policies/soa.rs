@@ -412,6 +412,15 @@ pub(super) fn agent_name(conn: &mut DbConnection, agent_id: i64) -> Result<Strin
         .unwrap_or_default())
 }
 
+/// 200 for a form shown fresh, 422 for one that came back with errors.
+pub fn form_status(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 // ---- pages --------------------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -502,13 +511,8 @@ async fn new_page(
             Ok((contacts, papers::agent_choices(c, &viewer.scope)?, viewer.is_staff()))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     render_status(
-        status,
+        form_status(&errors),
         &NewPage {
             ctx,
             form,

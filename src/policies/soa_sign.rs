@@ -86,15 +86,10 @@ struct SignPage {
     errors: FieldErrors,
 }
 
-fn outcome_page(ctx: PageCtx, outcome: Option<LinkState>) -> AppResult<HttpResponse> {
-    let (status, key) = match outcome {
-        Some(LinkState::Used) => (StatusCode::GONE, "used"),
-        Some(LinkState::Expired) => (StatusCode::GONE, "expired"),
-        _ => (StatusCode::NOT_FOUND, "unknown"),
-    };
-    render_status(
-        status,
-        &SignPage {
+impl SignPage {
+    /// A page that says what happened, without the form.
+    fn outcome(ctx: PageCtx, key: &'static str) -> SignPage {
+        SignPage {
             ctx,
             outcome: Some(key),
             token: String::new(),
@@ -104,8 +99,17 @@ fn outcome_page(ctx: PageCtx, outcome: Option<LinkState>) -> AppResult<HttpRespo
             types: Vec::new(),
             signed_name: String::new(),
             errors: FieldErrors::new(),
-        },
-    )
+        }
+    }
+}
+
+fn outcome_page(ctx: PageCtx, outcome: Option<LinkState>) -> AppResult<HttpResponse> {
+    let (status, key) = match outcome {
+        Some(LinkState::Used) => (StatusCode::GONE, "used"),
+        Some(LinkState::Expired) => (StatusCode::GONE, "expired"),
+        _ => (StatusCode::NOT_FOUND, "unknown"),
+    };
+    render_status(status, &SignPage::outcome(ctx, key))
 }
 
 /// The form for an open link, with what was typed and its errors.
@@ -145,13 +149,8 @@ async fn sign_page(
         Ok(f) => f,
         Err(state) => return outcome_page(ctx, state),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     render_status(
-        status,
+        super::soa::form_status(&errors),
         &SignPage {
             ctx,
             outcome: None,
@@ -216,17 +215,7 @@ pub async fn sign(
         .write(move |c| sign_by_link(c, &token, &name, &agency, &ip, &user_agent))
         .await?;
     match signed {
-        Ok(_) => render(&SignPage {
-            ctx,
-            outcome: Some("signed"),
-            token: String::new(),
-            beneficiary: String::new(),
-            agent: String::new(),
-            text: String::new(),
-            types: Vec::new(),
-            signed_name: String::new(),
-            errors: FieldErrors::new(),
-        }),
+        Ok(_) => render(&SignPage::outcome(ctx, "signed")),
         Err(state) => outcome_page(ctx, state),
     }
 }
