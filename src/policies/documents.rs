@@ -133,7 +133,11 @@ async fn read_upload(mut payload: actix_multipart::Multipart, max: usize) -> Res
     let mut errors = FieldErrors::new();
     let mut kind = None;
     let mut file: Option<(String, Vec<u8>)> = None;
-    let too_large = format!("The file is larger than {} MB.", max / (1024 * 1024));
+    let too_large = if max >= 1024 * 1024 {
+        format!("The file is larger than {} MB.", max / (1024 * 1024))
+    } else {
+        format!("The file is larger than {} KB.", max.div_ceil(1024))
+    };
     while let Some(field) = payload.next().await {
         let Ok(mut field) = field else {
             errors.add("file", "The upload could not be read; try again.");

@@ -124,6 +124,27 @@ async fn a_pdf_is_kept_checked_by_its_bytes_verified_by_staff_and_downloaded_onl
     assert!(app.audit_actions().contains(&"policy.document_verified".to_string()));
     let (_, page) = me.page(&format!("/policies/{id}")).await;
     assert!(page.contains("Verified"));
+
+    // An image is a document too, kept as the type its bytes say.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\x01\0\x18\xdd\x8d\xb4\0\0\0\0IEND\xaeB`\x82";
+    let r = upload(&me, id, "id_card", "card.pdf", png).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let docs = app.db.read_blocking(move |c| Ok(pm::documents(c, id)?)).unwrap();
+    assert_eq!(docs[1].content_type, "image/png");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_over_the_size_setting_is_refused() {
+    let app = spawn_with(|s| s.document_max_bytes = 100).await;
+    let (carrier, _ma, life) = catalogue(&app, "Acme Life");
+    let (writer, agent) = licensed_agent(&app, "Wanda Writer", &["FL"]);
+    let id = record(&app, input(agent, carrier, life, "AL-3001", "FL"));
+    let me = app.new_client();
+    me.login(&writer.email, &writer.password).await;
+    let r = upload(&me, id, "policy", "big.pdf", PDF).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("larger than 1 KB"));
+    assert_eq!(app.count("policy_documents"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
