@@ -55,6 +55,7 @@ Settings (environment variables):
                     (and told by e-mail) to recertify. Default 60.
   AE_UPLOAD_MAX_AGE_HOURS  An upload no import has taken in is removed by the daily job after this
                     many hours (an upload older than this cannot be imported). Default 24.
+  AE_DOCUMENT_MAX_MB  The largest policy document (PDF or image) an upload may carry. Default 20.
   AE_WORKER         Set to false to run no background job worker in this server. Default true.
   AE_WORKER_POLL_MS How often the worker looks for due jobs. Default 1000.
   AE_HTTP_WORKERS   HTTP worker threads. Default: one per core.

@@ -83,6 +83,8 @@ pub struct Settings {
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// An upload not taken in by an import after this long is removed by the daily job.
     pub upload_max_age: Duration,
+    /// The largest policy document an upload may carry (AE_DOCUMENT_MAX_MB, default 20).
+    pub document_max_bytes: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/agency.db";
@@ -162,6 +164,7 @@ impl Settings {
                 None => Default::default(),
             },
             upload_max_age: Duration::from_secs(3600 * num("AE_UPLOAD_MAX_AGE_HOURS", 24)?.clamp(1, 24 * 365)),
+            document_max_bytes: (num("AE_DOCUMENT_MAX_MB", 20)?.clamp(1, 1024) * 1024 * 1024) as usize,
             data_dir,
         })
     }
@@ -204,6 +207,7 @@ impl Settings {
             webhook_allow_private: false,
             sqlite_synchronous: Default::default(),
             upload_max_age: Duration::from_secs(24 * 3600),
+            document_max_bytes: 20 * 1024 * 1024,
         }
     }
 

@@ -121,6 +121,9 @@ impl Application {
             agency: agency.clone(),
             caches: caches.clone(),
         });
+        // Where policy documents' bytes live (the data folder unless a setting chooses another store).
+        let documents = crate::policies::storage::from_settings(&settings);
+        let documents_data: web::Data<dyn crate::policies::storage::DocumentStore> = web::Data::from(documents.clone());
         let key = Key::from(settings.secret_key.expose());
         let secure = settings.secure_cookies();
         let static_dir = static_dir();
@@ -138,6 +141,7 @@ impl Application {
                 register_routes(&mut routes);
                 App::new()
                     .app_data(app_state.clone())
+                    .app_data(documents_data.clone())
                     .app_data(
                         web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
                             AppError::BadRequest(format!("The form could not be read: {e}")).into()
@@ -174,7 +178,8 @@ impl Application {
             services
                 .insert(Mailer::from_settings(&settings)?)
                 .insert::<Arc<dyn crate::jobs::email::Letterheads>>(agency)
-                .insert(caches);
+                .insert(caches)
+                .insert(documents);
             let registry = Arc::new(job_registry());
             let w = Worker::new(db.clone(), settings.clone(), wakeup, registry, Arc::new(services));
             Some(tokio::spawn(w.run(stop_rx)))

@@ -21,6 +21,7 @@ pub mod rules_pages;
 pub mod schedule;
 pub mod service;
 pub mod soa;
+pub mod soa_sign;
 pub mod storage;
 pub mod sweep;
 pub mod transitions;

@@ -29,6 +29,9 @@ pub struct PolicyPage {
     pub renewal: Option<RenewalRow>,
     /// The Scope of Appointment the policy was sold under.
     pub soa: Option<SoaRow>,
+    /// For a Medicare policy that names no SOA: the valid one between its insured and agent.
+    pub valid_soa: Option<SoaRow>,
+    pub medicare: bool,
     pub rules: Rules,
     /// The lifecycle moves the viewer may be offered (`lifecycle::Move::kind`).
     pub moves: Vec<&'static str>,
@@ -68,7 +71,15 @@ impl PolicyPage {
             Some(s) => Some(model::find_soa(conn, s)?),
             None => None,
         };
+        let medicare = policy.product_line.is_medicare();
+        let valid_soa = if soa.is_none() && medicare {
+            model::papers::valid_soa_for(conn, policy.contact_id, policy.agent_id, crate::db::now())?
+        } else {
+            None
+        };
         Ok(PolicyPage {
+            valid_soa,
+            medicare,
             moves: lifecycle::offered(&facts, viewer.who),
             events: model::events(conn, id)?,
             endorsements: model::endorsements(conn, id)?,
@@ -95,6 +106,25 @@ impl PolicyPage {
 
     pub fn may(&self, kind: &str) -> bool {
         self.moves.contains(&kind)
+    }
+
+    /// The kinds a document may be uploaded as.
+    pub fn document_kinds(&self) -> &'static [crate::domain::policy::DocumentKind] {
+        crate::domain::policy::DocumentKind::ALL
+    }
+
+    /// A document's size for people: "820 KB", "2.4 MB".
+    pub fn doc_size(&self, bytes: &i64) -> String {
+        match *bytes {
+            b if b < 1024 => format!("{b} bytes"),
+            b if b < 1024 * 1024 => format!("{} KB", (b + 1023) / 1024),
+            b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        }
+    }
+
+    /// An SOA's product types, named.
+    pub fn soa_types(&self, stored: &str) -> String {
+        super::soa::type_labels(stored).join(", ")
     }
 }
 

@@ -32,6 +32,8 @@ const PUBLIC: &[&str] = &[
     "GET /api/v1/openapi.json",
     "GET /certificates/{code}",
     "GET /agency.css",
+    "GET /soa/sign/{token}",
+    "POST /soa/sign/{token}",
 ];
 
 fn fill(path: &str, target_id: i64) -> String {
@@ -47,6 +49,7 @@ fn fill(path: &str, target_id: i64) -> String {
             // Records that do not exist: authorised roles get 404, never 403 or 500.
             "licence_id" | "certification_id" | "agent_id" => "999999".to_string(),
             "file" => "123-abc.jpg".to_string(),
+            "doc_id" => "999999".to_string(),
             "code" => "ABCD-EFGH-JKMN".to_string(),
             other => {
                 panic!("the authorization test needs a sample value for {{{other}}} in {path}")
