@@ -241,6 +241,7 @@ mod tests {
                 "lead.escalate",
                 "leads.import",
                 "offer.timeout",
+                "policies.import",
                 "reminders.daily",
                 "webhook"
             ]
