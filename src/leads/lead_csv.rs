@@ -392,7 +392,10 @@ impl Mapping {
             let Some(key) = key.as_deref().filter(|k| !k.is_empty()) else {
                 continue;
             };
-            let field = fields.iter().position(|(k, _)| *k == key).ok_or_else(|| format!("Unknown field \"{key}\" for {}.", column_name(i)))?;
+            let field = fields
+                .iter()
+                .position(|(k, _)| *k == key)
+                .ok_or_else(|| format!("Unknown field \"{key}\" for {}.", column_name(i)))?;
             if let Some(first) = columns[field] {
                 return Err(format!(
                     "{} is mapped to two columns, {} and {}. Map it once.",

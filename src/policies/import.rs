@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use askama::Template;
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::model::book::{self, BookCounts, BookImportRow, BookProgress};
@@ -109,35 +109,102 @@ const REQUIRED: &[&str] = &[
 
 /// Header spellings per field, as `lead_csv::normalize_header` leaves them.
 const ALIASES: &[(&str, &[&str])] = &[
-    ("first_name", &["firstname", "insuredfirstname", "fname", "first", "memberfirstname"]),
-    ("last_name", &["lastname", "insuredlastname", "lname", "last", "surname", "memberlastname"]),
+    (
+        "first_name",
+        &["firstname", "insuredfirstname", "fname", "first", "memberfirstname"],
+    ),
+    (
+        "last_name",
+        &[
+            "lastname",
+            "insuredlastname",
+            "lname",
+            "last",
+            "surname",
+            "memberlastname",
+        ],
+    ),
     (
         "full_name",
-        &["name", "fullname", "insured", "insuredname", "membername", "policyholder", "policyholdername"],
+        &[
+            "name",
+            "fullname",
+            "insured",
+            "insuredname",
+            "membername",
+            "policyholder",
+            "policyholdername",
+        ],
     ),
     ("email", &["email", "emailaddress", "insuredemail", "memberemail"]),
-    ("phone", &["phone", "phonenumber", "insuredphone", "memberphone", "mobile"]),
-    ("street", &["street", "address", "address1", "streetaddress", "addressline1"]),
+    (
+        "phone",
+        &["phone", "phonenumber", "insuredphone", "memberphone", "mobile"],
+    ),
+    (
+        "street",
+        &["street", "address", "address1", "streetaddress", "addressline1"],
+    ),
     ("city", &["city", "insuredcity"]),
     ("state", &["state", "st", "insuredstate", "residencestate"]),
     ("zip", &["zip", "zipcode", "postalcode", "insuredzip"]),
-    ("carrier", &["carrier", "carriername", "company", "naic", "naiccode", "carriernaic"]),
+    (
+        "carrier",
+        &["carrier", "carriername", "company", "naic", "naiccode", "carriernaic"],
+    ),
     ("product", &["product", "productname", "plan", "planname"]),
     (
         "policy_number",
-        &["policynumber", "policyno", "policy", "policyid", "contractnumber", "certificatenumber"],
+        &[
+            "policynumber",
+            "policyno",
+            "policy",
+            "policyid",
+            "contractnumber",
+            "certificatenumber",
+        ],
     ),
-    ("agent", &["agent", "agentemail", "writingagent", "agentnpn", "npn", "writingagentnpn"]),
+    (
+        "agent",
+        &[
+            "agent",
+            "agentemail",
+            "writingagent",
+            "agentnpn",
+            "npn",
+            "writingagentnpn",
+        ],
+    ),
     (
         "submitted_on",
-        &["applicationdate", "appdate", "submitted", "submittedon", "submitdate", "signeddate"],
+        &[
+            "applicationdate",
+            "appdate",
+            "submitted",
+            "submittedon",
+            "submitdate",
+            "signeddate",
+        ],
     ),
-    ("effective_on", &["effectivedate", "effective", "effectiveon", "effdate"]),
-    ("term_end_on", &["termenddate", "termend", "renewaldate", "expirationdate", "termdate"]),
+    (
+        "effective_on",
+        &["effectivedate", "effective", "effectiveon", "effdate"],
+    ),
+    (
+        "term_end_on",
+        &["termenddate", "termend", "renewaldate", "expirationdate", "termdate"],
+    ),
     ("premium", &["premium", "modalpremium", "premiumamount", "amount"]),
     (
         "billing_frequency",
-        &["billingfrequency", "frequency", "mode", "billingmode", "paymentmode", "premiummode"],
+        &[
+            "billingfrequency",
+            "frequency",
+            "mode",
+            "billingmode",
+            "paymentmode",
+            "premiummode",
+        ],
     ),
     ("lives", &["lives", "numberoflives", "livescovered"]),
     ("plan_year", &["planyear"]),
@@ -163,7 +230,11 @@ pub fn guess_mapping(headers: &[String]) -> Mapping {
     let has = |columns: &[Option<String>], f: &str| columns.iter().flatten().any(|c| c == f);
     let halves = has(&columns, "first_name") && has(&columns, "last_name");
     if has(&columns, "full_name") && (has(&columns, "first_name") || has(&columns, "last_name")) {
-        let drop: &[&str] = if halves { &["full_name"] } else { &["first_name", "last_name"] };
+        let drop: &[&str] = if halves {
+            &["full_name"]
+        } else {
+            &["first_name", "last_name"]
+        };
         for c in columns.iter_mut() {
             if c.as_deref().is_some_and(|f| drop.contains(&f)) {
                 *c = None;
@@ -261,7 +332,10 @@ fn resolve(conn: &mut DbConnection, cells: &Cells<'_>) -> Result<Resolved, AppEr
         raw => {
             let c = book::carrier_named(conn, raw)?;
             if c.is_none() {
-                found.add("carrier", format!("No carrier is called {raw:?} (by name or NAIC code)."));
+                found.add(
+                    "carrier",
+                    format!("No carrier is called {raw:?} (by name or NAIC code)."),
+                );
             }
             c
         }
@@ -361,10 +435,12 @@ fn matching_contact(
         return Ok(None);
     }
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-    Ok(leads_model::contacts_matching(conn, email.as_deref(), phone.as_deref())?
-        .into_iter()
-        .find(|c| same(&c.first_name, first) && same(&c.last_name, last))
-        .map(|c| c.id))
+    Ok(
+        leads_model::contacts_matching(conn, email.as_deref(), phone.as_deref())?
+            .into_iter()
+            .find(|c| same(&c.first_name, first) && same(&c.last_name, last))
+            .map(|c| c.id),
+    )
 }
 
 /// `service::validate`'s keys as the mapping's field keys.
@@ -502,6 +578,8 @@ struct MappingPage {
     fields: &'static [(&'static str, &'static str)],
     /// Line, the row as mapped (insured, carrier, number, premium), and its problems.
     preview: Vec<(u64, String, String)>,
+    /// Why the rows cannot be previewed yet (what the mapping lacks).
+    unchecked: Option<String>,
     error: Option<String>,
     remembered: bool,
 }
@@ -558,6 +636,7 @@ async fn mapping_page(
     error: Option<String>,
     remembered: bool,
 ) -> AppResult<HttpResponse> {
+    let unchecked = field_columns(&mapping, &headers).err();
     let m = mapping.clone();
     let rows = state.db.read(move |c| preview(c, &path, &m)).await?;
     let page = MappingPage {
@@ -568,6 +647,7 @@ async fn mapping_page(
         chosen: mapping.columns.iter().map(|c| c.clone().unwrap_or_default()).collect(),
         fields: FIELDS,
         preview: rows,
+        unchecked,
         error: error.clone(),
         remembered,
     };
@@ -589,18 +669,21 @@ pub async fn upload(
         headers,
     } = match shared::receive_csv(&state, payload, PREFIX, DEFAULT_NAME).await? {
         Ok(u) => u,
-        Err(msg) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &NewPage { ctx, error: Some(msg) },
-            )
-        }
+        Err(msg) => return render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewPage { ctx, error: Some(msg) }),
     };
     // The last mapping is offered again when the columns are the same.
     let remembered = shared::remembered(&state, MAPPING_KEY, &headers).await?;
     let was_remembered = remembered.is_some();
     let mapping = remembered.unwrap_or_else(|| guess_mapping(&headers));
-    mapping_page(ctx, &state, (id, file_name, path, headers), mapping, None, was_remembered).await
+    mapping_page(
+        ctx,
+        &state,
+        (id, file_name, path, headers),
+        mapping,
+        None,
+        was_remembered,
+    )
+    .await
 }
 
 pub async fn start(
@@ -626,8 +709,11 @@ pub async fn start(
         .map_err(AppError::BadRequest)?;
     let mapping = form.mapping(&headers, FIELDS)?;
     let MappingForm { upload, file_name, .. } = form;
-    if let Err(msg) = field_columns(&mapping, &headers) {
-        return mapping_page(ctx, &state, (upload, file_name, path, headers), mapping, Some(msg), false).await;
+    let refused = field_columns(&mapping, &headers).err();
+    // "Check the first rows" shows the preview for the mapping chosen, and starts nothing.
+    if refused.is_some() || url::form_urlencoded::parse(&body).any(|(k, _)| k == "preview") {
+        let upload = (upload, file_name, path, headers);
+        return mapping_page(ctx, &state, upload, mapping, refused, false).await;
     }
     let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
     let who = user.audit();
@@ -913,7 +999,10 @@ mod tests {
     fn a_mapping_without_a_required_column_says_which() {
         let h = headers(&["First", "Last", "Carrier", "Policy Number"]);
         let err = field_columns(&guess_mapping(&h), &h).unwrap_err();
-        assert!(err.contains("Product") && err.contains("Premium per instalment"), "{err}");
+        assert!(
+            err.contains("Product") && err.contains("Premium per instalment"),
+            "{err}"
+        );
         assert!(!err.contains("Carrier"), "{err}");
     }
 
