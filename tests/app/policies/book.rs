@@ -448,3 +448,59 @@ async fn a_run_that_stops_after_a_batch_resumes_without_writing_or_reporting_a_r
     assert!(book_import::run_batches(&app.db, &app.settings, id, usize::MAX).unwrap());
     assert_eq!(app.count("policies WHERE policy_number LIKE 'BIG-%'"), 135);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_sweep_removes_abandoned_book_uploads_and_keeps_those_an_import_needs() {
+    let app = crate::harness::spawn_app().await;
+    let owner = app.new_client();
+    let owner_user = owner.login_as(Role::Owner).await;
+    let (_, html) = upload(&owner, "left.csv", format!("{HEADER}\n").into_bytes()).await;
+    let abandoned = input_value(&html, "upload");
+    let dir = app.settings.data_dir.join("imports");
+    let left = dir.join(format!("policies-{abandoned}.csv"));
+    assert!(left.exists());
+    // A run waiting for the worker still needs its file, however old; reports are kept.
+    let needed = dir.join("policies-0123456789abcdef0123456789abcdef.csv");
+    std::fs::write(&needed, format!("{HEADER}\n")).unwrap();
+    let report = dir.join("policies-rejected-77.csv");
+    std::fs::write(&report, "line,errors\n").unwrap();
+    let path = needed.display().to_string();
+    app.db
+        .write_blocking(move |c| Ok(book::insert_import(c, owner_user.id, "needed.csv", &path, "{}", 10)?))
+        .unwrap();
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    for p in [&left, &needed, &report] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+
+    // An upload that old is expired for mapping too.
+    let r = map(&owner, &abandoned, "left.csv", COLUMNS).await;
+    assert_eq!(
+        r.headers()["location"],
+        "/policies/imports/new",
+        "sent back to upload again"
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    app.db
+        .write_blocking(move |c| {
+            let payload = serde_json::json!({ "date": today }).to_string();
+            Ok(agency_engine::jobs::model::insert(
+                c,
+                <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND,
+                &payload,
+                agency_engine::db::now(),
+                3,
+            )?)
+        })
+        .unwrap();
+    app.state.jobs_wakeup.notify_one();
+    let swept = eventually(20, || (!left.exists()).then_some(())).await;
+    assert!(swept.is_some(), "the abandoned upload is removed");
+    assert!(needed.exists() && report.exists());
+}
