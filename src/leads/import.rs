@@ -156,6 +156,82 @@ impl MappingForm {
     }
 }
 
+/// The header row of a waiting upload (a file that cannot be read is a bad request).
+pub async fn headers_of(path: &Path) -> AppResult<Vec<String>> {
+    let p = path.to_path_buf();
+    web::block(move || read_head(&p))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(AppError::BadRequest)
+}
+
+/// A mapped upload, ready to import.
+pub struct Chosen {
+    pub path: PathBuf,
+    pub file_name: String,
+    pub headers: Vec<String>,
+    pub mapping: Mapping,
+}
+
+/// What `start_import` gives the domain to record its run with.
+pub struct NewRun<'a> {
+    pub by: i64,
+    pub who: &'a audit::AuditActor,
+    pub file_name: &'a str,
+    pub file_path: &'a str,
+    pub mapping: &'a str,
+    pub size: i64,
+}
+
+/// Starts importing a mapped upload: in one transaction, remembers the mapping under `key` and
+/// lets `queue` record the run (its row, its job, its audit entry; it returns the run's id); then
+/// wakes the worker and sends the user to the run's page under `base`.
+pub async fn start_import(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    key: &'static str,
+    chosen: Chosen,
+    base: &str,
+    queue: impl FnOnce(&mut crate::db::DbConnection, NewRun<'_>) -> AppResult<i64> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let Chosen {
+        path,
+        file_name,
+        headers,
+        mapping,
+    } = chosen;
+    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
+    let (who, by) = (user.audit(), user.id);
+    let name = file_name.clone();
+    let id = state
+        .db
+        .write(move |c| {
+            remember(c, key, &headers, &mapping)?;
+            let (file_path, mapping) = (
+                path.display().to_string(),
+                serde_json::to_string(&mapping).unwrap_or_default(),
+            );
+            let run = NewRun {
+                by,
+                who: &who,
+                file_name: &name,
+                file_path: &file_path,
+                mapping: &mapping,
+                size,
+            };
+            queue(c, run)
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(
+        session,
+        &format!("{base}/{id}"),
+        "info",
+        format!("Importing {file_name} in the background."),
+    ))
+}
+
 /// Sends a rejected-rows report as a CSV download named `name`.
 pub async fn download_report(req: &HttpRequest, report: String, name: String) -> AppResult<HttpResponse> {
     let file = web::block(move || actix_files::NamedFile::open(report))
@@ -324,11 +400,7 @@ pub async fn start(
             "That upload has expired; upload the file again.",
         ));
     };
-    let p = path.clone();
-    let headers = web::block(move || read_head(&p))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(AppError::BadRequest)?;
+    let headers = headers_of(&path).await?;
     let mapping = form.mapping(&headers, lead_csv::FIELDS)?;
     let MappingForm { upload, file_name, .. } = form;
     if let Err(msg) = mapping.validate_mapping(&headers) {
@@ -351,31 +423,34 @@ pub async fn start(
         };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
-    let who = user.audit();
-    let (uid, path_text, mapping_json) = (
-        user.id,
-        path.display().to_string(),
-        serde_json::to_string(&mapping).unwrap_or_default(),
-    );
-    let name = file_name.clone();
-    let id = state
-        .db
-        .write(move |c| {
-            remember(c, MAPPING_KEY, &headers, &mapping)?;
-            let id = model::imports::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
-            jobs::enqueue(c, &super::jobs::ImportRun { import_id: id }, now())?;
-            audit::record(c, &who, "leads.import_started", "lead_import", Some(id), &name)?;
-            Ok(id)
-        })
-        .await?;
-    state.jobs_wakeup.notify_one();
-    Ok(redirect_with(
+    let chosen = Chosen {
+        path,
+        file_name,
+        headers,
+        mapping,
+    };
+    start_import(
+        &state,
         &session,
-        &format!("/leads/imports/{id}"),
-        "info",
-        format!("Importing {file_name} in the background."),
-    ))
+        &user,
+        MAPPING_KEY,
+        chosen,
+        "/leads/imports",
+        |c, run| {
+            let id = model::imports::insert_import(c, run.by, run.file_name, run.file_path, run.mapping, run.size)?;
+            jobs::enqueue(c, &super::jobs::ImportRun { import_id: id }, now())?;
+            audit::record(
+                c,
+                run.who,
+                "leads.import_started",
+                "lead_import",
+                Some(id),
+                run.file_name,
+            )?;
+            Ok(id)
+        },
+    )
+    .await
 }
 
 #[derive(Template)]

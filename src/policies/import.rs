@@ -37,7 +37,7 @@ use crate::db::{now, Db, DbConnection};
 use crate::domain::policy::PolicySource;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::jobs::{self, Context, Job};
-use crate::leads::import::{self as shared, Counting, MappingForm, Uploaded};
+use crate::leads::import::{self as shared, Chosen, Counting, MappingForm, Uploaded};
 use crate::leads::lead_csv::{self, CsvRow, CsvRows, Mapping};
 use crate::leads::model::{self as leads_model, Scope};
 use crate::web::context::{is_partial, PageCtx};
@@ -702,11 +702,7 @@ pub async fn start(
             "That upload has expired; upload the file again.",
         ));
     };
-    let p = path.clone();
-    let headers = web::block(move || shared::read_head(&p))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(AppError::BadRequest)?;
+    let headers = shared::headers_of(&path).await?;
     let mapping = form.mapping(&headers, FIELDS)?;
     let MappingForm { upload, file_name, .. } = form;
     let refused = field_columns(&mapping, &headers).err();
@@ -715,31 +711,34 @@ pub async fn start(
         let upload = (upload, file_name, path, headers);
         return mapping_page(ctx, &state, upload, mapping, refused, false).await;
     }
-    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
-    let who = user.audit();
-    let (uid, path_text, mapping_json) = (
-        user.id,
-        path.display().to_string(),
-        serde_json::to_string(&mapping).unwrap_or_default(),
-    );
-    let name = file_name.clone();
-    let id = state
-        .db
-        .write(move |c| {
-            shared::remember(c, MAPPING_KEY, &headers, &mapping)?;
-            let id = book::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
-            jobs::enqueue(c, &BookImportRun { import_id: id }, now())?;
-            audit::record(c, &who, "policies.import_started", "policy_import", Some(id), &name)?;
-            Ok(id)
-        })
-        .await?;
-    state.jobs_wakeup.notify_one();
-    Ok(redirect_with(
+    let chosen = Chosen {
+        path,
+        file_name,
+        headers,
+        mapping,
+    };
+    shared::start_import(
+        &state,
         &session,
-        &format!("/policies/imports/{id}"),
-        "info",
-        format!("Importing {file_name} in the background."),
-    ))
+        &user,
+        MAPPING_KEY,
+        chosen,
+        "/policies/imports",
+        |c, run| {
+            let id = book::insert_import(c, run.by, run.file_name, run.file_path, run.mapping, run.size)?;
+            jobs::enqueue(c, &BookImportRun { import_id: id }, now())?;
+            audit::record(
+                c,
+                run.who,
+                "policies.import_started",
+                "policy_import",
+                Some(id),
+                run.file_name,
+            )?;
+            Ok(id)
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -785,17 +784,9 @@ impl Job for BookImportRun {
     const KIND: &'static str = "policies.import";
 
     async fn run(self, cx: &Context) -> Result<(), String> {
-        let (db, settings, last) = (cx.db.clone(), cx.settings.clone(), cx.is_last_attempt());
-        let import_id = self.import_id;
-        tokio::task::spawn_blocking(move || {
-            let result = run_batches(&db, &settings, import_id, usize::MAX).map(|_| ());
-            if let (Err(e), true) = (&result, last) {
-                mark_failed(&db, import_id, e);
-            }
-            result
-        })
-        .await
-        .map_err(|e| format!("the import stopped: {e}"))?
+        let settings = cx.settings.clone();
+        let run = move |db: &Db, id| run_batches(db, &settings, id, usize::MAX).map(|_| ());
+        crate::leads::jobs::run_import(cx, self.import_id, run, mark_failed).await
     }
 }
 

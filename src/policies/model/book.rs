@@ -32,13 +32,7 @@ pub struct BookImportRow {
 impl BookImportRow {
     /// How far the file is read, in percent.
     pub fn percent(&self) -> i64 {
-        if self.status == "done" {
-            return 100;
-        }
-        (self.processed_bytes * 100)
-            .checked_div(self.total_bytes)
-            .unwrap_or(0)
-            .clamp(0, 100)
+        crate::leads::model::imports::percent(&self.status, self.processed_bytes, self.total_bytes)
     }
 
     pub fn is_running(&self) -> bool {

@@ -83,6 +83,11 @@ fn book_fixtures(app: &TestApp) -> (i64, i64, i64, String, i64) {
     (carrier, ma, life, by_email.email, by_npn)
 }
 
+/// A book of one good row: Rosa's AL-1 at $100.00 a month, written by `agent`.
+fn one_row(agent: &str) -> String {
+    format!("{HEADER}\nRosa Delgado,rosa@example.com,,FL,Acme Life,Term 20,AL-1,{agent},2026-01-01,100.00,Monthly,\n")
+}
+
 fn policies_sum(app: &TestApp, filter: &str) -> String {
     app.first_value(&format!(
         "SELECT CAST(COALESCE(SUM(premium_cents),0) AS TEXT) AS v FROM policies WHERE {filter}"
@@ -235,9 +240,7 @@ async fn a_book_with_good_bad_and_duplicate_rows_imports_the_good_ones_and_repor
 async fn the_mapping_is_remembered_and_importing_the_file_again_adds_nothing() {
     let app = crate::harness::spawn_app().await;
     let (_, _, _, erin, _) = book_fixtures(&app);
-    let csv = format!(
-        "{HEADER}\nRosa Delgado,rosa@example.com,,FL,Acme Life,Term 20,AL-1,{erin},2026-01-01,100.00,Monthly,\n"
-    );
+    let csv = one_row(&erin);
     let owner = app.new_client();
     owner.login_as(Role::Admin).await;
     let (_, html) = upload(&owner, "book.csv", csv.clone().into_bytes()).await;
@@ -294,9 +297,7 @@ async fn the_mapping_is_remembered_and_importing_the_file_again_adds_nothing() {
 async fn a_mapping_without_a_required_column_is_refused_with_422() {
     let app = crate::harness::spawn_app().await;
     let (_, _, _, erin, _) = book_fixtures(&app);
-    let csv = format!(
-        "{HEADER}\nRosa Delgado,rosa@example.com,,FL,Acme Life,Term 20,AL-1,{erin},2026-01-01,100.00,Monthly,\n"
-    );
+    let csv = one_row(&erin);
     let owner = app.new_client();
     owner.login_as(Role::Owner).await;
     let (_, html) = upload(&owner, "book.csv", csv.into_bytes()).await;
@@ -486,20 +487,7 @@ async fn the_daily_sweep_removes_abandoned_book_uploads_and_keeps_those_an_impor
         "sent back to upload again"
     );
 
-    let today = chrono::Utc::now().date_naive().to_string();
-    app.db
-        .write_blocking(move |c| {
-            let payload = serde_json::json!({ "date": today }).to_string();
-            Ok(agency_engine::jobs::model::insert(
-                c,
-                <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND,
-                &payload,
-                agency_engine::db::now(),
-                3,
-            )?)
-        })
-        .unwrap();
-    app.state.jobs_wakeup.notify_one();
+    app.queue_daily_run();
     let swept = eventually(20, || (!left.exists()).then_some(())).await;
     assert!(swept.is_some(), "the abandoned upload is removed");
     assert!(needed.exists() && report.exists());
