@@ -752,7 +752,7 @@ impl<R: Read> Iterator for LeadRows<R> {
 
 /// Splits a full name at its last space: `"Mary Ann Smith"` → (`"Mary Ann"`, `Some("Smith")`).
 /// A single word is a first name only. Runs of whitespace count as one space.
-fn split_full_name(full: &str) -> (String, Option<String>) {
+pub fn split_full_name(full: &str) -> (String, Option<String>) {
     let words: Vec<&str> = full.split_whitespace().collect();
     match words.split_last() {
         Some((last, rest)) if !rest.is_empty() => (rest.join(" "), Some(last.to_string())),
@@ -774,7 +774,7 @@ fn us_date_to_iso(raw: &str) -> Option<String> {
 }
 
 /// A ZIP of 3 or 4 digits, as spreadsheets write ZIPs that start with zeros, padded to 5.
-fn pad_zip(raw: &str) -> Option<String> {
+pub fn pad_zip(raw: &str) -> Option<String> {
     (matches!(raw.len(), 3 | 4) && raw.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{raw:0>5}"))
 }
 

@@ -141,12 +141,8 @@ fn resolve(conn: &mut DbConnection, cells: &Cells<'_>) -> Result<Resolved, AppEr
     }
 
     let (first_name, last_name) = if cells.columns[index_of("full_name")].is_some() {
-        let full = cells.get("full_name");
-        let words: Vec<&str> = full.split_whitespace().collect();
-        match words.split_last() {
-            Some((last, rest)) if !rest.is_empty() => (rest.join(" "), last.to_string()),
-            _ => (full.clone(), String::new()),
-        }
+        let (first, last) = lead_csv::split_full_name(&cells.get("full_name"));
+        (first, last.unwrap_or_default())
     } else {
         (cells.get("first_name"), cells.get("last_name"))
     };
@@ -166,9 +162,9 @@ fn resolve(conn: &mut DbConnection, cells: &Cells<'_>) -> Result<Resolved, AppEr
         street: cells.get("street"),
         city: cells.get("city"),
         state: cells.get("state"),
-        zip: match cells.get("zip") {
-            z if matches!(z.len(), 3 | 4) && z.bytes().all(|b| b.is_ascii_digit()) => format!("{z:0>5}"),
-            z => z,
+        zip: {
+            let zip = cells.get("zip");
+            lead_csv::pad_zip(&zip).unwrap_or(zip)
         },
         agent_id,
         carrier_id: carrier.map(|c| c.id),

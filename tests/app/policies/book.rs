@@ -197,6 +197,21 @@ async fn a_book_with_good_bad_and_duplicate_rows_imports_the_good_ones_and_repor
         page.contains("Duplicates left out") && page.contains("/report"),
         "{page}"
     );
+    // The progress block alone, for the page's partial updates.
+    let partial = owner
+        .client
+        .get(owner.url(&format!("/policies/imports/{id}")))
+        .header("X-Partial", "1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        partial.contains(r#"id="import-progress""#) && partial.contains("aria-live") && !partial.contains("<html"),
+        "{partial}"
+    );
     let (_, list) = owner.page("/policies/imports").await;
     assert!(list.contains("acme-book.csv"), "{list}");
     let report = owner.get(&format!("/policies/imports/{id}/report")).await;
