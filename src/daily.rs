@@ -51,7 +51,11 @@ impl Job for DailyRun {
         let (db, settings) = (cx.db.clone(), cx.settings.clone());
         match tokio::task::spawn_blocking(move || {
             let in_use = db
-                .read_blocking(|c| Ok(crate::leads::model::imports::import_files_in_use(c)?))
+                .read_blocking(|c| {
+                    let mut files = crate::leads::model::imports::import_files_in_use(c)?;
+                    files.extend(crate::policies::model::book::import_files_in_use(c)?);
+                    Ok(files)
+                })
                 .map_err(|e| e.to_string())?;
             crate::uploads::sweep(&in_use, &settings)
         })

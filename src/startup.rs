@@ -246,6 +246,7 @@ mod tests {
                 "lead.escalate",
                 "leads.import",
                 "offer.timeout",
+                "policies.import",
                 "policies.sweep",
                 "reminders.daily",
                 "webhook"

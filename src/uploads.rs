@@ -1,5 +1,5 @@
-//! Uploaded files nobody came back for: a lead or agent file uploaded but never imported, a
-//! course file whose upload was cut off by a crash. The daily job removes those older than
+//! Uploaded files nobody came back for: a lead, agent or book-of-business file uploaded but never
+//! imported, a course file whose upload was cut off by a crash. The daily job removes those older than
 //! `AE_UPLOAD_MAX_AGE_HOURS`, never one that a pending or running import still reads, and logs
 //! each file it removes.
 
@@ -22,12 +22,16 @@ fn folders(settings: &Settings) -> Vec<(PathBuf, IsUpload)> {
     out
 }
 
-/// `leads-<32 hex>.csv` (a lead file) or `<32 hex>.csv` (an agent file); not `rejected-<id>.csv`.
+/// `leads-<32 hex>.csv` (a lead file), `policies-<32 hex>.csv` (a book of business) or
+/// `<32 hex>.csv` (an agent file); not `rejected-<id>.csv` nor `policies-rejected-<id>.csv`.
 fn is_import_upload(name: &str) -> bool {
     let Some(stem) = name.strip_suffix(".csv") else {
         return false;
     };
-    let id = stem.strip_prefix("leads-").unwrap_or(stem);
+    let id = ["leads-", "policies-"]
+        .iter()
+        .find_map(|prefix| stem.strip_prefix(prefix))
+        .unwrap_or(stem);
     id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -65,7 +69,7 @@ pub fn expired_file(path: &Path, settings: &Settings) -> bool {
 }
 
 /// Removes the abandoned uploads (blocking) and returns what it removed. `in_use` are the files
-/// a running import still reads (the daily job asks the leads domain).
+/// a running import still reads (the daily job asks the leads and policies domains).
 pub fn sweep(in_use: &[String], settings: &Settings) -> Result<Vec<PathBuf>, String> {
     let in_use: HashSet<String> = in_use
         .iter()
@@ -127,6 +131,8 @@ mod tests {
         let id = "0123456789abcdef0123456789abcdef";
         assert!(is_import_upload(&format!("leads-{id}.csv")));
         assert!(is_import_upload(&format!("{id}.csv")));
+        assert!(is_import_upload(&format!("policies-{id}.csv")));
+        assert!(!is_import_upload("policies-rejected-12.csv"));
         assert!(!is_import_upload("rejected-12.csv"));
         assert!(!is_import_upload(&format!("leads-{id}.txt")));
         assert!(!is_import_upload("leads-short.csv"));

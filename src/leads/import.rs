@@ -30,13 +30,221 @@ const MAX_UPLOAD: usize = 200 * 1024 * 1024;
 const BATCH: usize = 500;
 const MAPPING_KEY: &str = "lead_import_mapping";
 
-fn imports_dir(settings: &Settings) -> PathBuf {
+const PREFIX: &str = "leads";
+
+// ---- what every CSV import shares (the book-of-business import uses it too) -----------------
+
+/// The folder uploads wait in until they are imported, beside the rejected-rows reports; the
+/// daily sweep removes old uploads (`crate::uploads`).
+pub fn imports_dir(settings: &Settings) -> PathBuf {
     settings.data_dir.join("imports")
 }
 
-fn upload_path(settings: &Settings, id: &str) -> Option<PathBuf> {
+/// Where the upload `id` of one kind of import (`prefix`: "leads", "policies") waits; `None`
+/// for an id that is not one.
+pub fn upload_path(settings: &Settings, prefix: &str, id: &str) -> Option<PathBuf> {
     (id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
-        .then(|| imports_dir(settings).join(format!("leads-{id}.csv")))
+        .then(|| imports_dir(settings).join(format!("{prefix}-{id}.csv")))
+}
+
+/// An uploaded CSV file waiting to be mapped.
+pub struct Uploaded {
+    pub id: String,
+    pub path: PathBuf,
+    pub file_name: String,
+    pub headers: Vec<String>,
+}
+
+/// Streams a CSV upload (the form's `file`) into the imports folder and reads its header row.
+/// The inner `Err` is a sentence for the user; the file is then gone.
+pub async fn receive_csv(
+    state: &AppState,
+    payload: actix_multipart::Multipart,
+    prefix: &str,
+    default_name: &str,
+) -> AppResult<Result<Uploaded, String>> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let path = upload_path(&state.settings, prefix, &id).ok_or_else(|| AppError::internal("upload id"))?;
+    let too_large = "The file is larger than 200 MB; split it into smaller files.";
+    let file_name = match upload::receive_file(payload, "file", path.clone(), MAX_UPLOAD, too_large).await {
+        Ok(r) if r.file_name.is_empty() => default_name.to_string(),
+        Ok(r) => r.file_name.chars().take(200).collect(),
+        Err(msg) => return Ok(Err(msg)),
+    };
+    let p = path.clone();
+    match web::block(move || read_head(&p))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+    {
+        Ok(headers) => Ok(Ok(Uploaded {
+            id,
+            path,
+            file_name,
+            headers,
+        })),
+        Err(msg) => {
+            let _ = std::fs::remove_file(&path);
+            Ok(Err(msg))
+        }
+    }
+}
+
+/// The mapping remembered under `key`, when it was made for a file with these same columns.
+pub async fn remembered(state: &AppState, key: &'static str, headers: &[String]) -> AppResult<Option<Mapping>> {
+    Ok(state
+        .db
+        .read(move |c| Ok(model::get_setting(c, key)?))
+        .await?
+        .and_then(|v| serde_json::from_str::<(Vec<String>, Mapping)>(&v).ok())
+        .filter(|(h, _)| *h == headers)
+        .map(|(_, m)| m))
+}
+
+/// Remembers `mapping` under `key` for the next file with these columns.
+pub fn remember(conn: &mut crate::db::DbConnection, key: &str, headers: &[String], mapping: &Mapping) -> AppResult<()> {
+    let value = serde_json::to_string(&(headers, mapping)).unwrap_or_default();
+    Ok(model::put_setting(conn, key, &value)?)
+}
+
+/// The mapping form as submitted: the upload, the file's name and the field chosen per column.
+pub struct MappingForm {
+    pub upload: String,
+    pub file_name: String,
+    columns: Vec<(usize, String)>,
+}
+
+impl MappingForm {
+    pub fn parse(body: &[u8], default_name: &str) -> MappingForm {
+        let mut form = MappingForm {
+            upload: String::new(),
+            file_name: default_name.to_string(),
+            columns: Vec::new(),
+        };
+        for (k, v) in url::form_urlencoded::parse(body) {
+            if k == "upload" {
+                form.upload = v.into_owned();
+            } else if k == "file_name" {
+                form.file_name = v.chars().take(200).collect();
+            } else if let Some(i) = k.strip_prefix("col_").and_then(|i| i.parse::<usize>().ok()) {
+                form.columns.push((i, v.into_owned()));
+            }
+        }
+        form
+    }
+
+    /// The upload's file, unless it has expired: an upload as old as the sweep's limit may be
+    /// removed at any moment.
+    pub fn waiting_file(&self, settings: &Settings, prefix: &str) -> Option<PathBuf> {
+        upload_path(settings, prefix, &self.upload).filter(|p| !uploads::expired_file(p, settings))
+    }
+
+    /// The chosen mapping for a file with `headers`; a choice that is not one of `fields` is a
+    /// field error.
+    pub fn mapping(&self, headers: &[String], fields: &[(&str, &str)]) -> AppResult<Mapping> {
+        let mut mapping = Mapping {
+            columns: vec![None; headers.len()],
+        };
+        for (i, v) in &self.columns {
+            if *i < headers.len() && !v.is_empty() {
+                if !fields.iter().any(|(k, _)| k == v) {
+                    return Err(AppError::field(&format!("col_{i}"), "Choose a field from the list."));
+                }
+                mapping.columns[*i] = Some(v.clone());
+            }
+        }
+        Ok(mapping)
+    }
+}
+
+/// The header row of a waiting upload (a file that cannot be read is a bad request).
+pub async fn headers_of(path: &Path) -> AppResult<Vec<String>> {
+    let p = path.to_path_buf();
+    web::block(move || read_head(&p))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(AppError::BadRequest)
+}
+
+/// A mapped upload, ready to import.
+pub struct Chosen {
+    pub path: PathBuf,
+    pub file_name: String,
+    pub headers: Vec<String>,
+    pub mapping: Mapping,
+}
+
+/// What `start_import` gives the domain to record its run with.
+pub struct NewRun<'a> {
+    pub by: i64,
+    pub who: &'a audit::AuditActor,
+    pub file_name: &'a str,
+    pub file_path: &'a str,
+    pub mapping: &'a str,
+    pub size: i64,
+}
+
+/// Starts importing a mapped upload: in one transaction, remembers the mapping under `key` and
+/// lets `queue` record the run (its row, its job, its audit entry; it returns the run's id); then
+/// wakes the worker and sends the user to the run's page under `base`.
+pub async fn start_import(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    key: &'static str,
+    chosen: Chosen,
+    base: &str,
+    queue: impl FnOnce(&mut crate::db::DbConnection, NewRun<'_>) -> AppResult<i64> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let Chosen {
+        path,
+        file_name,
+        headers,
+        mapping,
+    } = chosen;
+    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
+    let (who, by) = (user.audit(), user.id);
+    let name = file_name.clone();
+    let id = state
+        .db
+        .write(move |c| {
+            remember(c, key, &headers, &mapping)?;
+            let (file_path, mapping) = (
+                path.display().to_string(),
+                serde_json::to_string(&mapping).unwrap_or_default(),
+            );
+            let run = NewRun {
+                by,
+                who: &who,
+                file_name: &name,
+                file_path: &file_path,
+                mapping: &mapping,
+                size,
+            };
+            queue(c, run)
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(redirect_with(
+        session,
+        &format!("{base}/{id}"),
+        "info",
+        format!("Importing {file_name} in the background."),
+    ))
+}
+
+/// Sends a rejected-rows report as a CSV download named `name`.
+pub async fn download_report(req: &HttpRequest, report: String, name: String) -> AppResult<HttpResponse> {
+    let file = web::block(move || actix_files::NamedFile::open(report))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    let file = file
+        .set_content_type("text/csv; charset=utf-8".parse().expect("mime"))
+        .set_content_disposition(actix_web::http::header::ContentDisposition {
+            disposition: actix_web::http::header::DispositionType::Attachment,
+            parameters: vec![actix_web::http::header::DispositionParam::Filename(name)],
+        });
+    Ok(file.into_response(req))
 }
 
 #[derive(Template)]
@@ -127,7 +335,7 @@ fn preview(path: &PathBuf, mapping: &Mapping) -> Vec<(u64, Vec<String>, String)>
         .collect()
 }
 
-fn read_head(path: &PathBuf) -> Result<Vec<String>, String> {
+pub fn read_head(path: &Path) -> Result<Vec<String>, String> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let n = f.read(&mut buf).map_err(|e| e.to_string())?;
@@ -139,33 +347,17 @@ pub async fn upload(
     state: web::Data<AppState>,
     payload: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let path = upload_path(&state.settings, &id).ok_or_else(|| AppError::internal("upload id"))?;
-    let too_large = "The file is larger than 200 MB; split it into smaller files.";
-    let file_name = match upload::receive_file(payload, "file", path.clone(), MAX_UPLOAD, too_large).await {
-        Ok(r) if r.file_name.is_empty() => "leads.csv".to_string(),
-        Ok(r) => r.file_name.chars().take(200).collect(),
+    let Uploaded {
+        id,
+        path,
+        file_name,
+        headers,
+    } = match receive_csv(&state, payload, PREFIX, "leads.csv").await? {
+        Ok(u) => u,
         Err(msg) => return failed(ctx, &state, msg).await,
     };
-    let p = path.clone();
-    let headers = match web::block(move || read_head(&p))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-    {
-        Ok(h) => h,
-        Err(msg) => {
-            let _ = std::fs::remove_file(&path);
-            return failed(ctx, &state, msg).await;
-        }
-    };
     // The last mapping is offered again when the columns are the same.
-    let remembered: Option<Mapping> = state
-        .db
-        .read(|c| Ok(model::get_setting(c, MAPPING_KEY)?))
-        .await?
-        .and_then(|v| serde_json::from_str::<(Vec<String>, Mapping)>(&v).ok())
-        .filter(|(h, _)| *h == headers)
-        .map(|(_, m)| m);
+    let remembered = remembered(&state, MAPPING_KEY, &headers).await?;
     let was_remembered = remembered.is_some();
     let mapping = remembered.unwrap_or_else(|| Mapping {
         columns: lead_csv::guess_mapping(&headers)
@@ -199,21 +391,8 @@ pub async fn start(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let mut upload = String::new();
-    let mut file_name = String::from("leads.csv");
-    let mut columns: Vec<(usize, String)> = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(&body) {
-        if k == "upload" {
-            upload = v.into_owned();
-        } else if k == "file_name" {
-            file_name = v.chars().take(200).collect();
-        } else if let Some(i) = k.strip_prefix("col_").and_then(|i| i.parse::<usize>().ok()) {
-            columns.push((i, v.into_owned()));
-        }
-    }
-    // An upload as old as the sweep's limit may be removed at any moment: it has expired.
-    let Some(path) = upload_path(&state.settings, &upload).filter(|p| !uploads::expired_file(p, &state.settings))
-    else {
+    let form = MappingForm::parse(&body, "leads.csv");
+    let Some(path) = form.waiting_file(&state.settings, PREFIX) else {
         return Ok(redirect_with(
             &session,
             "/leads/imports",
@@ -221,22 +400,9 @@ pub async fn start(
             "That upload has expired; upload the file again.",
         ));
     };
-    let p = path.clone();
-    let headers = web::block(move || read_head(&p))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(AppError::BadRequest)?;
-    let mut mapping = Mapping {
-        columns: vec![None; headers.len()],
-    };
-    for (i, v) in columns {
-        if i < headers.len() && !v.is_empty() {
-            if !lead_csv::FIELDS.iter().any(|(k, _)| *k == v) {
-                return Err(AppError::field(&format!("col_{i}"), "Choose a field from the list."));
-            }
-            mapping.columns[i] = Some(v);
-        }
-    }
+    let headers = headers_of(&path).await?;
+    let mapping = form.mapping(&headers, lead_csv::FIELDS)?;
+    let MappingForm { upload, file_name, .. } = form;
     if let Err(msg) = mapping.validate_mapping(&headers) {
         let p = path.clone();
         let m = mapping.clone();
@@ -257,32 +423,34 @@ pub async fn start(
         };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
-    let who = user.audit();
-    let (uid, path_text, mapping_json) = (
-        user.id,
-        path.display().to_string(),
-        serde_json::to_string(&mapping).unwrap_or_default(),
-    );
-    let remembered = serde_json::to_string(&(headers, &mapping)).unwrap_or_default();
-    let name = file_name.clone();
-    let id = state
-        .db
-        .write(move |c| {
-            model::put_setting(c, MAPPING_KEY, &remembered)?;
-            let id = model::imports::insert_import(c, uid, &name, &path_text, &mapping_json, size)?;
-            jobs::enqueue(c, &super::jobs::ImportRun { import_id: id }, now())?;
-            audit::record(c, &who, "leads.import_started", "lead_import", Some(id), &name)?;
-            Ok(id)
-        })
-        .await?;
-    state.jobs_wakeup.notify_one();
-    Ok(redirect_with(
+    let chosen = Chosen {
+        path,
+        file_name,
+        headers,
+        mapping,
+    };
+    start_import(
+        &state,
         &session,
-        &format!("/leads/imports/{id}"),
-        "info",
-        format!("Importing {file_name} in the background."),
-    ))
+        &user,
+        MAPPING_KEY,
+        chosen,
+        "/leads/imports",
+        |c, run| {
+            let id = model::imports::insert_import(c, run.by, run.file_name, run.file_path, run.mapping, run.size)?;
+            jobs::enqueue(c, &super::jobs::ImportRun { import_id: id }, now())?;
+            audit::record(
+                c,
+                run.who,
+                "leads.import_started",
+                "lead_import",
+                Some(id),
+                run.file_name,
+            )?;
+            Ok(id)
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -313,27 +481,29 @@ pub async fn report(state: web::Data<AppState>, path: web::Path<i64>, req: HttpR
     let Some(report) = import.report_path else {
         return Err(AppError::NotFound);
     };
-    let file = web::block(move || actix_files::NamedFile::open(report))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-        .map_err(|_| AppError::NotFound)?;
-    let file = file
-        .set_content_type("text/csv; charset=utf-8".parse().expect("mime"))
-        .set_content_disposition(actix_web::http::header::ContentDisposition {
-            disposition: actix_web::http::header::DispositionType::Attachment,
-            parameters: vec![actix_web::http::header::DispositionParam::Filename(format!(
-                "rejected-rows-import-{id}.csv"
-            ))],
-        });
-    Ok(file.into_response(&req))
+    download_report(&req, report, format!("rejected-rows-import-{id}.csv")).await
 }
 
 // ---- the background job ---------------------------------------------------------------------
 
 /// Counts the bytes read, for the progress bar.
-struct Counting<R> {
+pub struct Counting<R> {
     inner: R,
     read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R> Counting<R> {
+    /// A reader of `inner`, and the count of bytes read from it so far.
+    pub fn new(inner: R) -> (Self, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        (
+            Counting {
+                inner,
+                read: read.clone(),
+            },
+            read,
+        )
+    }
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -372,15 +542,9 @@ pub fn run_batches(
     let mapping: Mapping = serde_json::from_str(&import.mapping).map_err(|e| format!("bad mapping: {e}"))?;
     let path = PathBuf::from(&import.file_path);
     let headers = read_head(&path)?;
-    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let file = std::fs::File::open(&path).map_err(|e| format!("the upload is gone: {e}"))?;
-    let reader = BufReader::with_capacity(
-        256 * 1024,
-        Counting {
-            inner: file,
-            read: read.clone(),
-        },
-    );
+    let (counting, read) = Counting::new(file);
+    let reader = BufReader::with_capacity(256 * 1024, counting);
     let today = now().date();
     let mut rows = lead_csv::rows(
         reader,
@@ -514,7 +678,7 @@ fn finish<R: Read>(
 
 /// Opens the rejected-rows report to add rows to: a new one with its header, or, when earlier
 /// runs counted `kept` rejections, the existing one cut back to its header and those rows.
-fn open_report(path: &Path, headers: &[String], kept: Option<u64>) -> Result<CsvWriter<std::fs::File>, String> {
+pub fn open_report(path: &Path, headers: &[String], kept: Option<u64>) -> Result<CsvWriter<std::fs::File>, String> {
     let failed = |e: std::io::Error| format!("the report could not be written: {e}");
     if let Some(kept) = kept {
         if let Ok(mut file) = std::fs::OpenOptions::new().read(true).write(true).open(path) {

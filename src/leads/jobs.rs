@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::Db;
 use crate::jobs::{Context, Job, Registry};
 
 pub fn register(registry: &mut Registry) {
@@ -20,19 +21,36 @@ impl Job for ImportRun {
     const KIND: &'static str = "leads.import";
 
     async fn run(self, cx: &Context) -> Result<(), String> {
-        let (db, settings, last) = (cx.db.clone(), cx.settings.clone(), cx.is_last_attempt());
-        let import_id = self.import_id;
+        let settings = cx.settings.clone();
         let caches = cx.service::<Arc<crate::caches::Caches>>()?.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = super::import::run(&db, &settings, &caches, import_id);
-            if let (Err(e), true) = (&result, last) {
-                super::import::mark_failed(&db, import_id, e);
-            }
-            result
-        })
+        run_import(
+            cx,
+            self.import_id,
+            move |db, id| super::import::run(db, &settings, &caches, id),
+            super::import::mark_failed,
+        )
         .await
-        .map_err(|e| format!("the import stopped: {e}"))?
     }
+}
+
+/// Runs import `import_id` with the blocking `run` off the async threads; when the last attempt
+/// fails, `failed` marks the run failed for good. Every CSV import's job runs this way.
+pub async fn run_import(
+    cx: &Context,
+    import_id: i64,
+    run: impl FnOnce(&Db, i64) -> Result<(), String> + Send + 'static,
+    failed: fn(&Db, i64, &str),
+) -> Result<(), String> {
+    let (db, last) = (cx.db.clone(), cx.is_last_attempt());
+    tokio::task::spawn_blocking(move || {
+        let result = run(&db, import_id);
+        if let (Err(e), true) = (&result, last) {
+            failed(&db, import_id, e);
+        }
+        result
+    })
+    .await
+    .map_err(|e| format!("the import stopped: {e}"))?
 }
 
 /// Posts one logged delivery to its endpoint; the last failed attempt marks the delivery failed.

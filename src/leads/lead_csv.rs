@@ -54,10 +54,6 @@ const CONSENT_TEXT: usize = 12;
 const CONSENT_GIVEN_AT: usize = 13;
 const FIELD_COUNT: usize = 14;
 
-fn field_index(key: &str) -> Option<usize> {
-    FIELDS.iter().position(|(k, _)| *k == key)
-}
-
 const NOT_UTF8: &str = "The file is not UTF-8 text. Save it as \"CSV UTF-8\" and upload it again.";
 const NO_HEADER: &str = "The file has no header row.";
 
@@ -295,7 +291,7 @@ const NOT_A_VALUE: &[&str] = &[
 ];
 
 /// Lowercase letters and digits only: "E-mail Address" → "emailaddress".
-fn normalize_header(raw: &str) -> String {
+pub fn normalize_header(raw: &str) -> String {
     raw.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
@@ -376,8 +372,10 @@ impl Mapping {
         self.field_columns(headers).map(|_| ())
     }
 
-    /// The column index of each field, after the checks of [`Mapping::validate_mapping`].
-    fn field_columns(&self, headers: &[String]) -> Result<[Option<usize>; FIELD_COUNT], String> {
+    /// The column of each of `fields` (by its index there), after checking the mapping against
+    /// the file's headers: one entry per column, only keys of `fields`, no field on two columns.
+    /// Any import with its own field list maps its columns with this.
+    pub fn columns_of(&self, headers: &[String], fields: &[(&str, &str)]) -> Result<Vec<Option<usize>>, String> {
         if self.columns.len() != headers.len() {
             return Err(format!(
                 "The mapping has {} columns but the file has {}. Map the columns again.",
@@ -389,22 +387,32 @@ impl Mapping {
             "" => format!("column {}", i + 1),
             name => format!("\"{name}\""),
         };
-        let mut columns: [Option<usize>; FIELD_COUNT] = [None; FIELD_COUNT];
+        let mut columns: Vec<Option<usize>> = vec![None; fields.len()];
         for (i, key) in self.columns.iter().enumerate() {
             let Some(key) = key.as_deref().filter(|k| !k.is_empty()) else {
                 continue;
             };
-            let field = field_index(key).ok_or_else(|| format!("Unknown field \"{key}\" for {}.", column_name(i)))?;
+            let field = fields
+                .iter()
+                .position(|(k, _)| *k == key)
+                .ok_or_else(|| format!("Unknown field \"{key}\" for {}.", column_name(i)))?;
             if let Some(first) = columns[field] {
                 return Err(format!(
                     "{} is mapped to two columns, {} and {}. Map it once.",
-                    FIELDS[field].1,
+                    fields[field].1,
                     column_name(first),
                     column_name(i)
                 ));
             }
             columns[field] = Some(i);
         }
+        Ok(columns)
+    }
+
+    /// The column index of each field, after the checks of [`Mapping::validate_mapping`].
+    fn field_columns(&self, headers: &[String]) -> Result<[Option<usize>; FIELD_COUNT], String> {
+        let mut columns: [Option<usize>; FIELD_COUNT] = [None; FIELD_COUNT];
+        columns.copy_from_slice(&self.columns_of(headers, FIELDS)?);
         let (first, last, full) = (
             columns[FIRST_NAME].is_some(),
             columns[LAST_NAME].is_some(),
@@ -461,55 +469,51 @@ impl RowOutcome {
     }
 }
 
-/// Iterator over the data rows of a lead CSV, one record at a time; see [`rows`].
-pub struct LeadRows<R: Read> {
+/// A data row of any CSV file with a header row, read and checked for shape but not mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CsvRow {
+    /// The row's cells (as many as the header's, or more that are blank), not blank as a whole.
+    Cells {
+        /// 1-based line in the file where the row starts.
+        line: u64,
+        cells: Vec<String>,
+    },
+    /// A row that cannot be read as cells of the header's columns: the problem under `"row"`.
+    Bad {
+        line: u64,
+        errors: FieldErrors,
+        /// What could be read of the row, for a rejected-rows report.
+        raw: Vec<String>,
+    },
+}
+
+/// Iterator over the data rows of a CSV file, one record at a time; see [`csv_rows`]. The lead
+/// import and the other imports (the book of business) read their files with it and map the
+/// cells their own way.
+pub struct CsvRows<R: Read> {
     records: Records<R>,
     headers: Vec<String>,
-    columns: [Option<usize>; FIELD_COUNT],
-    default_source: String,
-    today: NaiveDate,
-    now: DateTime<Utc>,
     finished: bool,
     read_error: Option<String>,
 }
 
-/// Starts reading a lead CSV: reads the header record, checks `mapping` against it (see
-/// [`Mapping::validate_mapping`]) and returns an iterator that reads, maps and validates one
-/// record per step.
-///
-/// Blank rows (every cell blank) are skipped. A row that is not UTF-8, that has fewer cells than
-/// the header or non-empty cells beyond the header's columns, or that [`Records`] could not read
-/// (a quote never closed, a row over 64 KiB), is [`RowOutcome::Invalid`] with an error under
-/// `"row"`, and reading goes on. A read error from `reader` ends the iteration; see
-/// [`LeadRows::read_error`].
-///
-/// For CSV files only, on top of [`validate_lead`]: a birth date written `M/D/YYYY` is read as
-/// a US date, and a ZIP of 3 or 4 digits gets back the leading zeros a spreadsheet dropped.
-/// Error keys are the mapping's field keys (`"consent.text"` becomes `"consent_text"`, and name
-/// errors are reported on `"full_name"` when the names come from it).
-pub fn rows<R: Read>(
-    reader: R,
-    mapping: &Mapping,
-    default_source: &str,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<LeadRows<R>, String> {
+/// Starts reading a CSV file: reads the header record and returns an iterator over the data
+/// rows. Blank rows (every cell blank) are skipped. A row that is not UTF-8, that has fewer cells
+/// than the header or non-empty cells beyond the header's columns, or that [`Records`] could not
+/// read (a quote never closed, a row over 64 KiB), is [`CsvRow::Bad`], and reading goes on. A
+/// read error from `reader` ends the iteration; see [`CsvRows::read_error`].
+pub fn csv_rows<R: Read>(reader: R) -> Result<CsvRows<R>, String> {
     let mut records = Records::new(reader);
     let headers = read_header_record(&mut records)?;
-    let columns = mapping.field_columns(&headers)?;
-    Ok(LeadRows {
+    Ok(CsvRows {
         records,
         headers,
-        columns,
-        default_source: default_source.to_string(),
-        today,
-        now,
         finished: false,
         read_error: None,
     })
 }
 
-impl<R: Read> LeadRows<R> {
+impl<R: Read> CsvRows<R> {
     /// The file's header cells, trimmed.
     pub fn headers(&self) -> &[String] {
         &self.headers
@@ -520,8 +524,8 @@ impl<R: Read> LeadRows<R> {
         self.read_error.as_deref()
     }
 
-    /// Maps and validates the record just read; `None` for a blank row.
-    fn outcome(&self, line: u64) -> Option<RowOutcome> {
+    /// Checks the shape of the record just read; `None` for a blank row.
+    fn shaped(&self, line: u64) -> Option<CsvRow> {
         let mut utf8 = true;
         let record = self.records.record();
         let raw: Vec<String> = record
@@ -540,7 +544,7 @@ impl<R: Read> LeadRows<R> {
         let row_error = |message: String, raw: Vec<String>| {
             let mut errors = FieldErrors::new();
             errors.insert("row".to_string(), vec![message]);
-            Some(RowOutcome::Invalid { line, errors, raw })
+            Some(CsvRow::Bad { line, errors, raw })
         };
         if !utf8 {
             return row_error(
@@ -570,15 +574,102 @@ impl<R: Read> LeadRows<R> {
                 );
             }
         }
+        Some(CsvRow::Cells { line, cells: raw })
+    }
+}
 
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = CsvRow;
+
+    fn next(&mut self) -> Option<CsvRow> {
+        while !self.finished {
+            let line = match self.records.next_record() {
+                Ok(Found::Record { line }) => line,
+                Ok(Found::Broken { line, problem, text }) => {
+                    let mut errors = FieldErrors::new();
+                    errors.insert("row".to_string(), vec![format!("This row {}", problem_text(problem))]);
+                    return Some(CsvRow::Bad {
+                        line,
+                        errors,
+                        raw: vec![text],
+                    });
+                }
+                Ok(Found::End) => {
+                    self.finished = true;
+                    return None;
+                }
+                Err(err) => {
+                    // An I/O error would most likely repeat: stop, and let the caller say so.
+                    self.finished = true;
+                    self.read_error = Some(err.to_string());
+                    return None;
+                }
+            };
+            if let Some(row) = self.shaped(line) {
+                return Some(row);
+            }
+        }
+        None
+    }
+}
+
+/// Iterator over the data rows of a lead CSV, one record at a time; see [`rows`].
+pub struct LeadRows<R: Read> {
+    rows: CsvRows<R>,
+    columns: [Option<usize>; FIELD_COUNT],
+    default_source: String,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+/// Starts reading a lead CSV: reads the header record, checks `mapping` against it (see
+/// [`Mapping::validate_mapping`]) and returns an iterator that reads, maps and validates one
+/// record per step. Rows are read as [`csv_rows`] reads them; a row of the wrong shape is
+/// [`RowOutcome::Invalid`] with an error under `"row"`.
+///
+/// For CSV files only, on top of [`validate_lead`]: a birth date written `M/D/YYYY` is read as
+/// a US date, and a ZIP of 3 or 4 digits gets back the leading zeros a spreadsheet dropped.
+/// Error keys are the mapping's field keys (`"consent.text"` becomes `"consent_text"`, and name
+/// errors are reported on `"full_name"` when the names come from it).
+pub fn rows<R: Read>(
+    reader: R,
+    mapping: &Mapping,
+    default_source: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<LeadRows<R>, String> {
+    let rows = csv_rows(reader)?;
+    let columns = mapping.field_columns(rows.headers())?;
+    Ok(LeadRows {
+        rows,
+        columns,
+        default_source: default_source.to_string(),
+        today,
+        now,
+    })
+}
+
+impl<R: Read> LeadRows<R> {
+    /// The file's header cells, trimmed.
+    pub fn headers(&self) -> &[String] {
+        self.rows.headers()
+    }
+
+    /// Why reading stopped early, when the file could not be read to its end.
+    pub fn read_error(&self) -> Option<&str> {
+        self.rows.read_error()
+    }
+
+    /// Maps and validates one row's cells.
+    fn outcome(&self, line: u64, raw: Vec<String>) -> RowOutcome {
         let request = self.request(&raw);
         match validate_lead(&request, &self.default_source, self.today, self.now) {
-            Ok(lead) => Some(RowOutcome::Valid { line, lead }),
-            Err(errors) => Some(RowOutcome::Invalid {
+            Ok(lead) => RowOutcome::Valid { line, lead },
+            Err(errors) => RowOutcome::Invalid {
                 line,
                 errors: self.rekey(errors),
                 raw,
-            }),
+            },
         }
     }
 
@@ -652,40 +743,16 @@ impl<R: Read> Iterator for LeadRows<R> {
     type Item = RowOutcome;
 
     fn next(&mut self) -> Option<RowOutcome> {
-        while !self.finished {
-            let line = match self.records.next_record() {
-                Ok(Found::Record { line }) => line,
-                Ok(Found::Broken { line, problem, text }) => {
-                    let mut errors = FieldErrors::new();
-                    errors.insert("row".to_string(), vec![format!("This row {}", problem_text(problem))]);
-                    return Some(RowOutcome::Invalid {
-                        line,
-                        errors,
-                        raw: vec![text],
-                    });
-                }
-                Ok(Found::End) => {
-                    self.finished = true;
-                    return None;
-                }
-                Err(err) => {
-                    // An I/O error would most likely repeat: stop, and let the caller say so.
-                    self.finished = true;
-                    self.read_error = Some(err.to_string());
-                    return None;
-                }
-            };
-            if let Some(outcome) = self.outcome(line) {
-                return Some(outcome);
-            }
-        }
-        None
+        Some(match self.rows.next()? {
+            CsvRow::Bad { line, errors, raw } => RowOutcome::Invalid { line, errors, raw },
+            CsvRow::Cells { line, cells } => self.outcome(line, cells),
+        })
     }
 }
 
 /// Splits a full name at its last space: `"Mary Ann Smith"` → (`"Mary Ann"`, `Some("Smith")`).
 /// A single word is a first name only. Runs of whitespace count as one space.
-fn split_full_name(full: &str) -> (String, Option<String>) {
+pub fn split_full_name(full: &str) -> (String, Option<String>) {
     let words: Vec<&str> = full.split_whitespace().collect();
     match words.split_last() {
         Some((last, rest)) if !rest.is_empty() => (rest.join(" "), Some(last.to_string())),
@@ -707,7 +774,7 @@ fn us_date_to_iso(raw: &str) -> Option<String> {
 }
 
 /// A ZIP of 3 or 4 digits, as spreadsheets write ZIPs that start with zeros, padded to 5.
-fn pad_zip(raw: &str) -> Option<String> {
+pub fn pad_zip(raw: &str) -> Option<String> {
     (matches!(raw.len(), 3 | 4) && raw.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{raw:0>5}"))
 }
 

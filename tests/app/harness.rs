@@ -400,6 +400,24 @@ impl TestApp {
         location_id(&r)
     }
 
+    /// Queues today's daily run (reminders, the upload sweep) and wakes the worker.
+    pub fn queue_daily_run(&self) {
+        let today = chrono::Utc::now().date_naive().to_string();
+        self.db
+            .write_blocking(move |c| {
+                let payload = serde_json::json!({ "date": today }).to_string();
+                Ok(agency_engine::jobs::model::insert(
+                    c,
+                    <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND,
+                    &payload,
+                    agency_engine::db::now(),
+                    3,
+                )?)
+            })
+            .unwrap();
+        self.state.jobs_wakeup.notify_one();
+    }
+
     /// Waits for a background import to finish and returns it.
     pub async fn finished_import(&self, import_id: i64, seconds: u64) -> ImportRow {
         eventually(seconds, || {

@@ -204,7 +204,8 @@ async fn jobs_queued_before_the_job_registry_still_run() {
     use crate::routing::{lead, post, ready_agent, round_robin, token};
 
     // Before the upgrade: an offer waiting for its deadline, an accepted lead waiting for its
-    // first-contact check, an import waiting to run, a webhook delivery, a licence about to expire.
+    // first-contact check, an import waiting to run, a book import too, a webhook delivery, a
+    // licence about to expire.
     let receiver = Receiver::start(0).await;
     let first = spawn_with(|s| {
         s.run_worker = false;
@@ -246,6 +247,30 @@ async fn jobs_queued_before_the_job_registry_still_run() {
             &["first_name", "last_name", "email", "zip"],
         )
         .await;
+    // A book-of-business import waiting to run (its one row names a carrier the agency lacks).
+    let book_id = {
+        let dir = first.settings.data_dir.join("imports");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("policies-00000000000000000000000000000015.csv");
+        let csv = "Name,State,Carrier,Product,Policy,Agent,Effective,Premium,Mode\n\
+                   Old Book,FL,No Such Carrier,Term,OB-1,nobody@example.com,2026-01-01,10.00,Monthly\n";
+        std::fs::write(&path, csv).unwrap();
+        let mapping = r#"{"columns":["full_name","state","carrier","product","policy_number","agent","effective_on","premium","billing_frequency"]}"#;
+        let (path, size, by) = (path.display().to_string(), csv.len() as i64, owner.id);
+        first
+            .db
+            .write_blocking(move |c| {
+                Ok(agency_engine::policies::model::book::insert_import(
+                    c,
+                    by,
+                    "old-book.csv",
+                    &path,
+                    mapping,
+                    size,
+                )?)
+            })
+            .unwrap()
+    };
     let (url, owner_id) = (receiver.url(), owner.id);
     let delivery_id = first
         .db
@@ -309,6 +334,7 @@ async fn jobs_queued_before_the_job_registry_still_run() {
             3,
         ),
         old_row(&db, "leads.import", format!(r#"{{"import_id":{import_id}}}"#), 3),
+        old_row(&db, "policies.import", format!(r#"{{"import_id":{book_id}}}"#), 3),
         old_row(&db, "webhook", format!(r#"{{"delivery_id":{delivery_id}}}"#), 8),
         old_row(&db, "reminders.daily", format!(r#"{{"date":"{today}"}}"#), 3),
     ];
@@ -372,6 +398,11 @@ async fn jobs_queued_before_the_job_registry_still_run() {
         .unwrap();
     assert!(l.escalated_at.is_some());
     assert_eq!(second.finished_import(import_id, 20).await.status, "done");
+    let book = second
+        .db
+        .read_blocking(move |c| Ok(agency_engine::policies::model::book::find_import(c, book_id)?))
+        .unwrap();
+    assert_eq!((book.status.as_str(), book.rejected_count), ("done", 1));
     let delivered = eventually(10, || {
         receiver
             .requests()

@@ -639,7 +639,7 @@ fn stream_of_100k_rows_is_read_row_by_row() {
         max_ahead <= 16 * 1024,
         "read {max_ahead} bytes ahead of the current row"
     );
-    assert!(iter.records.held_bytes() <= 16 * 1024);
+    assert!(iter.rows.records.held_bytes() <= 16 * 1024);
 }
 
 // --- report ---

@@ -29,14 +29,19 @@ pub struct ImportRow {
 
 impl ImportRow {
     pub fn percent(&self) -> i64 {
-        if self.status == "done" {
-            return 100;
-        }
-        (self.processed_bytes * 100)
-            .checked_div(self.total_bytes)
-            .unwrap_or(0)
-            .clamp(0, 100)
+        percent(&self.status, self.processed_bytes, self.total_bytes)
     }
+}
+
+/// How far an import run with this status has read its file, in percent (every import's).
+pub fn percent(status: &str, processed_bytes: i64, total_bytes: i64) -> i64 {
+    if status == "done" {
+        return 100;
+    }
+    (processed_bytes * 100)
+        .checked_div(total_bytes)
+        .unwrap_or(0)
+        .clamp(0, 100)
 }
 
 pub fn insert_import(

@@ -355,20 +355,7 @@ async fn the_daily_job_removes_abandoned_uploads_and_keeps_those_an_import_needs
     let r = app.post_form("/leads/imports/mapping", &columns).await;
     assert_eq!(r.headers()["location"], "/leads/imports", "sent back to upload again");
 
-    let today = chrono::Utc::now().date_naive().to_string();
-    app.db
-        .write_blocking(move |c| {
-            let payload = serde_json::json!({ "date": today }).to_string();
-            Ok(agency_engine::jobs::model::insert(
-                c,
-                <agency_engine::daily::DailyRun as agency_engine::jobs::Job>::KIND,
-                &payload,
-                agency_engine::db::now(),
-                3,
-            )?)
-        })
-        .unwrap();
-    app.state.jobs_wakeup.notify_one();
+    app.queue_daily_run();
     let swept = eventually(20, || {
         (!files_in(&app, "imports").contains(&format!("leads-{abandoned}.csv"))).then_some(())
     })
