@@ -318,6 +318,10 @@ impl PolicyPage {
         self.instalments.iter().filter(|i| self.overdue(i)).count()
     }
 
+    pub fn in_force(&self) -> bool {
+        in_force(self.policy.status)
+    }
+
     pub fn may_pay(&self) -> bool {
         in_force(self.policy.status) && self.totals().outstanding > 0
     }
