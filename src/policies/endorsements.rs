@@ -7,25 +7,21 @@
 //! new amount) keep their amount, so the schedule still adds up to what is owed. Its premium
 //! delta is what the change adds to (or takes from) the term's scheduled premium.
 
-use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::NaiveDate;
 
 use super::model::money::{self as queries, CurrentValues, NewEndorsement};
 use super::model::{self, InstalmentRow, PolicyRow};
-use super::payments::{back_to_policy, field, parse_date, Typed};
+use super::payments::{field, parse_date, PolicyForm, Typed};
 use super::service::{self, Viewer};
 use super::view::PolicyPage;
 use super::POLICY_USERS;
 use crate::audit;
-use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::domain::money::{decimal_cents, format_cents, parse_cents};
 use crate::domain::policy::{EndorsementKind, PolicyStatus};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::web::context::PageCtx;
 use crate::web::routes::{Access, Routes};
-use crate::web::AppState;
 
 /// This part's pages and endpoints.
 pub fn routes(r: &mut Routes) {
@@ -300,25 +296,8 @@ impl PolicyPage {
 
 // ---- handlers --------------------------------------------------------------------------------
 
-pub async fn create(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Typed>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let typed = form.into_inner();
-    let (u, f) = (user.clone(), typed.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let viewer = Viewer::load(c, &u)?;
-            endorse(c, &viewer, Some(u.ip.clone()), id, &f)
-        })
-        .await;
-    back_to_policy(result, ctx, &state, &user, &session, id, typed, "endorsements").await
+pub async fn create(form: PolicyForm) -> AppResult<HttpResponse> {
+    form.submit(endorse, "endorsements").await
 }
 
 #[cfg(test)]

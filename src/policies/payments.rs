@@ -233,8 +233,8 @@ pub fn record_payment(
     ip: Option<String>,
     policy_id: i64,
     form: &Typed,
-    today: NaiveDate,
 ) -> Result<String, AppError> {
+    let today = crate::db::now().date();
     let p = service::visible_policy(conn, viewer, policy_id)?;
     if !in_force(p.status) {
         return Err(AppError::field(
@@ -354,64 +354,109 @@ impl PolicyPage {
 
 // ---- handlers --------------------------------------------------------------------------------
 
-/// After a form of the policy page: 303 back to the policy with the flash, or the page again
-/// with 422, the messages and what was typed.
-pub(super) async fn back_to_policy(
-    result: Result<String, AppError>,
-    ctx: PageCtx,
-    state: &AppState,
-    user: &CurrentUser,
-    session: &Session,
-    id: i64,
-    mut typed: Typed,
-    anchor: &str,
-) -> AppResult<HttpResponse> {
-    match result {
-        Ok(msg) => Ok(redirect_with(
-            session,
-            &format!("/policies/{id}#{anchor}"),
-            "success",
-            msg,
-        )),
-        Err(AppError::Validation(errors)) => {
+/// A change a form of the policy page makes, given the viewer, the client's address, the policy
+/// and what was typed; it answers the flash's sentence (or, for a renewal, the new term's id).
+pub type Change<T> = fn(&mut DbConnection, &Viewer, Option<String>, i64, &Typed) -> Result<T, AppError>;
+
+/// A form posted from the policy page, with what its answer needs.
+pub struct PolicyForm {
+    pub ctx: PageCtx,
+    pub user: CurrentUser,
+    pub session: Session,
+    pub state: web::Data<AppState>,
+    pub id: i64,
+    pub typed: Typed,
+}
+
+/// Every form of the policy page comes with the page's context, the signed-in user, the session,
+/// the application, the policy's id and the typed fields.
+impl actix_web::FromRequest for PolicyForm {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<PolicyForm, actix_web::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        type Parts = (
+            PageCtx,
+            CurrentUser,
+            Session,
+            web::Data<AppState>,
+            web::Path<i64>,
+            web::Form<Typed>,
+        );
+        let parts = Parts::from_request(req, payload);
+        Box::pin(async move {
+            let (ctx, user, session, state, path, form) = parts.await?;
+            let mut typed = form.into_inner();
             typed.remove("csrf_token");
-            let u = user.clone();
-            let mut p = state
-                .db
-                .read(move |c| {
-                    let viewer = Viewer::load(c, &u)?;
-                    PolicyPage::load(c, &viewer, id)
-                })
-                .await?;
-            p.money_typed = typed;
-            render_status(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                &super::handlers::ShowPage { ctx, p, errors },
-            )
-        }
-        Err(e) => Err(e),
+            Ok(PolicyForm {
+                ctx,
+                user,
+                session,
+                state,
+                id: path.into_inner(),
+                typed,
+            })
+        })
     }
 }
 
-pub async fn create(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Typed>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let typed = form.into_inner();
-    let (u, f) = (user.clone(), typed.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let viewer = Viewer::load(c, &u)?;
-            record_payment(c, &viewer, Some(u.ip.clone()), id, &f, crate::db::now().date())
-        })
-        .await;
-    back_to_policy(result, ctx, &state, &user, &session, id, typed, "payments").await
+impl PolicyForm {
+    /// Runs the change in one transaction as the signed-in viewer.
+    pub async fn write<T: Send + 'static>(&self, change: Change<T>) -> Result<T, AppError> {
+        let (u, f, id) = (self.user.clone(), self.typed.clone(), self.id);
+        self.state
+            .db
+            .write(move |c| {
+                let viewer = Viewer::load(c, &u)?;
+                change(c, &viewer, Some(u.ip.clone()), id, &f)
+            })
+            .await
+    }
+
+    /// 303 back to the policy's section with the flash, or the page again with 422, the
+    /// messages and what was typed.
+    pub async fn answer(self, result: Result<String, AppError>, anchor: &str) -> AppResult<HttpResponse> {
+        let id = self.id;
+        match result {
+            Ok(msg) => Ok(redirect_with(
+                &self.session,
+                &format!("/policies/{id}#{anchor}"),
+                "success",
+                msg,
+            )),
+            Err(AppError::Validation(errors)) => {
+                let u = self.user.clone();
+                let mut p = self
+                    .state
+                    .db
+                    .read(move |c| {
+                        let viewer = Viewer::load(c, &u)?;
+                        PolicyPage::load(c, &viewer, id)
+                    })
+                    .await?;
+                p.money_typed = self.typed;
+                render_status(
+                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    &super::handlers::ShowPage {
+                        ctx: self.ctx,
+                        p,
+                        errors,
+                    },
+                )
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs the change and answers.
+    pub async fn submit(self, change: Change<String>, anchor: &str) -> AppResult<HttpResponse> {
+        let result = self.write(change).await;
+        self.answer(result, anchor).await
+    }
+}
+
+pub async fn create(form: PolicyForm) -> AppResult<HttpResponse> {
+    form.submit(record_payment, "payments").await
 }
 
 /// One agent's line of the payments page.

@@ -8,14 +8,13 @@
 //! term runs to its end and the daily run expires it) — or declined (the daily run makes the
 //! policy Non-renewed at its term end).
 
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, Months, NaiveDate};
 
 use super::model::money as queries;
 use super::model::{self, NewPolicy, PolicyRow, RenewalRow};
-use super::payments::{back_to_policy, field, parse_date, Typed};
+use super::payments::{field, parse_date, PolicyForm, Typed};
 use super::schedule;
 use super::service::{self, Viewer};
 use super::view::PolicyPage;
@@ -391,92 +390,24 @@ impl PolicyPage {
 
 // ---- handlers --------------------------------------------------------------------------------
 
-async fn step(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    id: i64,
-    typed: Typed,
-    f: fn(&mut DbConnection, &Viewer, Option<String>, i64, &Typed) -> Result<String, AppError>,
-) -> AppResult<HttpResponse> {
-    let (u, t) = (user.clone(), typed.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let viewer = Viewer::load(c, &u)?;
-            f(c, &viewer, Some(u.ip.clone()), id, &t)
-        })
-        .await;
-    back_to_policy(result, ctx, &state, &user, &session, id, typed, "renewal").await
+pub async fn offer(form: PolicyForm) -> AppResult<HttpResponse> {
+    form.submit(record_offer, "renewal").await
 }
 
-pub async fn offer(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Typed>,
-) -> AppResult<HttpResponse> {
-    step(
-        ctx,
-        user,
-        session,
-        state,
-        path.into_inner(),
-        form.into_inner(),
-        record_offer,
-    )
-    .await
+pub async fn decline(form: PolicyForm) -> AppResult<HttpResponse> {
+    form.submit(record_decline, "renewal").await
 }
 
-pub async fn decline(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Typed>,
-) -> AppResult<HttpResponse> {
-    step(
-        ctx,
-        user,
-        session,
-        state,
-        path.into_inner(),
-        form.into_inner(),
-        record_decline,
-    )
-    .await
-}
-
-pub async fn accept(
-    ctx: PageCtx,
-    user: CurrentUser,
-    session: Session,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Typed>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let typed = form.into_inner();
-    let (u, t) = (user.clone(), typed.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let viewer = Viewer::load(c, &u)?;
-            renew(c, &viewer, Some(u.ip.clone()), id, &t)
-        })
-        .await;
-    match result {
+/// Renewed: to the new term's page, or the old one's again with 422.
+pub async fn accept(f: PolicyForm) -> AppResult<HttpResponse> {
+    match f.write(renew).await {
         Ok(new_id) => Ok(crate::web::redirect_with(
-            &session,
+            &f.session,
             &format!("/policies/{new_id}"),
             "success",
             "Renewed: this is the new term, pending its first premium. The previous term runs to its end.",
         )),
-        Err(e) => back_to_policy(Err(e), ctx, &state, &user, &session, id, typed, "renewal").await,
+        Err(e) => f.answer(Err(e), "renewal").await,
     }
 }
 
