@@ -186,6 +186,7 @@ pub fn endorse(
     policy_id: i64,
     form: &Typed,
 ) -> Result<String, AppError> {
+    queries::lock_policy(conn, policy_id)?;
     let p = service::visible_policy(conn, viewer, policy_id)?;
     let change = parse(form, &p).map_err(AppError::Validation)?;
     let before = CurrentValues::of(&p);

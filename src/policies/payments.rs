@@ -235,6 +235,7 @@ pub fn record_payment(
     form: &Typed,
 ) -> Result<String, AppError> {
     let today = crate::db::now().date();
+    queries::lock_policy(conn, policy_id)?;
     let p = service::visible_policy(conn, viewer, policy_id)?;
     if !in_force(p.status) {
         return Err(AppError::field(

@@ -188,6 +188,7 @@ pub fn renewal_notices(conn: &mut DbConnection, today: NaiveDate, base_url: &str
 /// The policy and its renewal row for a renewal step: an active policy the viewer sees; the
 /// row is made when the agent starts before the notice window.
 fn renewable(conn: &mut DbConnection, viewer: &Viewer, policy_id: i64) -> Result<(PolicyRow, RenewalRow), AppError> {
+    queries::lock_policy(conn, policy_id)?;
     let p = service::visible_policy(conn, viewer, policy_id)?;
     if p.status != PolicyStatus::Active {
         return Err(AppError::field(

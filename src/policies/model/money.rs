@@ -13,6 +13,15 @@ use crate::db::{now, DbConnection};
 use crate::domain::policy::{EndorsementKind, PaymentMethod, PolicyStatus, RenewalStatus};
 use crate::leads::model::Scope;
 
+/// Takes the policy's row lock for the rest of the transaction (PostgreSQL; SQLite has one
+/// writer), so two payments or changes to one policy run one after the other and each reads the
+/// schedule the other left. Reads made after it see what was committed before it.
+pub fn lock_policy(conn: &mut DbConnection, policy_id: i64) -> QueryResult<usize> {
+    diesel::update(policies::table.find(policy_id))
+        .set(policies::updated_at.eq(now()))
+        .execute(conn)
+}
+
 // ---- endorsements ----------------------------------------------------------------------------
 
 /// One endorsement to keep (append-only).
