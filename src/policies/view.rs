@@ -38,6 +38,8 @@ pub struct PolicyPage {
     pub today: chrono::NaiveDate,
     pub staff: bool,
     pub owner: bool,
+    /// What was typed in an endorsement, payment or renewal form that came back with 422.
+    pub money_typed: super::payments::Typed,
 }
 
 impl PolicyPage {
@@ -96,6 +98,7 @@ impl PolicyPage {
             today,
             staff: viewer.is_staff(),
             owner: viewer.who == service::Who::Owner,
+            money_typed: Default::default(),
             policy,
         })
     }

@@ -241,3 +241,30 @@ async fn every_api_route_answers_every_token_as_its_scopes_say() {
     }
     assert_eq!(checked, api.len() * token_scope_sets().len());
 }
+
+/// Endorsements, payments and renewals (issue 15, items 6–8): registered for the policy users
+/// only (the walk above checks each of them for every role; a policy id that does not exist, or
+/// another agent's, answers 404).
+#[test]
+fn the_policy_money_routes_are_for_owners_admins_and_agents() {
+    let specs = route_specs();
+    for (method, path) in [
+        ("GET", "/policies/payments"),
+        ("POST", "/policies/{id}/payments"),
+        ("POST", "/policies/{id}/endorsements"),
+        ("GET", "/policies/renewals"),
+        ("POST", "/policies/{id}/renewal/offer"),
+        ("POST", "/policies/{id}/renewal/acceptance"),
+        ("POST", "/policies/{id}/renewal/decline"),
+    ] {
+        let spec = specs
+            .iter()
+            .find(|s| s.method.as_str() == method && s.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is registered"));
+        for role in Role::ALL {
+            let allowed = matches!(role, Role::Owner | Role::Admin | Role::Agent);
+            assert_eq!(spec.access.allows(Some(role)), allowed, "{method} {path} as {role}");
+        }
+        assert!(!spec.access.allows(None), "{method} {path} needs a sign-in");
+    }
+}
