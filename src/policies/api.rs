@@ -275,7 +275,10 @@ pub async fn list(
 pub fn openapi_parts() -> (Value, Value) {
     let error = json!({ "$ref": "#/components/schemas/Error" });
     let policy = json!({ "$ref": "#/components/schemas/Policy" });
-    let statuses: Vec<&str> = crate::domain::policy::PolicyStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let statuses: Vec<&str> = crate::domain::policy::PolicyStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
     let frequencies: Vec<&str> = crate::domain::policy::BillingFrequency::ALL
         .iter()
         .map(|s| s.as_str())
@@ -284,9 +287,7 @@ pub fn openapi_parts() -> (Value, Value) {
         .iter()
         .map(|s| s.as_str())
         .collect();
-    let q = |name: &str, description: &str| {
-        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
-    };
+    let q = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
     let schemas = json!({
         "PolicyRequest": {
             "type": "object",

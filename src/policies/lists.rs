@@ -182,7 +182,11 @@ pub async fn index(
                 lists::list_policies(c, &viewer.scope, &parsed.filter, parsed.sort, parsed.after, PER_PAGE)?;
             let names = lists::names(c, &rows)?;
             // The filter form is not part of a partial answer: its menus are not read for one.
-            let catalogue = if partial { Vec::new() } else { policy_model::catalogue(c)? };
+            let catalogue = if partial {
+                Vec::new()
+            } else {
+                policy_model::catalogue(c)?
+            };
             let agents = if viewer.is_staff() && !partial {
                 crate::leads::model::agent_menu_cached(c, &caches.leads)?
             } else {
@@ -332,4 +336,69 @@ pub async fn export(
         .content_type("text/csv; charset=utf-8")
         .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
         .streaming(stream::unfold(cursor, next_chunk)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> PolicyQuery {
+        let qs = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        serde_urlencoded_like(&qs)
+    }
+
+    /// The query as actix reads it (serde from the pairs).
+    fn serde_urlencoded_like(qs: &str) -> PolicyQuery {
+        let map: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(qs.as_bytes()).into_owned().collect();
+        serde_json::from_value(serde_json::to_value(map).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn odd_values_are_dropped_and_only_staff_filter_by_agent() {
+        let q = query(&[
+            ("status", "active"),
+            ("carrier", "7"),
+            ("product", "x"),
+            ("renewal", "2027-02"),
+            ("agent", "3"),
+            ("sort", "premium"),
+            ("after", "99"),
+        ]);
+        let staff = parse_query(&q, true);
+        assert_eq!(staff.filter.status, Some(PolicyStatus::Active));
+        assert_eq!(staff.filter.carrier_id, Some(7));
+        assert_eq!(staff.filter.product_id, None);
+        assert_eq!(
+            staff.filter.term_end,
+            Some((
+                NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()
+            ))
+        );
+        assert_eq!(staff.filter.agent_id, Some(3));
+        assert_eq!((staff.sort, staff.after), (PolicySort::Premium, Some(99)));
+        assert_eq!(
+            url_with("/policies", &staff.echo, Some(5)),
+            "/policies?status=active&carrier=7&renewal=2027-02&agent=3&sort=premium&after=5"
+        );
+        let agent = parse_query(&q, false);
+        assert_eq!(agent.filter.agent_id, None);
+        let odd = parse_query(
+            &query(&[("status", "gone"), ("renewal", "2027-13"), ("sort", "x")]),
+            false,
+        );
+        assert_eq!(odd.filter, PolicyFilter::default());
+        assert_eq!(odd.sort, PolicySort::Newest);
+        assert!(odd.echo.is_empty());
+    }
+
+    #[test]
+    fn every_sort_key_reads_back() {
+        for (sort, key, _) in PolicySort::ALL {
+            assert_eq!(PolicySort::parse(key), Some(sort));
+        }
+    }
 }

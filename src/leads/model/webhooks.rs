@@ -26,7 +26,8 @@ impl EndpointRow {
             && self.events.split(',').map(str::trim).any(|e| {
                 e == event
                     || (e == "*" && event.starts_with("lead."))
-                    || e.strip_suffix('*').is_some_and(|family| family.ends_with('.') && event.starts_with(family))
+                    || e.strip_suffix('*')
+                        .is_some_and(|family| family.ends_with('.') && event.starts_with(family))
             })
     }
 }

@@ -54,7 +54,11 @@ impl PolicySort {
     ];
 
     pub fn key(self) -> &'static str {
-        Self::ALL.iter().find(|(s, _, _)| *s == self).map(|(_, k, _)| *k).unwrap_or("")
+        Self::ALL
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map(|(_, k, _)| *k)
+            .unwrap_or("")
     }
 
     pub fn parse(raw: &str) -> Option<PolicySort> {
@@ -95,7 +99,9 @@ fn filtered<'a>(scope: &Scope, f: &PolicyFilter) -> Boxed<'a> {
         q = q.filter(policies::product_id.eq(p));
     }
     if let Some((from, until)) = f.term_end {
-        q = q.filter(policies::term_end_on.ge(from)).filter(policies::term_end_on.lt(until));
+        q = q
+            .filter(policies::term_end_on.ge(from))
+            .filter(policies::term_end_on.lt(until));
     }
     if let Some(a) = f.agent_id {
         q = q.filter(policies::agent_id.eq(a));
@@ -200,7 +206,10 @@ pub struct Names {
 
 impl Names {
     fn of(list: &[(i64, String)], id: i64) -> String {
-        list.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_default()
+        list.iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
     }
 
     pub fn carrier(&self, id: impl std::borrow::Borrow<i64>) -> String {

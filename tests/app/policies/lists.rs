@@ -20,7 +20,10 @@ fn set_status(app: &TestApp, id: i64, to: PolicyStatus) {
 fn numbers(html: &str, candidates: &[String]) -> Vec<String> {
     let mut found: Vec<(usize, String)> = candidates
         .iter()
-        .filter_map(|n| html.find(&format!("<td data-label=\"Policy\">{n}</td>")).map(|i| (i, n.clone())))
+        .filter_map(|n| {
+            html.find(&format!("<td data-label=\"Policy\">{n}</td>"))
+                .map(|i| (i, n.clone()))
+        })
         .collect();
     found.sort();
     found.into_iter().map(|(_, n)| n).collect()
@@ -30,7 +33,13 @@ fn numbers(html: &str, candidates: &[String]) -> Vec<String> {
 fn next_link(html: &str) -> Option<String> {
     let end = html.find("rel=\"next\"")?;
     let start = html[..end].rfind("href=\"")? + 6;
-    Some(html[start..].split('"').next()?.replace("&amp;", "&").replace("&#38;", "&"))
+    Some(
+        html[start..]
+            .split('"')
+            .next()?
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +148,9 @@ async fn search_filters_sorts_and_keyset_pages() {
     assert_eq!(numbers(&html, &all), vec!["PG-003".to_string()]);
     let (_, html) = owner.page(&format!("/policies?product={other_life}")).await;
     assert_eq!(numbers(&html, &all), vec!["BM-777".to_string()]);
-    let (_, html) = owner.page(&format!("/policies?renewal={}", renewal.format("%Y-%m"))).await;
+    let (_, html) = owner
+        .page(&format!("/policies?renewal={}", renewal.format("%Y-%m")))
+        .await;
     assert_eq!(numbers(&html, &all), vec!["BM-777".to_string()]);
 
     // A partial update answers the results block only.
@@ -152,7 +163,10 @@ async fn search_filters_sorts_and_keyset_pages() {
         .unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"policy-results\"") && html.contains("aria-live=\"polite\""));
-    assert!(!html.contains("<form class=\"filters"), "no filter form in a partial: {html}");
+    assert!(
+        !html.contains("<form class=\"filters"),
+        "no filter form in a partial: {html}"
+    );
     assert_eq!(numbers(&html, &all).len(), 2);
 }
 
@@ -198,7 +212,11 @@ fn api_body(agent: i64, carrier: i64, product: i64, number: &str) -> Value {
 }
 
 async fn post_policy(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> (StatusCode, Value) {
-    let mut req = app.client.post(app.url("/api/v1/policies")).bearer_auth(token).json(body);
+    let mut req = app
+        .client
+        .post(app.url("/api/v1/policies"))
+        .bearer_auth(token)
+        .json(body);
     if let Some(k) = key {
         req = req.header("Idempotency-Key", k);
     }
@@ -241,7 +259,13 @@ async fn the_policy_api_creates_validates_replays_and_reads() {
     // A number already used at the carrier.
     let (status, b) = post_policy(&app, &write, &api_body(agent, carrier, life, "API-1"), None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(b["fields"]["policy_number"][0].as_str().unwrap().contains("already has"), "{b}");
+    assert!(
+        b["fields"]["policy_number"][0]
+            .as_str()
+            .unwrap()
+            .contains("already has"),
+        "{b}"
+    );
 
     // The same key and body: the same answer, no second policy.
     let before = app.count("policies");
@@ -259,7 +283,12 @@ async fn the_policy_api_creates_validates_replays_and_reads() {
     let r = app.client.get(app.url("/api/v1/policies")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.api_get("/api/v1/policies", &leads_only).await.status(), 403);
-    assert_eq!(app.api_get(&format!("/api/v1/policies/{id}"), &leads_only).await.status(), 403);
+    assert_eq!(
+        app.api_get(&format!("/api/v1/policies/{id}"), &leads_only)
+            .await
+            .status(),
+        403
+    );
     let (status, _) = post_policy(&app, &read, &api_body(agent, carrier, life, "API-4"), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = post_policy(&app, &leads_only, &api_body(agent, carrier, life, "API-4"), None).await;
@@ -269,9 +298,17 @@ async fn the_policy_api_creates_validates_replays_and_reads() {
     let r = app.api_get(&format!("/api/v1/policies/{id}"), &read).await;
     assert_eq!(r.status(), 200);
     let one: Value = r.json().await.unwrap();
-    assert_eq!((one["id"].as_i64(), one["policy_number"].as_str()), (Some(id), Some("API-1")));
+    assert_eq!(
+        (one["id"].as_i64(), one["policy_number"].as_str()),
+        (Some(id), Some("API-1"))
+    );
     assert_eq!(app.api_get("/api/v1/policies/999999", &read).await.status(), 404);
-    let list: Value = app.api_get("/api/v1/policies?limit=1", &read).await.json().await.unwrap();
+    let list: Value = app
+        .api_get("/api/v1/policies?limit=1", &read)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["policies"].as_array().unwrap().len(), 1);
     assert_eq!(list["policies"][0]["policy_number"], "API-2");
     let cursor = list["next_cursor"].as_i64().expect("a next page");
@@ -333,7 +370,11 @@ async fn an_issued_policy_is_delivered_signed_to_the_subscribed_endpoint() {
     .expect("delivered");
     assert_eq!(delivered.policy_id, Some(id));
     assert_eq!(delivered.lead_id, None);
-    assert_eq!(app.count("webhook_deliveries"), 1, "only the policy endpoint was sent it");
+    assert_eq!(
+        app.count("webhook_deliveries"),
+        1,
+        "only the policy endpoint was sent it"
+    );
 
     let got = receiver.requests();
     assert_eq!(got.len(), 1);
@@ -350,5 +391,8 @@ async fn an_issued_policy_is_delivered_signed_to_the_subscribed_endpoint() {
     assert_eq!(body["policy"]["policy_number"], "HOOK-1");
 
     let (_, html) = app.page(&format!("/admin/webhooks/{}", endpoint.id)).await;
-    assert!(html.contains(&format!("href=\"/policies/{id}\"")), "the log links the policy");
+    assert!(
+        html.contains(&format!("href=\"/policies/{id}\"")),
+        "the log links the policy"
+    );
 }
