@@ -329,6 +329,15 @@ async fn the_policy_api_creates_validates_replays_and_reads() {
         .unwrap();
     assert_eq!(filtered["policies"].as_array().unwrap().len(), 1);
 
+    // The token page offers the policy scopes.
+    let owner = app.new_client();
+    owner.login_as(Role::Owner).await;
+    let (_, html) = owner.page("/admin/api-tokens").await;
+    assert!(
+        html.contains("policies:read") && html.contains("policies:write"),
+        "{html}"
+    );
+
     // The OpenAPI document describes them.
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     assert!(doc["paths"]["/api/v1/policies"]["post"].is_object());
