@@ -540,7 +540,68 @@ async fn find_pages(args: &Args, base: &str, report: &mut Report) -> anyhow::Res
             ));
         }
     }
+    specs.extend(policy_pages(base, &owner_client, &agent, &owner, report).await?);
     Ok(specs)
+}
+
+/// The policy pages (issue 15): "My policies" filtered, the owner's list by status and carrier, a
+/// policy page and the renewals list, each p95 < 5 ms at the large scale.
+async fn policy_pages(
+    base: &str,
+    owner_client: &reqwest::Client,
+    agent: &str,
+    owner: &str,
+    report: &mut Report,
+) -> anyhow::Result<Vec<PageSpec>> {
+    let spec = |label: &str, path: String, cookie: &str| PageSpec {
+        label: label.to_string(),
+        path,
+        cookie: cookie.to_string(),
+        budget_ms: PAGE_MAX_P95_MS,
+    };
+    let mut specs = vec![spec(
+        "agent's policies, active, by term end",
+        "/policies?status=active&sort=term_end".into(),
+        agent,
+    )];
+    let all = pages::fetch(owner_client, base, "/policies").await?;
+    match first_option(&all, "carrier") {
+        Some(carrier) => specs.push(spec(
+            "owner's policies, active at one carrier",
+            format!("/policies?status=active&carrier={carrier}"),
+            owner,
+        )),
+        None => report.note("no carrier in the policy filter: no owner's policy list measured"),
+    }
+    match first_policy_id(&all) {
+        Some(id) => specs.push(spec("policy page", format!("/policies/{id}"), owner)),
+        None => report.note("no policy in the owner's list: no policy page measured"),
+    }
+    specs.push(spec("agent's renewals due", "/policies/renewals".into(), agent));
+    Ok(specs)
+}
+
+/// The first policy id linked from a policy list (`href="/policies/123"`).
+fn first_policy_id(html: &str) -> Option<i64> {
+    let marker = "href=\"/policies/";
+    html.match_indices(marker).find_map(|(i, _)| {
+        let rest = &html[i + marker.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        match rest[digits.len()..].starts_with('"') {
+            true => digits.parse().ok(),
+            false => None,
+        }
+    })
+}
+
+/// The first non-empty option value of the `<select id="{id}">` on a page.
+fn first_option(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("<select id=\"{id}\""))?;
+    let select = &html[start..start + html[start..].find("</select>")?];
+    select.match_indices("<option value=\"").find_map(|(i, m)| {
+        let value = select[i + m.len()..].split('"').next()?;
+        (!value.is_empty()).then(|| value.to_string())
+    })
 }
 
 /// Posts leads at 16 connections, kills the server with SIGKILL while requests are in flight,

@@ -37,9 +37,39 @@ pub fn register_routes(r: &mut Routes) {
     crate::leads::routes(r);
     crate::scoring::routes(r);
     crate::policies::routes(r);
+    r.get("/api/v1/openapi.json", crate::web::routes::Access::Public, openapi);
     crate::notifications::routes(r);
     crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
     crate::ops::routes(r);
+}
+
+/// The OpenAPI document of the whole API: the lead API's, with the policy API's paths and
+/// schemas (a test checks it lists exactly the API's routes).
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = crate::leads::api::openapi_document();
+    let (paths, schemas) = crate::policies::api::openapi_parts();
+    for (into, from) in [("paths", paths), ("schemas", schemas)] {
+        let target = if into == "paths" {
+            &mut doc["paths"]
+        } else {
+            &mut doc["components"]["schemas"]
+        };
+        if let (Some(t), serde_json::Value::Object(f)) = (target.as_object_mut(), from) {
+            t.extend(f);
+        }
+    }
+    if let Some(d) = doc["info"]["description"].as_str() {
+        doc["info"]["description"] = serde_json::Value::String(format!(
+            "{d} Policies: `policies:read` reads every policy; `policies:write` records policies (with the same validation and idempotency as leads) and reads them."
+        ));
+    }
+    doc
+}
+
+async fn openapi() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi_document().to_string())
 }
 
 /// Every job kind the worker runs, each registered by its domain.

@@ -12,15 +12,28 @@ pub enum Scope {
     /// Read any lead, whoever sent it.
     #[serde(rename = "leads:read")]
     LeadsRead,
+    /// Read every policy of the agency.
+    #[serde(rename = "policies:read")]
+    PoliciesRead,
+    /// Record policies (and read them).
+    #[serde(rename = "policies:write")]
+    PoliciesWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::LeadsWrite, Scope::LeadsRead];
+    pub const ALL: [Scope; 4] = [
+        Scope::LeadsWrite,
+        Scope::LeadsRead,
+        Scope::PoliciesRead,
+        Scope::PoliciesWrite,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::LeadsWrite => "leads:write",
             Scope::LeadsRead => "leads:read",
+            Scope::PoliciesRead => "policies:read",
+            Scope::PoliciesWrite => "policies:write",
         }
     }
 
@@ -29,6 +42,8 @@ impl Scope {
         match self {
             Scope::LeadsWrite => "Send leads, and read back only the leads this token sent",
             Scope::LeadsRead => "Read every lead of the agency, with names, e-mails and phones",
+            Scope::PoliciesRead => "Read every policy of the agency, with its insured and premium",
+            Scope::PoliciesWrite => "Record policies, and read every policy",
         }
     }
 }

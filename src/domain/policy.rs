@@ -189,6 +189,15 @@ crate::domain::vocabulary! {
     }
 }
 
+/// The policy events a webhook endpoint can subscribe to (`policies::webhooks` sends them).
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "policy.issued",
+    "policy.activated",
+    "policy.cancelled",
+    "policy.lapsed",
+    "policy.renewed",
+];
+
 crate::domain::vocabulary! {
     /// How a policy came to be recorded.
     pub enum PolicySource {

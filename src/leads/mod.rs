@@ -70,7 +70,6 @@ pub fn routes(r: &mut Routes) {
         .get("/quote", Access::Public, quote::form)
         .post("/quote", Access::Public, quote::submit)
         .get("/quote/thanks", Access::Public, quote::thanks)
-        .get("/api/v1/openapi.json", Access::Public, api::openapi)
         .post("/api/v1/leads", Access::Api(&[Scope::LeadsWrite]), api::create)
         .get(
             "/api/v1/leads/{id}",

@@ -207,8 +207,27 @@ fn payload(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<String,
     .to_string())
 }
 
+/// What a delivery is about (its log links to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Lead(i64),
+    Policy(i64),
+}
+
 /// Queues a delivery to every active endpoint that wants `event`, in the caller's transaction.
 pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), AppError> {
+    queue(conn, event, Subject::Lead(lead_id), |c| payload(c, event, lead_id))
+}
+
+/// Queues a signed delivery of `event` about `subject` to every active endpoint that wants it,
+/// in the caller's transaction; `body` writes the JSON payload, and is called only when some
+/// endpoint wants the event. Every domain's webhooks go through here.
+pub fn queue(
+    conn: &mut DbConnection,
+    event: &str,
+    subject: Subject,
+    body: impl FnOnce(&mut DbConnection) -> Result<String, AppError>,
+) -> Result<(), AppError> {
     let targets: Vec<EndpointRow> = model::webhooks::endpoints(conn)?
         .into_iter()
         .filter(|e| e.wants(event))
@@ -216,12 +235,26 @@ pub fn emit(conn: &mut DbConnection, event: &str, lead_id: i64) -> Result<(), Ap
     if targets.is_empty() {
         return Ok(());
     }
-    let body = payload(conn, event, lead_id)?;
+    let body = body(conn)?;
+    let about = match subject {
+        Subject::Lead(id) => (Some(id), None),
+        Subject::Policy(id) => (None, Some(id)),
+    };
     for e in targets {
-        let id = model::webhooks::insert_delivery(conn, e.id, event, Some(lead_id), &body)?;
+        let id = model::webhooks::insert_delivery(conn, e.id, event, about, &body)?;
         jobs::enqueue(conn, &super::jobs::WebhookDelivery { delivery_id: id }, now())?;
     }
     Ok(())
+}
+
+/// The choices of the endpoint form: every lead event and every policy event, each family with
+/// its "all" entry (`*` is every lead event, `policy.*` every policy event).
+pub fn subscribable() -> Vec<&'static str> {
+    let mut all = vec!["*"];
+    all.extend_from_slice(EVENTS);
+    all.push("policy.*");
+    all.extend_from_slice(crate::domain::policy::WEBHOOK_EVENTS);
+    all
 }
 
 /// Sends one delivery. An error makes the job retry later; the last failure marks it failed.
@@ -304,6 +337,7 @@ struct WebhooksPage {
     url: String,
     errors: FieldErrors,
     events: &'static [&'static str],
+    policy_events: &'static [&'static str],
 }
 
 pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -314,6 +348,7 @@ pub async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRe
         url: String::new(),
         errors: FieldErrors::new(),
         events: EVENTS,
+        policy_events: crate::domain::policy::WEBHOOK_EVENTS,
     })
 }
 
@@ -333,7 +368,7 @@ pub async fn create(
     let raw = form.url.clone().unwrap_or_default();
     let events = match form.events.as_deref().map(str::trim) {
         None | Some("") | Some("*") => "*".to_string(),
-        Some(e) if EVENTS.contains(&e) => e.to_string(),
+        Some(e) if subscribable().contains(&e) => e.to_string(),
         Some(_) => return Err(AppError::field("events", "Choose an event from the list.")),
     };
     let url = match parse_endpoint_url(&raw, state.settings.webhook_allow_private) {
@@ -350,6 +385,7 @@ pub async fn create(
                     url: raw,
                     errors,
                     events: EVENTS,
+                    policy_events: crate::domain::policy::WEBHOOK_EVENTS,
                 },
             );
         }

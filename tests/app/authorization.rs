@@ -268,3 +268,24 @@ fn the_policy_money_routes_are_for_owners_admins_and_agents() {
         assert!(!spec.access.allows(None), "{method} {path} needs a sign-in");
     }
 }
+
+/// The policy lists, export and API (issue 15): registered with the rules the walks above check.
+#[test]
+fn the_policy_lists_export_and_api_have_their_access_rules() {
+    use agency_engine::auth::roles::STAFF;
+    use agency_engine::policies::POLICY_USERS;
+    let specs = route_specs();
+    let rule = |method: &str, path: &str| {
+        specs
+            .iter()
+            .find(|s| s.method.as_str() == method && s.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is registered"))
+            .access
+    };
+    assert_eq!(rule("GET", "/policies"), Access::Roles(POLICY_USERS));
+    assert_eq!(rule("GET", "/policies/export"), Access::Roles(STAFF));
+    let read = Access::Api(&[Scope::PoliciesRead, Scope::PoliciesWrite]);
+    assert_eq!(rule("GET", "/api/v1/policies"), read);
+    assert_eq!(rule("GET", "/api/v1/policies/{id}"), read);
+    assert_eq!(rule("POST", "/api/v1/policies"), Access::Api(&[Scope::PoliciesWrite]));
+}

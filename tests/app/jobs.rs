@@ -281,7 +281,7 @@ async fn jobs_queued_before_the_job_registry_still_run() {
                 c,
                 endpoint,
                 "lead.created",
-                None,
+                (None, None),
                 r#"{"queued":"before the upgrade"}"#,
             )?)
         })

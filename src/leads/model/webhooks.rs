@@ -19,8 +19,16 @@ pub struct EndpointRow {
 }
 
 impl EndpointRow {
+    /// Whether the endpoint is on and subscribed to `event`: by name, by its family
+    /// (`policy.*`), or `*`, which is every lead event (what it meant before policies had any).
     pub fn wants(&self, event: &str) -> bool {
-        self.active && (self.events == "*" || self.events.split(',').any(|e| e.trim() == event))
+        self.active
+            && self.events.split(',').map(str::trim).any(|e| {
+                e == event
+                    || (e == "*" && event.starts_with("lead."))
+                    || e.strip_suffix('*')
+                        .is_some_and(|family| family.ends_with('.') && event.starts_with(family))
+            })
     }
 }
 
@@ -39,6 +47,7 @@ pub struct DeliveryRow {
     pub created_at: NaiveDateTime,
     pub last_attempt_at: Option<NaiveDateTime>,
     pub delivered_at: Option<NaiveDateTime>,
+    pub policy_id: Option<i64>,
 }
 
 pub fn insert_endpoint(conn: &mut DbConnection, url: &str, secret: &str, events: &str, by: i64) -> QueryResult<i64> {
@@ -80,7 +89,7 @@ pub fn insert_delivery(
     conn: &mut DbConnection,
     endpoint_id: i64,
     event: &str,
-    lead_id: Option<i64>,
+    (lead_id, policy_id): (Option<i64>, Option<i64>),
     payload: &str,
 ) -> QueryResult<i64> {
     diesel::insert_into(webhook_deliveries::table)
@@ -88,6 +97,7 @@ pub fn insert_delivery(
             webhook_deliveries::endpoint_id.eq(endpoint_id),
             webhook_deliveries::event.eq(event),
             webhook_deliveries::lead_id.eq(lead_id),
+            webhook_deliveries::policy_id.eq(policy_id),
             webhook_deliveries::payload.eq(payload),
             webhook_deliveries::status.eq("pending"),
             webhook_deliveries::created_at.eq(now()),
