@@ -135,7 +135,8 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
         leads::seed(c, 2000, &roster.roster, settings)?;
         // The book of business: a policy for each won lead, with its payments and history.
         let rules = crate::policies::service::rules(c)?;
-        policies::seed(c, &rules)?;
+        let store = crate::policies::storage::from_settings(settings);
+        policies::seed(c, &rules, store.as_ref())?;
         agents::set_leaders(c, &roster)?;
         courses::seed(c, owner, &as_owner, settings)
     })

@@ -429,11 +429,16 @@ pub struct Seeded {
     pub endorsements: usize,
     pub soas: usize,
     pub renewals: usize,
+    pub documents: usize,
 }
 
 /// The demo's book: a policy for each won lead of the small agency, with its SOA, schedule,
 /// payments, and the occasional endorsement, cancellation, lapse and renewal decision.
-pub fn seed(c: &mut DbConnection, rules: &Rules) -> Result<Seeded, AppError> {
+pub fn seed(
+    c: &mut DbConnection,
+    rules: &Rules,
+    store: &dyn crate::policies::storage::DocumentStore,
+) -> Result<Seeded, AppError> {
     let cat = seed_catalogue(c)?;
     let today = now().date();
     let mut rng = Rng(0x9011_C1E5);
@@ -458,6 +463,11 @@ pub fn seed(c: &mut DbConnection, rules: &Rules) -> Result<Seeded, AppError> {
             out.endorsements += 1;
         }
         out.payments += pay(c, id, &plan)?;
+        // The signed application on file for most policies past Draft, verified for many.
+        if plan.policy.status != PolicyStatus::Draft && rng.below(3) != 0 {
+            file_application(c, store, id, &plan, rng.below(3) != 0)?;
+            out.documents += 1;
+        }
         if renewal_decision(c, id, &plan, today, rules, &mut rng)? {
             out.renewals += 1;
         }
@@ -579,7 +589,7 @@ fn write_policy(c: &mut DbConnection, plan: &Plan, rules: &Rules) -> Result<i64,
     )?;
     match (p.status, &plan.cancel) {
         (Cancelled, Some((reason, on))) => {
-            let details = serde_json::json!({ "reason": reason, "on": on.to_string() }).to_string();
+            let details = serde_json::json!({ "reason": reason, "cancelled_on": on.to_string() }).to_string();
             event(
                 c,
                 id,
@@ -602,8 +612,7 @@ fn write_policy(c: &mut DbConnection, plan: &Plan, rules: &Rules) -> Result<i64,
                 .and_then(|d| d.checked_add_months(Months::new(p.billing_frequency.months())))
                 .unwrap_or(p.effective_on);
             let on = missed + Duration::days(rules.grace_days + 1);
-            let details =
-                serde_json::json!({ "missed_due_on": missed.to_string(), "grace_days": rules.grace_days }).to_string();
+            let details = serde_json::json!({ "missed_due": missed.to_string() }).to_string();
             event(
                 c,
                 id,
@@ -629,27 +638,32 @@ fn endorse(c: &mut DbConnection, id: i64, plan: &Plan, rng: &mut Rng) -> Result<
     let at = on.and_hms_opt(11, 0, 0).unwrap_or(plan.submitted_at);
     if p.premium_cents > 0 && rng.below(2) == 0 {
         let after = p.premium_cents + 500 * (1 + rng.below(4) as i64);
+        // The instalments from the endorsement's date take the new amount; the delta kept is
+        // the change to the term's scheduled total (as `policies::endorsements` keeps it).
+        let repriced = diesel::update(policy_instalments::table)
+            .filter(policy_instalments::policy_id.eq(id))
+            .filter(policy_instalments::due_on.ge(on))
+            .set(policy_instalments::amount_cents.eq(after))
+            .execute(c)? as i64;
+        let delta = (after - p.premium_cents) * repriced;
         diesel::insert_into(policy_endorsements::table)
             .values((
                 policy_endorsements::policy_id.eq(id),
                 policy_endorsements::kind.eq(EndorsementKind::Premium),
                 policy_endorsements::effective_on.eq(on),
                 policy_endorsements::description.eq("Rider added at the insured's request"),
-                policy_endorsements::before_value.eq(crate::domain::money::format_cents(p.premium_cents)),
-                policy_endorsements::after_value.eq(crate::domain::money::format_cents(after)),
-                policy_endorsements::premium_delta_cents.eq(after - p.premium_cents),
+                policy_endorsements::before_value.eq(crate::domain::money::decimal_cents(p.premium_cents)),
+                policy_endorsements::after_value.eq(crate::domain::money::decimal_cents(after)),
+                policy_endorsements::premium_delta_cents.eq(delta),
                 policy_endorsements::created_at.eq(at),
             ))
-            .execute(c)?;
-        diesel::update(policy_instalments::table)
-            .filter(policy_instalments::policy_id.eq(id))
-            .filter(policy_instalments::due_on.ge(on))
-            .set(policy_instalments::amount_cents.eq(after))
             .execute(c)?;
         diesel::update(policies::table.find(id))
             .set(policies::premium_cents.eq(after))
             .execute(c)?;
-        let details = serde_json::json!({ "kind": "premium", "effective_on": on.to_string(), "premium_delta_cents": after - p.premium_cents }).to_string();
+        let details =
+            serde_json::json!({ "kind": "premium", "effective_on": on.to_string(), "premium_delta_cents": delta })
+                .to_string();
         event(c, id, "endorsed", None, None, &details, at)?;
     } else {
         let before = format!(
@@ -808,4 +822,95 @@ fn renewal_decision(
         ))
         .execute(c)?;
     Ok(true)
+}
+
+/// A one-page application summary as a PDF, kept in the document store and on the policy.
+fn file_application(
+    c: &mut DbConnection,
+    store: &dyn crate::policies::storage::DocumentStore,
+    id: i64,
+    plan: &Plan,
+    verified: bool,
+) -> Result<(), AppError> {
+    use sha2::{Digest, Sha256};
+    let p = &plan.policy;
+    let lines = [
+        format!("Application summary - policy {}", p.policy_number),
+        format!("Insured: {}", p.insured_name),
+        format!(
+            "Address: {}, {}, {} {}",
+            p.insured_street, p.insured_city, p.insured_state, p.insured_zip
+        ),
+        format!(
+            "Submitted {} - effective {} - term ends {}",
+            p.submitted_on, p.effective_on, p.term_end_on
+        ),
+        format!(
+            "Premium {} {}",
+            crate::domain::money::format_cents(p.premium_cents),
+            p.billing_frequency.label().to_lowercase()
+        ),
+        "Signed by the applicant. Demo document: not a real application.".to_string(),
+    ];
+    let bytes = one_page_pdf(&lines);
+    let key = crate::policies::storage::new_key(id, "pdf");
+    store
+        .put(&key, &bytes)
+        .map_err(|e| AppError::Internal(format!("demo document: {e}")))?;
+    let at = plan.submitted_at + Duration::hours(1);
+    let doc = crate::policies::model::papers::insert_document(
+        c,
+        &crate::policies::model::papers::NewDocument {
+            policy_id: id,
+            kind: crate::domain::policy::DocumentKind::Application,
+            file_name: format!("application-{}.pdf", p.policy_number),
+            content_type: "application/pdf".into(),
+            size_bytes: bytes.len() as i64,
+            storage_key: key,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            uploaded_by: None,
+            created_at: at,
+        },
+    )?;
+    let details = serde_json::json!({ "document_id": doc, "kind": "application", "file_name": format!("application-{}.pdf", p.policy_number) }).to_string();
+    event(c, id, "document_added", None, None, &details, at)?;
+    if verified {
+        let later = at + Duration::days(1);
+        crate::policies::model::papers::mark_verified(c, doc, None, later)?;
+        event(c, id, "document_verified", None, None, &details, later)?;
+    }
+    Ok(())
+}
+
+/// A plain one-page PDF with a line of Helvetica per entry.
+fn one_page_pdf(lines: &[String]) -> Vec<u8> {
+    use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+    let (catalog, tree, page, font, contents) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4), Ref::new(5));
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids([page]).count(1);
+    {
+        let mut pg = pdf.page(page);
+        pg.media_box(Rect::new(0.0, 0.0, 612.0, 792.0));
+        pg.parent(tree);
+        pg.contents(contents);
+        pg.resources().fonts().pair(Name(b"F1"), font);
+    }
+    pdf.type1_font(font).base_font(Name(b"Helvetica"));
+    let mut content = Content::new();
+    let mut y = 720.0;
+    for line in lines {
+        let ascii: Vec<u8> = line
+            .chars()
+            .map(|ch| if ch.is_ascii() { ch as u8 } else { b'?' })
+            .collect();
+        content.begin_text();
+        content.set_font(Name(b"F1"), 12.0);
+        content.next_line(72.0, y);
+        content.show(Str(&ascii));
+        content.end_text();
+        y -= 22.0;
+    }
+    pdf.stream(contents, &content.finish());
+    pdf.finish()
 }

@@ -125,6 +125,11 @@ impl PolicyPage {
         }
     }
 
+    /// One line of the history (see [`event_text`]).
+    pub fn event_text(&self, e: &EventRow) -> String {
+        event_text(e)
+    }
+
     /// An SOA's product types, named.
     pub fn soa_types(&self, stored: &str) -> String {
         super::soa::type_labels(stored).join(", ")
@@ -134,4 +139,118 @@ impl PolicyPage {
 /// Dollars for templates.
 pub fn money(cents: &i64) -> String {
     format_cents(*cents)
+}
+
+/// One line of a policy's history for people, from its kind and the details it recorded:
+/// "Cancelled: Moved out of the service area (ends 2026-03-01)".
+pub fn event_text(e: &EventRow) -> String {
+    let d: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+    let text = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let cents = |k: &str| d.get(k).and_then(|v| v.as_i64()).map(format_cents);
+    let mut s = match e.kind.as_str() {
+        "issued" => match text("source").as_deref() {
+            Some("lead") => "Recorded from the lead".to_string(),
+            Some("import") => "Imported from a book of business".to_string(),
+            Some("api") => "Recorded through the API".to_string(),
+            Some("renewal") => "Recorded as the renewal of the previous term".to_string(),
+            _ => "Recorded".to_string(),
+        },
+        "submitted" => "Application submitted; waiting for the first payment".to_string(),
+        "activated" => "Activated".to_string(),
+        "cancelled" => "Cancelled".to_string(),
+        "lapsed" => "Lapsed: an instalment went unpaid past the grace period".to_string(),
+        "expired" => "Expired at the end of its term".to_string(),
+        "non_renewed" => "Ended without renewal".to_string(),
+        "endorsed" => "Endorsed".to_string(),
+        "payment_recorded" => "Payment recorded".to_string(),
+        "renewal_due" => "Came due for renewal; the agent was notified".to_string(),
+        "renewal_offered" => "Renewal offered".to_string(),
+        "renewed" => "Renewed".to_string(),
+        "renewal_declined" => "Renewal declined".to_string(),
+        "document_added" => "Document added".to_string(),
+        "document_verified" => "Document verified".to_string(),
+        other => other.replace('_', " "),
+    };
+    let mut extra: Vec<String> = Vec::new();
+    if let Some(r) = text("reason") {
+        extra.push(r);
+    }
+    if let Some(on) = text("cancelled_on") {
+        extra.push(format!("ends {on}"));
+    }
+    if let Some(on) = text("missed_due") {
+        extra.push(format!("instalment due {on}"));
+    }
+    if let Some(r) = text("licence_override") {
+        extra.push(format!("licence check overridden: {r}"));
+    }
+    if let Some(r) = text("soa_override") {
+        extra.push(format!("without a valid SOA: {r}"));
+    }
+    if let (Some(b), Some(a)) = (text("before"), text("after")) {
+        extra.push(format!("{b} → {a}"));
+    }
+    if let Some(m) = cents("amount_cents") {
+        extra.push(m);
+    }
+    if let (Some(m), Some(end)) = (cents("premium_cents"), text("term_end_on")) {
+        extra.push(format!("{m} a payment to {end}"));
+    }
+    if let Some(n) = text("policy_number").filter(|_| e.kind == "renewed") {
+        extra.push(format!("new term {n}"));
+    }
+    if let Some(f) = text("file_name") {
+        extra.push(f);
+    }
+    if !extra.is_empty() {
+        s.push_str(": ");
+        s.push_str(&extra.join("; "));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: &str, details: &str) -> EventRow {
+        EventRow {
+            id: 1,
+            policy_id: 1,
+            actor_id: None,
+            actor_label: "Dana".into(),
+            kind: kind.into(),
+            from_status: None,
+            to_status: None,
+            details: details.into(),
+            created_at: chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        }
+    }
+
+    #[test]
+    fn history_lines_say_what_happened_and_why() {
+        assert_eq!(
+            event_text(&ev(
+                "cancelled",
+                r#"{"reason":"Moved away","cancelled_on":"2026-03-01"}"#
+            )),
+            "Cancelled: Moved away; ends 2026-03-01"
+        );
+        assert_eq!(
+            event_text(&ev("activated", r#"{"licence_override":"Licence in the mail"}"#)),
+            "Activated: licence check overridden: Licence in the mail"
+        );
+        assert_eq!(
+            event_text(&ev("payment_recorded", r#"{"amount_cents":12050}"#)),
+            "Payment recorded: $120.50"
+        );
+        assert_eq!(
+            event_text(&ev("issued", r#"{"source":"lead"}"#)),
+            "Recorded from the lead"
+        );
+        assert_eq!(event_text(&ev("something_new", "not json")), "something new");
+    }
 }

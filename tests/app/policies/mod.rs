@@ -200,4 +200,42 @@ async fn the_demo_has_a_book_of_business_whose_money_adds_up() {
         app.count("policies WHERE status = 'cancelled' AND cancel_reason IS NULL"),
         0
     );
+
+    // The owner reads a cancelled policy's page: its history, and its application on file.
+    assert!(app.count("policy_documents") > 0);
+    let cancelled: i64 = app
+        .db
+        .read_blocking(|c| {
+            use agency_engine::db::schema::{policies, policy_documents};
+            use diesel::prelude::*;
+            Ok(policies::table
+                .inner_join(policy_documents::table)
+                .filter(policies::status.eq("cancelled"))
+                .select(policies::id)
+                .first(c)?)
+        })
+        .expect("a cancelled policy with its application");
+    app.login("owner@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+        .await;
+    let (status, html) = app.page(&format!("/policies/{cancelled}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("History") && html.contains("Recorded from the lead"),
+        "{html}"
+    );
+    assert!(html.contains("Cancelled: "), "the cancellation and its reason: {html}");
+    let doc: i64 = app
+        .db
+        .read_blocking(move |c| {
+            use agency_engine::db::schema::policy_documents as d;
+            use diesel::prelude::*;
+            Ok(d::table.filter(d::policy_id.eq(cancelled)).select(d::id).first(c)?)
+        })
+        .unwrap();
+    let r = app.get(&format!("/policies/{cancelled}/documents/{doc}")).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.bytes().await.unwrap().starts_with(b"%PDF-"),
+        "the application is a real PDF"
+    );
 }
