@@ -141,7 +141,9 @@ pub fn seed(db: &Db, agent_count: usize, lead_count: usize, policy_count: usize)
 /// each with its premium schedule, its history, and one payment covering what was due (allocated
 /// to each instalment in full); a thousand policies a transaction.
 fn add_policies(db: &Db, count: usize, rng: &mut Rng) -> Result<(usize, usize), AppError> {
-    use crate::db::schema::{policies, policy_events, policy_instalments, policy_payment_allocations, policy_payments};
+    use crate::db::schema::{
+        policies, policy_events, policy_instalments, policy_payment_allocations, policy_payments, policy_renewals,
+    };
     use crate::domain::policy::PolicyStatus;
     use crate::policies::schedule;
 
@@ -275,6 +277,31 @@ fn add_policies(db: &Db, count: usize, rng: &mut Rng) -> Result<(usize, usize), 
                 .collect();
             for chunk in allocations.chunks(BATCH) {
                 each_backend!(&mut *c, conn => diesel::insert_into(policy_payment_allocations::table).values(chunk).execute(conn)?);
+            }
+            // Policies already inside the renewal window were noticed on the day it opened (as
+            // the daily run would have), so a first run does not notify 60,000 agents at once.
+            let noticed: Vec<_> = plans
+                .iter()
+                .zip(&ids)
+                .filter(|(p, _)| {
+                    let from = p.policy.term_end_on - Duration::days(rules.renewal_notice_days);
+                    p.policy.status == PolicyStatus::Active && from <= today && today < p.policy.term_end_on
+                })
+                .map(|(p, id)| {
+                    let at = (p.policy.term_end_on - Duration::days(rules.renewal_notice_days))
+                        .and_hms_opt(6, 0, 0)
+                        .unwrap_or(t);
+                    (
+                        policy_renewals::policy_id.eq(*id),
+                        policy_renewals::status.eq("none"),
+                        policy_renewals::notified_at.eq(Some(at)),
+                        policy_renewals::created_at.eq(at),
+                        policy_renewals::updated_at.eq(at),
+                    )
+                })
+                .collect();
+            for chunk in noticed.chunks(BATCH) {
+                each_backend!(&mut *c, conn => diesel::insert_into(policy_renewals::table).values(chunk).execute(conn)?);
             }
             for plan in &plans {
                 if let Some((reason, on)) = &plan.cancel {

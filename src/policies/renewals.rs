@@ -441,20 +441,35 @@ pub struct RenewalsPage {
     pub renewed: i64,
     pub declined: i64,
     pub unrenewed: i64,
-    pub truncated: bool,
+    /// The next page (keyset: after the last row's policy), and the first when on a later one.
+    pub next_url: Option<String>,
+    pub first_url: Option<String>,
+}
+
+/// The renewals list's query string: `?after=<policy id>` for a later page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RenewalsQuery {
+    #[serde(default)]
+    pub after: Option<String>,
 }
 
 /// The renewals due (an agent's own, or all for staff), soonest first, with the renewal rate of
 /// the last 12 months.
-pub async fn index(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn index(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<RenewalsQuery>,
+) -> AppResult<HttpResponse> {
     let u = user.clone();
-    let (staff, rows, notice_days, (renewed, declined, unrenewed)) = state
+    let after = query.after.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
+    let (staff, (rows, more), notice_days, (renewed, declined, unrenewed)) = state
         .db
         .read(move |c| {
             let viewer = Viewer::load(c, &u)?;
             let today = now().date();
             let since = now().checked_sub_months(Months::new(12)).unwrap_or_else(now);
-            let due = queries::renewals_due(c, &viewer.scope)?;
+            let (due, more) = queries::renewals_due(c, &viewer.scope, after)?;
             let mut ids: Vec<i64> = due.iter().map(|(p, _)| p.agent_id).collect();
             ids.sort_unstable();
             ids.dedup();
@@ -472,7 +487,7 @@ pub async fn index(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) 
             let outcomes = queries::renewal_outcomes(c, &viewer.scope, since)?;
             Ok((
                 viewer.is_staff(),
-                rows,
+                (rows, more),
                 service::rules(c)?.renewal_notice_days,
                 outcomes,
             ))
@@ -481,7 +496,10 @@ pub async fn index(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) 
     render(&RenewalsPage {
         ctx,
         staff,
-        truncated: rows.len() as i64 >= queries::RENEWALS_SHOWN,
+        next_url: more
+            .then(|| rows.last().map(|r| format!("/policies/renewals?after={}", r.policy.id)))
+            .flatten(),
+        first_url: after.map(|_| "/policies/renewals".to_string()),
         rows,
         notice_days,
         rate: rate(renewed, declined, unrenewed),

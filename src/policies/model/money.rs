@@ -278,24 +278,42 @@ fn agents_of(scope: &Scope) -> Option<Vec<i64>> {
     }
 }
 
-/// Most rows the renewals list shows (soonest term end first).
-pub const RENEWALS_SHOWN: i64 = 500;
+/// Rows on a page of the renewals list (soonest term end first).
+pub const RENEWALS_PER_PAGE: i64 = 50;
 
-/// The renewals still to decide (due or offered) of active policies in the viewer's scope,
-/// soonest term end first.
-pub fn renewals_due(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<(PolicyRow, RenewalRow)>> {
+/// A page of the renewals still to decide (due or offered) of active policies in the viewer's
+/// scope, soonest term end first (ties by id), after the policy `after` names; and whether there
+/// are more.
+pub fn renewals_due(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after: Option<i64>,
+) -> QueryResult<(Vec<(PolicyRow, RenewalRow)>, bool)> {
     let mut q = policies::table
         .inner_join(policy_renewals::table)
         .filter(policies::status.eq(PolicyStatus::Active))
         .filter(policy_renewals::status.eq_any([RenewalStatus::None, RenewalStatus::Offered]))
         .order((policies::term_end_on.asc(), policies::id.asc()))
-        .limit(RENEWALS_SHOWN)
+        .limit(RENEWALS_PER_PAGE + 1)
         .select((PolicyRow::as_select(), RenewalRow::as_select()))
         .into_boxed::<Backend>();
     if let Some(ids) = agents_of(scope) {
-        q = q.filter(policies::agent_id.eq_any(ids));
+        q = match ids.as_slice() {
+            [one] => q.filter(policies::agent_id.eq(*one)),
+            _ => q.filter(policies::agent_id.eq_any(ids)),
+        };
     }
-    q.load(conn)
+    if let Some(last) = after.map(|id| super::find(conn, id)).transpose().optional()?.flatten() {
+        q = q.filter(
+            policies::term_end_on
+                .gt(last.term_end_on)
+                .or(policies::term_end_on.eq(last.term_end_on).and(policies::id.gt(last.id))),
+        );
+    }
+    let mut rows = q.load(conn)?;
+    let more = rows.len() as i64 > RENEWALS_PER_PAGE;
+    rows.truncate(RENEWALS_PER_PAGE as usize);
+    Ok((rows, more))
 }
 
 /// The renewal outcomes since `since` in the viewer's scope: (renewed, declined, terms that
