@@ -1,6 +1,6 @@
 //! Authoring pages (owners and admins): courses, their outline of modules and lessons, the
 //! question bank, quizzes and assignments (files are in `files`). Thin: parse, call the service,
-//! render or redirect; the shared steps (`change`, `done`, `refused`, `status_of`) are below.
+//! render or redirect; the shared steps (`change`, `done`, `refused`; `web::form_status` for 422s) are below.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -50,15 +50,6 @@ fn refused<T>(result: AppResult<T>) -> AppResult<Result<T, FieldErrors>> {
     }
 }
 
-/// A page shown again with its form's errors answers 422.
-fn status_of(errors: &FieldErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 // ---- the list of courses --------------------------------------------------------------------
 
 #[derive(Template)]
@@ -87,7 +78,7 @@ async fn courses_page(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let courses = state.db.read(|c| Ok(model::list_courses(c, false)?)).await?;
-    let status = status_of(&errors);
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &CoursesPage {
@@ -436,7 +427,7 @@ async fn lesson_page(
             Ok((l, course, docs))
         })
         .await?;
-    let status = status_of(&errors);
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &LessonPage {
@@ -568,7 +559,7 @@ async fn question_edit_page(
             Ok((q, choices, course, answered))
         })
         .await?;
-    let status = status_of(&errors);
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &QuestionEditPage {
@@ -637,7 +628,7 @@ async fn questions_page(
             Ok((course, views))
         })
         .await?;
-    let status = status_of(&errors);
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &QuestionsPage {
@@ -816,7 +807,7 @@ async fn quiz_edit_page(
             Ok((q, course))
         })
         .await?;
-    let status = status_of(&errors);
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &QuizEditPage {

@@ -540,11 +540,7 @@ async fn carrier_page(
         .db
         .read(move |c| Ok((model::find_carrier(c, id)?, q::products_of(c, id)?)))
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &CarrierPage {
@@ -650,11 +646,7 @@ async fn product_page(
             Ok((p, carrier))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::form_status(&errors);
     render_status(
         status,
         &ProductPage {

@@ -35,11 +35,7 @@ pub async fn policy_page(
             PolicyPage::load(c, &viewer, id)
         })
         .await?;
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::form_status(&errors);
     render_status(status, &ShowPage { ctx, p, errors })
 }
 

@@ -116,7 +116,7 @@ async fn page(
             }
         })
         .collect();
-    render_status(super::soa::form_status(&errors), &RulesPage { ctx, rules, errors })
+    render_status(crate::web::form_status(&errors), &RulesPage { ctx, rules, errors })
 }
 
 pub async fn show(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpResponse> {

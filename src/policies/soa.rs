@@ -7,7 +7,6 @@
 //! is stored; the link works once.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
@@ -412,15 +411,6 @@ pub(super) fn agent_name(conn: &mut DbConnection, agent_id: i64) -> Result<Strin
         .unwrap_or_default())
 }
 
-/// 200 for a form shown fresh, 422 for one that came back with errors.
-pub fn form_status(errors: &FieldErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 // ---- pages --------------------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -512,7 +502,7 @@ async fn new_page(
         })
         .await?;
     render_status(
-        form_status(&errors),
+        crate::web::form_status(&errors),
         &NewPage {
             ctx,
             form,

@@ -150,7 +150,7 @@ async fn sign_page(
         Err(state) => return outcome_page(ctx, state),
     };
     render_status(
-        super::soa::form_status(&errors),
+        crate::web::form_status(&errors),
         &SignPage {
             ctx,
             outcome: None,

@@ -4,7 +4,6 @@
 //! (`/leads/{id}/policy`) or directly (`/policies/new`), through `service::create`.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
@@ -470,11 +469,7 @@ async fn policy_form(
             Ok((form, lead, catalogue, agents))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::form_status(&errors);
     let action = match lead_id {
         Some(id) => format!("/leads/{id}/policy"),
         None => "/policies/new".into(),

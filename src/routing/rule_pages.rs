@@ -489,11 +489,7 @@ pub async fn trial(
         }
         _ => None,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::form_status(&errors);
     let page = form_page(ctx, &state, id, form, errors, trial).await?;
     if is_partial(&req) {
         return render_status(status, &page.as_trial());

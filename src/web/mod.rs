@@ -95,6 +95,15 @@ pub fn render_status<T: askama::Template>(
         .body(html))
 }
 
+/// 200 for a form shown fresh, 422 for one that came back with its errors.
+pub fn form_status(errors: &crate::error::FieldErrors) -> actix_web::http::StatusCode {
+    if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// Renders a template with 200.
 pub fn render<T: askama::Template>(page: &T) -> crate::error::AppResult<HttpResponse> {
     render_status(actix_web::http::StatusCode::OK, page)
