@@ -484,13 +484,7 @@ fn write_soa(c: &mut DbConnection, lead: &WonLead, rules: &Rules, rng: &mut Rng)
         SoaMethod::Phone,
         SoaMethod::Electronic,
     ]);
-    let valid_until = signed_at
-        .checked_add_months(Months::new(rules.soa_valid_months))
-        .unwrap_or(signed_at);
-    let retain_until = signed_at
-        .date()
-        .checked_add_months(Months::new(12 * rules.soa_retention_years))
-        .unwrap_or(signed_at.date());
+    let (valid_until, retain_until) = crate::policies::soa::validity(signed_at, rules);
     let electronic = method == SoaMethod::Electronic;
     let id = diesel::insert_into(soa_records::table)
         .values((
