@@ -247,18 +247,27 @@ pub async fn upload(
     let store = store(&docs)?;
     let key = storage::new_key(id, up.ext);
     let (k, bytes) = (key.clone(), std::mem::take(&mut up.bytes));
-    web::block(move || store.put(&k, &bytes))
+    let kept = store.clone();
+    web::block(move || kept.put(&k, &bytes))
         .await
         .map_err(|e| AppError::internal(e.to_string()))?
         .map_err(|e| AppError::internal(format!("keeping a policy document: {e}")))?;
-    let (u, name) = (user.clone(), up.file_name.clone());
-    state
+    let (u, name, k) = (user.clone(), up.file_name.clone(), key.clone());
+    let recorded = state
         .db
         .write(move |c| {
             let viewer = Viewer::load(c, &u)?;
-            add(c, &viewer, Some(u.ip.clone()), id, &up, &key)
+            add(c, &viewer, Some(u.ip.clone()), id, &up, &k)
         })
-        .await?;
+        .await;
+    if let Err(e) = recorded {
+        // No row names the bytes: they go, so the folder holds only documents on record.
+        let k = key.clone();
+        if let Ok(Err(gone)) = web::block(move || store.discard(&k)).await {
+            tracing::warn!("an unrecorded policy document {key} stays on disk: {gone}");
+        }
+        return Err(e);
+    }
     Ok(redirect_with(
         &session,
         &format!("/policies/{id}#documents"),

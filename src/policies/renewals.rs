@@ -149,6 +149,8 @@ pub fn renewal_notices(conn: &mut DbConnection, today: NaiveDate, base_url: &str
     let until = today + Duration::days(rules.renewal_notice_days);
     let mut sent = 0;
     for p in queries::coming_due(conn, today, until)? {
+        // The policy row first, as an agent's renewal step takes it, so the two wait in one order.
+        queries::lock_policy(conn, p.id)?;
         if !queries::open_renewal(conn, p.id, Some(now()))? {
             continue;
         }

@@ -453,6 +453,19 @@ pub fn validate(
         }
     }
 
+    // A Scope of Appointment given with the policy must be one the viewer sees, for this insured.
+    if let Some(soa_id) = input.soa_id {
+        match model::find_soa(conn, soa_id) {
+            Ok(soa)
+                if viewer.may_see_agent(soa.agent_id) && contact.as_ref().is_some_and(|c| c.id == soa.contact_id) => {}
+            Ok(_) => e.add("soa_id", "There is no such Scope of Appointment for this insured."),
+            Err(diesel::result::Error::NotFound) => {
+                e.add("soa_id", "There is no such Scope of Appointment for this insured.")
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+
     e.into_result()?;
     let (agent_id, carrier, product, submitted_on, effective_on, term_end_on, premium_cents, billing_frequency, lives) =
         match (

@@ -420,7 +420,12 @@ struct ListPage {
     rows: Vec<SoaListRow>,
     q: String,
     now: NaiveDateTime,
+    next_url: Option<String>,
+    first_url: Option<String>,
 }
+
+/// SOA records on one page of the list.
+pub const SOAS_PER_PAGE: usize = 50;
 
 impl ListPage {
     fn types(&self, stored: &str) -> String {
@@ -436,6 +441,8 @@ impl ListPage {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    /// The page after this record (the list is newest first).
+    before: Option<i64>,
 }
 
 pub async fn index(
@@ -444,17 +451,38 @@ pub async fn index(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner().q.chars().take(100).collect::<String>();
-    let qq = q.clone();
-    let rows = state
+    let query = query.into_inner();
+    let q = query.q.chars().take(100).collect::<String>();
+    let (qq, before) = (q.clone(), query.before);
+    let mut rows = state
         .db
         .read(move |c| {
             let viewer = Viewer::load(c, &user)?;
-            Ok(papers::list_soas(c, &viewer.scope, &qq, 200)?)
+            Ok(papers::list_soas(
+                c,
+                &viewer.scope,
+                &qq,
+                before,
+                SOAS_PER_PAGE as i64 + 1,
+            )?)
         })
         .await?;
+    let more = rows.len() > SOAS_PER_PAGE;
+    rows.truncate(SOAS_PER_PAGE);
+    let search = if q.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "q={}&",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    };
     render(&ListPage {
         ctx,
+        next_url: more
+            .then(|| rows.last().map(|r| format!("/soa?{search}before={}", r.soa.id)))
+            .flatten(),
+        first_url: before.map(|_| format!("/soa?{}", search.trim_end_matches('&'))),
         rows,
         q,
         now: now(),

@@ -3,7 +3,8 @@
 //! The domain names a document by its key (`<policy id>/<32 hex>.<ext>`, made by [`new_key`]) and
 //! hands the bytes to whatever [`DocumentStore`] start-up chose; an S3-compatible store is one more
 //! implementation chosen in [`from_settings`], with nothing in the domain to change. Documents are
-//! records that are kept: the trait has no delete.
+//! records that are kept: the only removal is [`DocumentStore::discard`], for bytes that no record
+//! names because the write that would have recorded them failed.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ pub trait DocumentStore: Send + Sync + 'static {
     fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()>;
     /// The bytes kept under `key` (`NotFound` when there are none).
     fn get(&self, key: &str) -> io::Result<Vec<u8>>;
+    /// Removes bytes just stored under `key` that no record names (the database write failed).
+    fn discard(&self, key: &str) -> io::Result<()>;
     /// The store's name, for logs and the health of an installation.
     fn name(&self) -> &'static str;
 }
@@ -65,6 +68,13 @@ impl DocumentStore for LocalStore {
 
     fn get(&self, key: &str) -> io::Result<Vec<u8>> {
         std::fs::read(self.path(key)?)
+    }
+
+    fn discard(&self, key: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.path(key)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     fn name(&self) -> &'static str {

@@ -180,8 +180,15 @@ pub struct SoaListRow {
     pub agent: String,
 }
 
-/// The SOAs the scope sees, newest first, whose beneficiary matches every word of `q`.
-pub fn list_soas(conn: &mut DbConnection, scope: &Scope, q: &str, limit: i64) -> QueryResult<Vec<SoaListRow>> {
+/// The SOAs the scope sees, newest first (older than `before` when given), whose beneficiary
+/// matches every word of `q`.
+pub fn list_soas(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    q: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<SoaListRow>> {
     let mut query = soa_records::table
         .inner_join(contacts::table)
         .inner_join(agents::table.inner_join(users::table))
@@ -196,6 +203,9 @@ pub fn list_soas(conn: &mut DbConnection, scope: &Scope, q: &str, limit: i64) ->
         .into_boxed();
     if let Scope::Agents(ids) = scope {
         query = query.filter(soa_records::agent_id.eq_any(ids.clone()));
+    }
+    if let Some(id) = before {
+        query = query.filter(soa_records::id.lt(id));
     }
     for p in search_patterns(q) {
         query = query.filter(

@@ -611,3 +611,53 @@ async fn the_renewal_rate_counts_the_last_12_months() {
     // The offered one is still to decide; the decided ones are off the list.
     assert!(html.contains("RT-4") && !html.contains("RT-2<"), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_renewals_list_pages_by_term_end_without_repeating_a_policy() {
+    let app = crate::harness::spawn_app().await;
+    let (carrier, _ma, life) = catalogue(&app, "Pager Life");
+    let (writer, agent) = licensed_agent(&app, "Paula Pager", &["FL"]);
+    let per_page = agency_engine::policies::model::money::RENEWALS_PER_PAGE as usize;
+    let total = per_page + 5;
+    for n in 0..total {
+        // Two policies a day, so the page boundary falls among equal term ends.
+        let end = today() + Duration::days(10 + n as i64 / 2);
+        let mut i = input(agent, carrier, life, &format!("PG-{n:03}"), "FL");
+        i.submitted_on = (end - Duration::days(380)).to_string();
+        i.effective_on = (end - Duration::days(365)).to_string();
+        i.term_end_on = end.to_string();
+        record(&app, i);
+    }
+    exec(&app, "UPDATE policies SET status = 'active'".into());
+    let noticed = app
+        .db
+        .write_blocking(|c| renewals::renewal_notices(c, today(), "http://agency.test"))
+        .unwrap();
+    assert_eq!(noticed, total);
+    let numbers = |html: &str| {
+        (0..total)
+            .map(|n| format!("PG-{n:03}"))
+            .filter(|n| html.contains(n.as_str()))
+            .collect::<Vec<_>>()
+    };
+
+    let me = signed_in(&app, &writer).await;
+    let (status, first) = me.page("/policies/renewals").await;
+    assert_eq!(status, 200);
+    let page1 = numbers(&first);
+    assert_eq!(page1.len(), per_page, "{first}");
+    assert!(page1.contains(&"PG-000".to_string()), "the soonest first");
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .and_then(|s| s.split('"').next())
+        .expect("a next link")
+        .replace("&amp;", "&");
+    let (status, second) = me.page(&next).await;
+    assert_eq!(status, 200);
+    let page2 = numbers(&second);
+    assert_eq!(page2.len(), 5, "{second}");
+    assert!(page2.iter().all(|n| !page1.contains(n)), "no policy on both pages");
+    assert!(!second.contains("rel=\"next\"") && second.contains("Soonest"));
+}

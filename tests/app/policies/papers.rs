@@ -448,3 +448,62 @@ async fn the_rules_page_saves_a_checked_value_and_the_soa_validity_follows_it() 
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("cannot be in the future"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soa_list_pages_newest_first_and_a_policy_takes_only_its_insureds_soa() {
+    let app = spawn_app().await;
+    let (carrier, ma, _life) = catalogue(&app, "Pager Health");
+    let (writer, agent) = licensed_agent(&app, "Sam Soa", &["FL"]);
+    let policy = record(&app, input(agent, carrier, ma, "SP-1", "FL"));
+    let contact = app
+        .db
+        .read_blocking(move |c| Ok(pm::find(c, policy)?.contact_id))
+        .unwrap();
+    let me = app.new_client();
+    me.login(&writer.email, &writer.password).await;
+    let total = agency_engine::policies::soa::SOAS_PER_PAGE + 3;
+    let mut ids = Vec::new();
+    for n in 0..total {
+        let signed = format!("2026-01-{:02}T10:00", 1 + n % 28);
+        let r = me
+            .post_form(
+                "/soa",
+                &[
+                    ("contact_id", contact.to_string().as_str()),
+                    ("product_types", "part_d"),
+                    ("method", "phone"),
+                    ("signed_at", signed.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        ids.push(location_id(&r));
+    }
+    let on = |html: &str| {
+        ids.iter()
+            .filter(|id| html.contains(&format!("href=\"/soa/{id}\"")))
+            .count()
+    };
+    let (status, first) = me.page("/soa").await;
+    assert_eq!(status, 200);
+    assert_eq!(on(&first), total - 3);
+    assert!(
+        first.contains(&format!("href=\"/soa/{}\"", ids[total - 1])),
+        "the newest first"
+    );
+    let next = format!("/soa?before={}", ids[3]);
+    assert!(first.contains(&format!("href=\"{next}\"")), "{first}");
+    let (_, second) = me.page(&next).await;
+    assert_eq!(on(&second), 3);
+    assert!(second.contains("Newest") && !second.contains("rel=\"next\""));
+
+    // A policy names an SOA of its own insured only.
+    let other = licensed_agent(&app, "Oscar Other", &["FL"]).1;
+    let mut i = input(other, carrier, ma, "SP-2", "FL");
+    i.soa_id = Some(ids[0]);
+    let refused = app
+        .db
+        .write_blocking(move |c| service::create(c, &Viewer::system(), None, &i, PolicySource::Manual));
+    assert!(refused.is_err(), "a new insured cannot take another beneficiary's SOA");
+    assert_eq!(app.count("policies WHERE policy_number = 'SP-2'"), 0);
+}
