@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod caches;
 pub mod cli;
+pub mod commissions;
 pub mod config;
 pub mod courses;
 pub mod daily;

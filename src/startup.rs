@@ -37,6 +37,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::leads::routes(r);
     crate::scoring::routes(r);
     crate::policies::routes(r);
+    crate::commissions::routes(r);
     r.get("/api/v1/openapi.json", crate::web::routes::Access::Public, openapi);
     crate::notifications::routes(r);
     crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
@@ -79,6 +80,7 @@ pub fn job_registry() -> Registry {
     crate::routing::jobs::register(&mut r);
     crate::leads::jobs::register(&mut r);
     crate::policies::jobs::register(&mut r);
+    crate::commissions::jobs::register(&mut r);
     crate::daily::register(&mut r);
     r
 }
@@ -272,6 +274,7 @@ mod tests {
         assert_eq!(
             registry.kinds(),
             vec![
+                "commissions.run",
                 "email",
                 "lead.escalate",
                 "leads.import",
@@ -282,7 +285,7 @@ mod tests {
                 "webhook"
             ]
         );
-        assert_eq!(registry.daily().len(), 2, "the daily runs are scheduled");
+        assert_eq!(registry.daily().len(), 3, "the daily runs are scheduled");
         assert!(!registry.knows("reminders"));
         assert_eq!(crate::jobs::unknown_kind("nope"), "no handler for job kind \"nope\"");
     }

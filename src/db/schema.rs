@@ -782,6 +782,154 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    commission_schedules (id) {
+        id -> BigInt,
+        carrier_id -> BigInt,
+        product_id -> BigInt,
+        state -> Nullable<Text>,
+        min_age -> Nullable<Integer>,
+        max_age -> Nullable<Integer>,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        basis -> Text,
+        first_year_rate -> BigInt,
+        renewal_bands -> Text,
+        pay_mode -> Text,
+        advance_months -> Integer,
+        replaces_id -> Nullable<BigInt>,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cms_limits (id) {
+        id -> BigInt,
+        year -> Integer,
+        product -> Text,
+        region -> Text,
+        initial_cents -> BigInt,
+        renewal_cents -> BigInt,
+        referral_cents -> Nullable<BigInt>,
+        source -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_rules (key) {
+        key -> Text,
+        value -> Text,
+        label -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_levels (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_level_rates (id) {
+        id -> BigInt,
+        level_id -> BigInt,
+        share_bps -> Integer,
+        effective_from -> Date,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_hierarchy (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        level_id -> BigInt,
+        upline_agent_id -> Nullable<BigInt>,
+        effective_from -> Date,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_splits (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        effective_from -> Date,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_split_shares (id) {
+        id -> BigInt,
+        split_id -> BigInt,
+        payee_kind -> Text,
+        payee_id -> BigInt,
+        role -> Text,
+        share_bps -> Integer,
+        takes_remainder -> Bool,
+    }
+}
+
+diesel::table! {
+    commission_entries (id) {
+        id -> BigInt,
+        policy_id -> Nullable<BigInt>,
+        payee_kind -> Text,
+        payee_id -> BigInt,
+        role -> Text,
+        period -> Date,
+        kind -> Text,
+        amount_cents -> BigInt,
+        source -> Text,
+        schedule_id -> Nullable<BigInt>,
+        run_id -> Nullable<BigInt>,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_holds (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        agent_id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+        released_by -> Nullable<BigInt>,
+        release_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    commission_runs (id) {
+        id -> BigInt,
+        period -> Date,
+        status -> Text,
+        policies -> Integer,
+        entries -> Integer,
+        last_policy_id -> BigInt,
+        requested_by -> Nullable<BigInt>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -852,8 +1000,29 @@ diesel::joinable!(policy_documents -> policies (policy_id));
 diesel::joinable!(soa_records -> contacts (contact_id));
 diesel::joinable!(soa_records -> agents (agent_id));
 
+diesel::joinable!(commission_schedules -> carriers (carrier_id));
+diesel::joinable!(commission_schedules -> carrier_products (product_id));
+diesel::joinable!(commission_level_rates -> commission_levels (level_id));
+diesel::joinable!(agent_hierarchy -> commission_levels (level_id));
+diesel::joinable!(commission_splits -> policies (policy_id));
+diesel::joinable!(commission_split_shares -> commission_splits (split_id));
+diesel::joinable!(commission_entries -> policies (policy_id));
+diesel::joinable!(commission_holds -> policies (policy_id));
+diesel::joinable!(commission_holds -> agents (agent_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
+    commission_schedules,
+    cms_limits,
+    commission_rules,
+    commission_levels,
+    commission_level_rates,
+    agent_hierarchy,
+    commission_splits,
+    commission_split_shares,
+    commission_entries,
+    commission_holds,
+    commission_runs,
     carrier_products,
     soa_records,
     policies,

@@ -4,6 +4,7 @@
 //!
 //! Pure: no I/O, no clock, no other module of the crate but [`crate::text`].
 
+pub mod commission;
 mod contact;
 mod languages;
 mod lists;

@@ -15,6 +15,7 @@
 ///
 /// gives `PolicyStatus::ALL`, `as_str()` (the stored key), `label()` (for people), `FromStr`
 /// (the key, ignoring case and surrounding space; the error lists the keys), `Display` (the label),
+/// ordering by declaration order,
 /// `Serialize`/`Deserialize` as the key, and [`crate::domain::text_column!`].
 #[macro_export]
 macro_rules! vocabulary {
@@ -25,7 +26,7 @@ macro_rules! vocabulary {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::diesel::AsExpression, ::diesel::FromSqlRow)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::diesel::AsExpression, ::diesel::FromSqlRow)]
         #[diesel(sql_type = ::diesel::sql_types::Text)]
         pub enum $name {
             $( $(#[$vmeta])* $variant ),+

@@ -1,0 +1,11 @@
+DROP TABLE commission_runs;
+DROP TABLE commission_holds;
+DROP TABLE commission_entries;
+DROP TABLE commission_split_shares;
+DROP TABLE commission_splits;
+DROP TABLE agent_hierarchy;
+DROP TABLE commission_level_rates;
+DROP TABLE commission_levels;
+DROP TABLE commission_rules;
+DROP TABLE cms_limits;
+DROP TABLE commission_schedules;

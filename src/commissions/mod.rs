@@ -1,0 +1,18 @@
+//! Commissions: what the agency and its people are owed for the book of business. Schedules per
+//! carrier and product (versioned), the CMS limits as data, contract levels and uplines with
+//! their overrides, splits per policy, the append-only ledger from expected to paid, the monthly
+//! computation with its chargebacks, and the licence hold.
+
+pub mod allocate;
+pub mod cms;
+pub mod engine;
+pub mod jobs;
+pub mod model;
+pub mod rates;
+pub mod rules;
+pub mod service;
+
+use crate::web::routes::Routes;
+
+/// Every page and endpoint of commissions, with its access rule.
+pub fn routes(_r: &mut Routes) {}
