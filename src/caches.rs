@@ -9,6 +9,7 @@ pub struct Caches {
     pub leads: crate::leads::Caches,
     pub scoring: crate::scoring::Caches,
     pub routing: crate::routing::Caches,
+    pub policies: crate::policies::Caches,
 }
 
 impl Caches {

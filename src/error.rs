@@ -29,6 +29,11 @@ impl FieldErrors {
         self.0.contains_key(field)
     }
 
+    /// Every message, field by field (for a summary at the top of a form).
+    pub fn messages(&self) -> Vec<String> {
+        self.0.values().flatten().cloned().collect()
+    }
+
     /// `Ok(())` when empty, else the validation error.
     pub fn into_result(self) -> Result<(), AppError> {
         if self.is_empty() {

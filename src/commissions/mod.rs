@@ -7,7 +7,9 @@ pub mod allocate;
 pub mod cms;
 pub mod engine;
 pub mod jobs;
+pub mod mine;
 pub mod model;
+pub mod pages;
 pub mod rates;
 pub mod rules;
 pub mod service;
@@ -15,4 +17,7 @@ pub mod service;
 use crate::web::routes::Routes;
 
 /// Every page and endpoint of commissions, with its access rule.
-pub fn routes(_r: &mut Routes) {}
+pub fn routes(r: &mut Routes) {
+    pages::routes(r);
+    mine::routes(r);
+}

@@ -606,7 +606,7 @@ pub fn find_hold(conn: &mut DbConnection, id: i64) -> QueryResult<HoldRow> {
 }
 
 /// Releases an open hold; false when it was already released.
-pub fn release_hold(conn: &mut DbConnection, id: i64, by: i64, reason: &str) -> QueryResult<bool> {
+pub fn release_hold(conn: &mut DbConnection, id: i64, by: Option<i64>, reason: &str) -> QueryResult<bool> {
     let n = diesel::update(
         commission_holds::table
             .find(id)
@@ -688,4 +688,72 @@ pub fn fail_run(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
             commission_runs::finished_at.eq(Some(now())),
         ))
         .execute(conn)
+}
+
+// ---- names for pages ------------------------------------------------------------------------
+
+/// Every product with its carrier: (product id, carrier name, product name), by carrier.
+pub fn product_choices(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, String)>> {
+    use crate::db::schema::{carrier_products, carriers};
+    carrier_products::table
+        .inner_join(carriers::table)
+        .order((carriers::name.asc(), carrier_products::name.asc()))
+        .select((carrier_products::id, carriers::name, carrier_products::name))
+        .load(conn)
+}
+
+/// Agents by name: (agent id, name), at most `limit`, matching `q` when given.
+pub fn agent_choices(conn: &mut DbConnection, q: &str, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::{agents, users};
+    let mut query = agents::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .limit(limit)
+        .select((agents::id, users::name))
+        .into_boxed();
+    for p in crate::db::search_patterns(q) {
+        query = query.filter(crate::db::lower(users::name).like(p).escape('\\'));
+    }
+    query.load(conn)
+}
+
+/// Names of these agents: (agent id, name).
+pub fn agent_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::{agents, users};
+    agents::table
+        .inner_join(users::table)
+        .filter(agents::id.eq_any(ids))
+        .select((agents::id, users::name))
+        .load(conn)
+}
+
+/// Brokers (users with the broker role): (user id, name).
+pub fn broker_choices(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::users;
+    users::table
+        .filter(users::role.eq("broker"))
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .limit(500)
+        .select((users::id, users::name))
+        .load(conn)
+}
+
+/// Teams: (team id, name).
+pub fn team_choices(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::teams;
+    teams::table
+        .order(teams::name.asc())
+        .select((teams::id, teams::name))
+        .load(conn)
+}
+
+/// Policy numbers and insured names of these policies: (id, number, insured).
+pub fn policy_labels(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+    use crate::db::schema::policies;
+    policies::table
+        .filter(policies::id.eq_any(ids))
+        .select((policies::id, policies::policy_number, policies::insured_name))
+        .load(conn)
 }

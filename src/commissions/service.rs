@@ -327,7 +327,7 @@ pub fn create_schedule(
             advance_months: advance_months as i32,
             replaces_id: input.replaces_id,
             note,
-            created_by: Some(actor.id),
+            created_by: who.id,
             created_at: now(),
         },
     )?;
@@ -432,7 +432,7 @@ pub fn save_limit(
             );
         }
         e.into_result()?;
-        let saved = model::save_limit(conn, id, &limit, &source, Some(actor.id))?;
+        let saved = model::save_limit(conn, id, &limit, &source, who.id)?;
         let was = old
             .map(|o| {
                 format!(
@@ -518,7 +518,7 @@ pub fn create_level(
         return Err(AppError::internal("level validation passed with a missing field"));
     };
     let id = model::insert_level(conn, &name)?;
-    model::insert_level_rate(conn, id, bps as i32, from, Some(actor.id))?;
+    model::insert_level_rate(conn, id, bps as i32, from, who.id)?;
     audit::record(
         conn,
         who,
@@ -551,7 +551,7 @@ pub fn set_level_share(
     let (Some(bps), Some(from)) = (bps, from) else {
         return Err(AppError::internal("level validation passed with a missing field"));
     };
-    let id = model::insert_level_rate(conn, level_id, bps as i32, from, Some(actor.id))?;
+    let id = model::insert_level_rate(conn, level_id, bps as i32, from, who.id)?;
     let book = Book::load(conn)?;
     let agents: Vec<i64> = model::hierarchy(conn)?.iter().map(|h| h.agent_id).collect();
     if let Err(m) = check_chains(&book, from, &agents) {
@@ -630,7 +630,7 @@ pub fn place_agent(
         upline.as_ref().map(|u| u.0),
         from,
         &note,
-        Some(actor.id),
+        who.id,
     )?;
     // With the new row in place: no loop above the agent, and no negative override for them or
     // anyone below them.
@@ -766,14 +766,7 @@ pub fn save_split(
     let Some(from) = from else {
         return Err(AppError::internal("split validation passed without a date"));
     };
-    let id = model::insert_split(
-        conn,
-        policy_id,
-        from,
-        &text_line(note, 500, "note")?,
-        Some(actor.id),
-        &shares,
-    )?;
+    let id = model::insert_split(conn, policy_id, from, &text_line(note, 500, "note")?, who.id, &shares)?;
     let summary = shares
         .iter()
         .map(|s| format!("{} {} {}", s.payee.kind.as_str(), s.payee.id, allocate::percent(s.bps)))
@@ -868,7 +861,7 @@ pub fn add_adjustment(
         schedule_id: None,
         run_id: None,
         note: note.clone(),
-        created_by: Some(actor.id),
+        created_by: who.id,
         created_at: now(),
     };
     model::insert_entries(conn, std::slice::from_ref(&entry))?;
@@ -906,7 +899,7 @@ pub fn release_hold(
             "Say why the commission may be paid (it stays on record).",
         ));
     }
-    let released = model::release_hold(conn, hold_id, actor.id, &reason)?;
+    let released = model::release_hold(conn, hold_id, who.id, &reason)?;
     if released {
         audit::record(
             conn,
@@ -926,7 +919,7 @@ pub fn request_run(conn: &mut DbConnection, actor: Actor, who: &AuditActor, mont
     let period = format!("{}-01", month.trim())
         .parse::<NaiveDate>()
         .map_err(|_| AppError::field("month", "Choose a month."))?;
-    let run = super::jobs::queue(conn, period, Some(actor.id))?;
+    let run = super::jobs::queue(conn, period, who.id)?;
     audit::record(
         conn,
         who,

@@ -30,6 +30,22 @@ pub mod webhooks;
 
 pub use service::Viewer;
 
+/// What policies keep in memory for one application (a field of `crate::caches::Caches`).
+pub struct Caches {
+    /// The renewals page's 12-month outcomes (renewed, declined, expired unrenewed) per scope
+    /// (the agents seen, or none for everyone), reused for five minutes: counting them reads every
+    /// term that ended in the year, too much for each view of the page at 100,000 policies.
+    pub renewal_outcomes: crate::db::cache::TtlCache<Vec<i64>, (i64, i64, i64)>,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            renewal_outcomes: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(300)),
+        }
+    }
+}
+
 use crate::auth::roles::Role;
 use crate::web::routes::{Access, Routes};
 

@@ -25,6 +25,7 @@ use crate::db::{now, DbConnection};
 use crate::domain::money::{decimal_cents, format_cents, parse_cents};
 use crate::domain::policy::{BillingFrequency, PolicySource, PolicyStatus, RenewalStatus};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::leads::model::Scope;
 use crate::web::context::PageCtx;
 use crate::web::routes::{Access, Routes};
 use crate::web::{render, AppState};
@@ -463,7 +464,7 @@ pub async fn index(
     state: web::Data<AppState>,
     query: web::Query<RenewalsQuery>,
 ) -> AppResult<HttpResponse> {
-    let u = user.clone();
+    let (u, caches) = (user.clone(), state.caches.clone());
     let after = query.after.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
     let (staff, (rows, more), notice_days, (renewed, declined, unrenewed)) = state
         .db
@@ -486,7 +487,14 @@ pub async fn index(
                     renewal,
                 })
                 .collect::<Vec<_>>();
-            let outcomes = queries::renewal_outcomes(c, &viewer.scope, since)?;
+            let key = match &viewer.scope {
+                Scope::All => Vec::new(),
+                Scope::Agents(ids) => ids.clone(),
+            };
+            let outcomes = caches
+                .policies
+                .renewal_outcomes
+                .get_or_load(key, || queries::renewal_outcomes(c, &viewer.scope, since))?;
             Ok((
                 viewer.is_staff(),
                 (rows, more),

@@ -233,6 +233,21 @@ impl PageCtx {
         }
         if role.is_staff() {
             groups.push((
+                "Commissions",
+                vec![
+                    ("/admin/commissions", "Overview"),
+                    ("/admin/commissions/schedules", "Schedules"),
+                    ("/admin/commissions/hierarchy", "Levels and uplines"),
+                    ("/admin/commissions/holds", "Holds"),
+                    ("/admin/commissions/limits", "CMS limits and rules"),
+                ],
+            ));
+        }
+        if matches!(role, Role::Agent | Role::Broker) {
+            groups.push(("Earnings", vec![("/commissions", "My commissions")]));
+        }
+        if role.is_staff() {
+            groups.push((
                 "People",
                 vec![
                     ("/admin/agents", "Agents"),

@@ -327,7 +327,11 @@ pub fn renewal_outcomes(conn: &mut DbConnection, scope: &Scope, since: NaiveDate
             .count()
             .into_boxed::<Backend>();
         if let Some(ids) = agents_of(scope) {
-            q = q.filter(policies::agent_id.eq_any(ids));
+            // One agent is an equality, so the planner starts from that agent's policies.
+            q = match ids.as_slice() {
+                [one] => q.filter(policies::agent_id.eq(*one)),
+                _ => q.filter(policies::agent_id.eq_any(ids)),
+            };
         }
         q.get_result(conn)
     };
@@ -344,7 +348,10 @@ pub fn renewal_outcomes(conn: &mut DbConnection, scope: &Scope, since: NaiveDate
         .count()
         .into_boxed::<Backend>();
     if let Some(ids) = agents_of(scope) {
-        q = q.filter(policies::agent_id.eq_any(ids));
+        q = match ids.as_slice() {
+            [one] => q.filter(policies::agent_id.eq(*one)),
+            _ => q.filter(policies::agent_id.eq_any(ids)),
+        };
     }
     let unrenewed = q.get_result(conn)?;
     Ok((renewed, declined, unrenewed))

@@ -1,0 +1,2 @@
+DROP INDEX policies_status_changed_idx;
+DROP INDEX policies_agent_status_changed_idx;
