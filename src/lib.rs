@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod leads;
 pub mod notifications;
 pub mod ops;
+pub mod pdf;
 pub mod policies;
 pub mod routing;
 pub mod scoring;

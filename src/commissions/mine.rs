@@ -88,7 +88,7 @@ fn payee_names(conn: &mut crate::db::DbConnection, payees: &[Payee]) -> Result<H
     Ok(out)
 }
 
-fn views(conn: &mut crate::db::DbConnection, rows: Vec<EntryRow>) -> Result<Vec<EntryView>, AppError> {
+pub fn views(conn: &mut crate::db::DbConnection, rows: Vec<EntryRow>) -> Result<Vec<EntryView>, AppError> {
     let payees: Vec<Payee> = rows
         .iter()
         .map(|e| Payee {
@@ -132,13 +132,14 @@ struct MinePage {
     chargebacks: i64,
     adjustments: i64,
     held: Vec<HoldRow>,
+    statements: Vec<model::StatementRow>,
     next_url: Option<String>,
     first_page: bool,
 }
 
 impl MinePage {
-    fn money(&self, c: &i64) -> String {
-        format_cents(*c)
+    fn money(&self, c: impl std::borrow::Borrow<i64>) -> String {
+        format_cents(*c.borrow())
     }
     fn balance(&self) -> String {
         format_cents(self.expected + self.chargebacks + self.adjustments)
@@ -157,17 +158,19 @@ pub async fn mine(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let before = query.into_inner().before;
-    let (entries, totals, held, more) = state
+    let (entries, totals, held, statements, more) = state
         .db
         .read(move |c| {
             let viewer = CommissionViewer::load(c, user.id, user.role)?;
             let CommissionViewer::Payee { payees, .. } = &viewer else {
-                return Ok((Vec::new(), Vec::new(), Vec::new(), false));
+                return Ok((Vec::new(), Vec::new(), Vec::new(), Vec::new(), false));
             };
             let mut rows = Vec::new();
             let mut totals = Vec::new();
             let mut held = Vec::new();
+            let mut statements = Vec::new();
             for p in payees {
+                statements.extend(model::statements_of_payee(c, p.kind, p.id)?);
                 rows.extend(model::entries_of_payee(
                     c,
                     p.kind,
@@ -183,7 +186,8 @@ pub async fn mine(
             rows.sort_by(|a, b| b.id.cmp(&a.id));
             let more = rows.len() > ENTRIES_PER_PAGE;
             rows.truncate(ENTRIES_PER_PAGE);
-            Ok((views(c, rows)?, totals, held, more))
+            statements.sort_by(|a: &model::StatementRow, b| b.period.cmp(&a.period));
+            Ok((views(c, rows)?, totals, held, statements, more))
         })
         .await?;
     let sum = |k: EntryKind| {
@@ -204,6 +208,7 @@ pub async fn mine(
         adjustments: sum(EntryKind::Adjustment),
         entries,
         held,
+        statements,
     })
 }
 
@@ -236,8 +241,8 @@ struct PolicyPage {
 }
 
 impl PolicyPage {
-    fn money(&self, c: &i64) -> String {
-        format_cents(*c)
+    fn money(&self, c: impl std::borrow::Borrow<i64>) -> String {
+        format_cents(*c.borrow())
     }
     fn row_error(&self, i: &usize) -> Option<String> {
         self.errors.get(&format!("share_{i}"))

@@ -10,6 +10,8 @@ pub mod jobs;
 pub mod mine;
 pub mod model;
 pub mod pages;
+pub mod payout_pages;
+pub mod payouts;
 pub mod rates;
 pub mod rules;
 pub mod service;
@@ -20,4 +22,5 @@ use crate::web::routes::Routes;
 pub fn routes(r: &mut Routes) {
     pages::routes(r);
     mine::routes(r);
+    payout_pages::routes(r);
 }

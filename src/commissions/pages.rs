@@ -436,8 +436,8 @@ struct LimitsPage {
 }
 
 impl LimitsPage {
-    fn money(&self, c: &i64) -> String {
-        money(*c)
+    fn money(&self, c: impl std::borrow::Borrow<i64>) -> String {
+        money(*c.borrow())
     }
     fn money_opt(&self, c: &Option<i64>) -> String {
         c.map(money).unwrap_or_else(|| "—".into())

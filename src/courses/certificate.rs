@@ -58,19 +58,7 @@ pub struct CertificateText<'a> {
     pub verify_url: &'a str,
 }
 
-/// Text for the built-in fonts' WinAnsi encoding: Latin-1 letters kept, anything else becomes '?'.
-fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c {
-            '\u{2013}' => 0x96,
-            '\u{2014}' => 0x97,
-            '\u{2019}' => 0x92,
-            c if (c as u32) < 0x80 && !c.is_control() => c as u8,
-            c if (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
-            _ => b'?',
-        })
-        .collect()
-}
+use crate::pdf::win_ansi;
 
 /// Helvetica's average advance is close to half the font size: enough to centre a line.
 fn centred(content: &mut Content, font: Name, size: f32, y: f32, text: &str) {

@@ -36,6 +36,11 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         Ok(v)
     }
 
+    /// Forgets every value (after a change the viewer expects to see at once).
+    pub fn clear(&self) {
+        *self.lock() = None;
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<K, (Instant, V)>>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -930,6 +930,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payout_batches (id) {
+        id -> BigInt,
+        period -> Date,
+        statements -> Integer,
+        total_cents -> BigInt,
+        paid_by -> Nullable<BigInt>,
+        paid_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payee_statements (id) {
+        id -> BigInt,
+        payee_kind -> Text,
+        payee_id -> BigInt,
+        period -> Date,
+        opening_cents -> BigInt,
+        entries_cents -> BigInt,
+        closing_cents -> BigInt,
+        payout_cents -> BigInt,
+        carried_cents -> BigInt,
+        status -> Text,
+        locked_by -> Nullable<BigInt>,
+        locked_at -> Timestamp,
+        batch_id -> Nullable<BigInt>,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payee_statement_entries (entry_id) {
+        statement_id -> BigInt,
+        entry_id -> BigInt,
+    }
+}
+
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
@@ -1009,6 +1046,9 @@ diesel::joinable!(commission_split_shares -> commission_splits (split_id));
 diesel::joinable!(commission_entries -> policies (policy_id));
 diesel::joinable!(commission_holds -> policies (policy_id));
 diesel::joinable!(commission_holds -> agents (agent_id));
+diesel::joinable!(payee_statement_entries -> payee_statements (statement_id));
+diesel::joinable!(payee_statement_entries -> commission_entries (entry_id));
+diesel::joinable!(payee_statements -> payout_batches (batch_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
@@ -1023,6 +1063,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     commission_entries,
     commission_holds,
     commission_runs,
+    payout_batches,
+    payee_statements,
+    payee_statement_entries,
     carrier_products,
     soa_records,
     policies,

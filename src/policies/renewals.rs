@@ -399,12 +399,18 @@ pub async fn offer(form: PolicyForm) -> AppResult<HttpResponse> {
 }
 
 pub async fn decline(form: PolicyForm) -> AppResult<HttpResponse> {
-    form.submit(record_decline, "renewal").await
+    // A decision moves the renewal rate: the page shows it at once.
+    let caches = form.state.caches.clone();
+    let answer = form.submit(record_decline, "renewal").await;
+    caches.policies.renewal_outcomes.clear();
+    answer
 }
 
 /// Renewed: to the new term's page, or the old one's again with 422.
 pub async fn accept(f: PolicyForm) -> AppResult<HttpResponse> {
-    match f.write(renew).await {
+    let written = f.write(renew).await;
+    f.state.caches.policies.renewal_outcomes.clear();
+    match written {
         Ok(new_id) => Ok(crate::web::redirect_with(
             &f.session,
             &format!("/policies/{new_id}"),

@@ -1,6 +1,8 @@
 //! Tests for issue 16: commissions. The ledger computed from schedules, splits and the hierarchy,
 //! chargebacks, the CMS cap, the licence hold and the pages.
 
+mod payouts;
+
 use agency_engine::auth::roles::{Actor, Role};
 use agency_engine::commissions::{engine, jobs, service};
 use agency_engine::domain::money::format_cents;
