@@ -541,6 +541,51 @@ async fn find_pages(args: &Args, base: &str, report: &mut Report) -> anyhow::Res
         }
     }
     specs.extend(policy_pages(base, &owner_client, &agent, &owner, report).await?);
+    specs.extend(commission_pages(base, &owner_client, &agent, &owner, report).await?);
+    Ok(specs)
+}
+
+/// Budget of a payee statement page (issue 16).
+const STATEMENT_MAX_P95_MS: f64 = 10.0;
+
+/// The commission pages (issue 16): the agent's "My commissions" and a payee statement (the
+/// first locked one of last month the owner's list links to), p95 < 10 ms.
+async fn commission_pages(
+    base: &str,
+    owner_client: &reqwest::Client,
+    agent: &str,
+    owner: &str,
+    report: &mut Report,
+) -> anyhow::Result<Vec<PageSpec>> {
+    let spec = |label: &str, path: String, cookie: &str| PageSpec {
+        label: label.to_string(),
+        path,
+        cookie: cookie.to_string(),
+        budget_ms: STATEMENT_MAX_P95_MS,
+    };
+    let mut specs = vec![spec("agent's commissions", "/commissions".into(), agent)];
+    let today = chrono::Utc::now().date_naive();
+    let last = chrono::Datelike::with_day(&today, 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+        .unwrap_or(today);
+    let month = pages::fetch(
+        owner_client,
+        base,
+        &format!("/admin/commissions/payees?month={}", last.format("%Y-%m")),
+    )
+    .await?;
+    let marker = "href=\"/commissions/statements/";
+    let id = month.find(marker).and_then(|i| {
+        let digits: String = month[i + marker.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse::<i64>().ok()
+    });
+    match id {
+        Some(id) => specs.push(spec("payee statement", format!("/commissions/statements/{id}"), owner)),
+        None => report.note("no locked statement last month: no statement page measured"),
+    }
     Ok(specs)
 }
 

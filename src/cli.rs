@@ -113,6 +113,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Scale::Small)]
         scale: Scale,
     },
+    /// Compute a month's expected commissions now (what the daily job does), and report how long
+    /// it took and how many entries it wrote.
+    ComputeCommissions {
+        /// The month, as 2026-11 (default: this month).
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// Train a lead-scoring model on the agency's won and lost leads and report its held-out AUC
     /// beside the rule set's. The model is stored but scores new leads only once the owner chooses it.
     TrainScoring,
@@ -194,6 +201,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::ComputeCommissions { month } => {
+            let db = connect(&settings)?;
+            let period = match month {
+                Some(m) => crate::commissions::payouts::parse_month(&m)
+                    .map_err(|_| anyhow::anyhow!("give the month as 2026-11"))?,
+                None => crate::commissions::engine::month_of(crate::db::now().date()),
+            };
+            let started = std::time::Instant::now();
+            let run = db
+                .write_blocking(move |c| crate::commissions::jobs::queue(c, period, None))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let written =
+                crate::commissions::jobs::run_all(&db, run, &settings.plan_year_rule).map_err(anyhow::Error::msg)?;
+            let r = db
+                .read_blocking(move |c| Ok(crate::commissions::model::find_run(c, run)?))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Commissions for {}: {} policies, {written} entries written in {:.1} s.",
+                period.format("%B %Y"),
+                r.policies,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::TrainScoring => {
             let db = connect(&settings)?;
             let o = db
@@ -217,12 +248,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     crate::demo::large::seed(&db, 10_000, 1_000_000, 100_000).map_err(|e| anyhow::anyhow!("{e}"))?;
                 db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
-                    "Large data set: {} agents, {} leads with {} history events, and {} policies with {} instalments added in {:.0} s.",
+                    "Large data set: {} agents, {} leads with {} history events, {} policies with {} instalments and {} commission entries added in {:.0} s.",
                     added.agents,
                     added.leads,
                     added.events,
                     added.policies,
                     added.instalments,
+                    added.commission_entries,
                     started.elapsed().as_secs_f64()
                 );
             }

@@ -27,6 +27,10 @@ use crate::domain::policy::{BillingFrequency, EnrollmentType, PolicyStatus};
 use crate::domain::ProductLine;
 use crate::error::AppError;
 
+/// The advisory lock that makes computations take their batches one at a time across servers:
+/// two runs reading the same booked totals would each book the difference.
+const COMPUTE_LOCK: i64 = 0x4145_636f_6d6d; // "AEcomm"
+
 /// Policies taken per transaction.
 pub const BATCH: i64 = 1_000;
 
@@ -371,6 +375,7 @@ pub fn compute_batch(
     after: i64,
     plan_rule: &PlanYearRule,
 ) -> Result<BatchReport, AppError> {
+    crate::db::serialise(conn, COMPUTE_LOCK)?;
     let through = month_end(period);
     let batch: Vec<PolicyFacts> = policies::table
         .filter(policies::id.gt(after))

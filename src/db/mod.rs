@@ -449,6 +449,16 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
     }
 }
 
+/// Serialises a kind of work across servers for the rest of the transaction: an advisory lock
+/// on PostgreSQL (released at commit or rollback); SQLite has one writer anyway.
+pub fn serialise(conn: &mut DbConnection, key: i64) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))?;
+    }
+    Ok(())
+}
+
 /// Current UTC time as stored in the database (set in Rust so both backends agree).
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

@@ -73,6 +73,8 @@ pub struct Added {
     pub leads: usize,
     pub events: usize,
     pub policies: usize,
+    /// Commission entries of this month's computation.
+    pub commission_entries: usize,
     pub instalments: usize,
 }
 
@@ -134,6 +136,17 @@ pub fn seed(db: &Db, agent_count: usize, lead_count: usize, policy_count: usize)
     let (policies, instalments) = add_policies(db, policy_count, &mut rng)?;
     added.policies = policies;
     added.instalments = instalments;
+    // Their commissions: a schedule for every product, and this month computed.
+    let who = crate::audit::AuditActor::system("large data set");
+    let owner = crate::auth::roles::Actor {
+        id: 0,
+        role: crate::auth::roles::Role::Owner,
+    };
+    db.write_blocking(|c| super::commissions::seed_schedules(c, owner, &who))?;
+    let period = crate::commissions::engine::month_of(now().date());
+    let run = db.write_blocking(move |c| crate::commissions::jobs::queue(c, period, None))?;
+    added.commission_entries =
+        crate::commissions::jobs::run_all(db, run, &Default::default()).map_err(AppError::internal)?;
     Ok(added)
 }
 

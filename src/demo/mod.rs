@@ -3,7 +3,8 @@
 //! large data set in `large`.
 
 mod agents;
-pub mod courses;
+pub mod commissions;
+mod courses;
 pub mod large;
 pub mod leads;
 pub mod policies;
@@ -93,54 +94,61 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
     }
     let hash = password::hash(DEMO_PASSWORD);
     let who = AuditActor::system("demo seed");
-    db.write_blocking(|c| {
-        let mut owner_id = 0;
-        for p in PEOPLE {
-            let id = crate::users::service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
-            model::update_profile(c, id, p.name, p.time_zone)?;
-            if p.role == Role::Owner {
-                owner_id = id;
+    let owner = db
+        .write_blocking(|c| {
+            let mut owner_id = 0;
+            for p in PEOPLE {
+                let id = crate::users::service::create_user_with_password(c, &who, p.email, p.name, p.role, &hash)?;
+                model::update_profile(c, id, p.name, p.time_zone)?;
+                if p.role == Role::Owner {
+                    owner_id = id;
+                }
             }
-        }
-        let owner = Actor {
-            id: owner_id,
-            role: Role::Owner,
-        };
-        let as_owner = AuditActor {
-            id: Some(owner_id),
-            label: OWNER_EMAIL.into(),
-            ip: None,
-        };
-        // A newcomer who has not accepted the invitation yet, and an agent who left.
-        let inv = service::Invitation {
-            email: "sam.carter@sunbelt-demo.test".into(),
-            name: "Sam Carter".into(),
-            role: Role::Trainee,
-        };
-        crate::users::service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
-        let gone = crate::users::service::create_user_with_password(
-            c,
-            &who,
-            "rita.mendez@sunbelt-demo.test",
-            "Rita Mendez",
-            Role::Agent,
-            &hash,
-        )?;
-        service::set_active(c, owner, &as_owner, gone, false)?;
-        crate::agency::service::save(c, owner, &as_owner, &demo_agency())?;
-        let roster = agents::seed_roster(c, owner, &as_owner, &hash, settings)?;
-        // The agency's routing rules, then about 2,000 leads over six months routed by them, for
-        // the agents licensed where the people live.
-        routing::seed_rules(c, &as_owner, roster.south, roster.north)?;
-        leads::seed(c, 2000, &roster.roster, settings)?;
-        // The book of business: a policy for each won lead, with its payments and history.
-        let rules = crate::policies::service::rules(c)?;
-        let store = crate::policies::storage::from_settings(settings);
-        policies::seed(c, &rules, store.as_ref())?;
-        agents::set_leaders(c, &roster)?;
-        courses::seed(c, owner, &as_owner, settings)
-    })
-    .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
+            let owner = Actor {
+                id: owner_id,
+                role: Role::Owner,
+            };
+            let as_owner = AuditActor {
+                id: Some(owner_id),
+                label: OWNER_EMAIL.into(),
+                ip: None,
+            };
+            // A newcomer who has not accepted the invitation yet, and an agent who left.
+            let inv = service::Invitation {
+                email: "sam.carter@sunbelt-demo.test".into(),
+                name: "Sam Carter".into(),
+                role: Role::Trainee,
+            };
+            crate::users::service::invite(c, owner, &as_owner, "Dana Whitfield", &inv, settings)?;
+            let gone = crate::users::service::create_user_with_password(
+                c,
+                &who,
+                "rita.mendez@sunbelt-demo.test",
+                "Rita Mendez",
+                Role::Agent,
+                &hash,
+            )?;
+            service::set_active(c, owner, &as_owner, gone, false)?;
+            crate::agency::service::save(c, owner, &as_owner, &demo_agency())?;
+            let roster = agents::seed_roster(c, owner, &as_owner, &hash, settings)?;
+            // The agency's routing rules, then about 2,000 leads over six months routed by them, for
+            // the agents licensed where the people live.
+            routing::seed_rules(c, &as_owner, roster.south, roster.north)?;
+            leads::seed(c, 2000, &roster.roster, settings)?;
+            // The book of business: a policy for each won lead, with its payments and history.
+            let rules = crate::policies::service::rules(c)?;
+            let store = crate::policies::storage::from_settings(settings);
+            policies::seed(c, &rules, store.as_ref())?;
+            agents::set_leaders(c, &roster)?;
+            // Commissions: schedules, levels and uplines, a few splits.
+            commissions::seed_structure(c, owner, &as_owner)?;
+            courses::seed(c, owner, &as_owner, settings)?;
+            Ok((owner, as_owner))
+        })
+        .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
+    // Three months computed, two locked as statements, the first paid.
+    commissions::seed_ledger(db, settings, owner.0, &owner.1)
+        .map_err(|e| anyhow::anyhow!("seeding commissions failed: {e}"))?;
     db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(true)
 }

@@ -7,7 +7,6 @@
 //! so round-robin turns and caps stay exact under concurrent intakes and several servers.
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::decide::{decide, lead_to_route};
@@ -16,7 +15,7 @@ use super::{Caches, Explanation, RoutingState};
 use crate::agents::model as agents_model;
 use crate::config::Settings;
 use crate::db::schema::{leads, offers};
-use crate::db::{now, Backend, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::error::AppError;
 use crate::jobs::{self, EmailJob};
 use crate::leads::model::{self, ContactRow, LeadRow};
@@ -199,10 +198,7 @@ pub struct Routed {
 /// On PostgreSQL, routing decisions are taken one at a time across servers (the round-robin
 /// cursor and the caps are read and written in one go); SQLite has one writer anyway.
 fn lock_routing(conn: &mut DbConnection) -> QueryResult<()> {
-    if conn.backend() == Backend::Postgres {
-        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({ROUTING_LOCK})"))?;
-    }
-    Ok(())
+    crate::db::serialise(conn, ROUTING_LOCK)
 }
 
 /// The routing decision for a lead as of `at`, recorded: the offer (with its explanation, the
