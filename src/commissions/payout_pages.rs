@@ -393,7 +393,7 @@ fn sections(entries: &[EntryView]) -> Vec<(&'static str, Vec<&EntryView>)> {
 }
 
 #[derive(Template)]
-#[template(path = "commissions/statement.html")]
+#[template(path = "commissions/payee_statement.html")]
 struct StatementPage<'a> {
     ctx: PageCtx,
     s: &'a StatementRow,
