@@ -1,7 +1,8 @@
 //! Commissions: what the agency and its people are owed for the book of business. Schedules per
 //! carrier and product (versioned), the CMS limits as data, contract levels and uplines with
 //! their overrides, splits per policy, the append-only ledger from expected to paid, the monthly
-//! computation with its chargebacks, and the licence hold.
+//! computation with its chargebacks, the licence hold, and carriers' statements reconciled against
+//! the ledger (`statements`).
 
 pub mod allocate;
 pub mod cms;
@@ -11,8 +12,11 @@ pub mod model;
 pub mod rates;
 pub mod rules;
 pub mod service;
+pub mod statements;
 
 use crate::web::routes::Routes;
 
 /// Every page and endpoint of commissions, with its access rule.
-pub fn routes(_r: &mut Routes) {}
+pub fn routes(r: &mut Routes) {
+    statements::pages::routes(r);
+}
