@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod browser;
 mod cli;
+mod commissions;
 mod courses;
 mod harness;
 mod jobs;

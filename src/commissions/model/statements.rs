@@ -372,8 +372,11 @@ pub fn line_totals(conn: &mut DbConnection, statement_id: i64) -> QueryResult<(i
     Ok((t.expected, t.received))
 }
 
-/// The statement's file lines (line_no, policy, month, cents) with an amount, for the ledger.
-pub fn paid_lines(conn: &mut DbConnection, statement_id: i64) -> QueryResult<Vec<(i32, Option<i64>, NaiveDate, i64)>> {
+/// A file line as the ledger books it: (line_no, policy, month, cents).
+pub type PaidLine = (i32, Option<i64>, NaiveDate, i64);
+
+/// The statement's file lines with an amount, for the ledger.
+pub fn paid_lines(conn: &mut DbConnection, statement_id: i64) -> QueryResult<Vec<PaidLine>> {
     carrier_statement_lines::table
         .filter(carrier_statement_lines::statement_id.eq(statement_id))
         .filter(carrier_statement_lines::line_no.is_not_null())
@@ -390,10 +393,24 @@ pub fn paid_lines(conn: &mut DbConnection, statement_id: i64) -> QueryResult<Vec
 
 // ---- the book and the ledger ----------------------------------------------------------------
 
-/// Every policy of the carrier with its insured's birth date and its writing agent's NPN and
-/// name (100,000 policies are a few megabytes).
-pub fn carrier_book(conn: &mut DbConnection, carrier_id: i64) -> QueryResult<Vec<BookPolicy>> {
-    let rows: Vec<(i64, String, String, Option<NaiveDate>, i64, Option<String>, String)> = policies::table
+/// (id, number, insured, birth date, agent, agent's NPN, agent's name).
+type BookRow = (i64, String, String, Option<NaiveDate>, i64, Option<String>, String);
+
+fn book_policy_of(r: BookRow) -> BookPolicy {
+    let (id, number, insured_name, birth_date, agent_id, agent_npn, agent_name) = r;
+    BookPolicy {
+        id,
+        number,
+        insured_name,
+        birth_date,
+        agent_id,
+        agent_npn,
+        agent_name,
+    }
+}
+
+fn book_rows(conn: &mut DbConnection, carrier_id: i64, only: Option<i64>) -> QueryResult<Vec<BookRow>> {
+    let mut q = policies::table
         .inner_join(contacts::table)
         .inner_join(agents::table.inner_join(users::table))
         .filter(policies::carrier_id.eq(carrier_id))
@@ -407,52 +424,28 @@ pub fn carrier_book(conn: &mut DbConnection, carrier_id: i64) -> QueryResult<Vec
             agents::npn,
             users::name,
         ))
-        .load(conn)?;
-    Ok(rows
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(policies::id.eq(id));
+    }
+    q.load(conn)
+}
+
+/// Every policy of the carrier with its insured's birth date and its writing agent's NPN and
+/// name (100,000 policies are a few megabytes).
+pub fn carrier_book(conn: &mut DbConnection, carrier_id: i64) -> QueryResult<Vec<BookPolicy>> {
+    Ok(book_rows(conn, carrier_id, None)?
         .into_iter()
-        .map(
-            |(id, number, insured_name, birth_date, agent_id, agent_npn, agent_name)| BookPolicy {
-                id,
-                number,
-                insured_name,
-                birth_date,
-                agent_id,
-                agent_npn,
-                agent_name,
-            },
-        )
+        .map(book_policy_of)
         .collect())
 }
 
 /// One policy of the carrier, as matching reads it.
 pub fn book_policy(conn: &mut DbConnection, carrier_id: i64, policy_id: i64) -> QueryResult<Option<BookPolicy>> {
-    let row: Option<(i64, String, String, Option<NaiveDate>, i64, Option<String>, String)> = policies::table
-        .inner_join(contacts::table)
-        .inner_join(agents::table.inner_join(users::table))
-        .filter(policies::carrier_id.eq(carrier_id))
-        .filter(policies::id.eq(policy_id))
-        .select((
-            policies::id,
-            policies::policy_number,
-            policies::insured_name,
-            contacts::birth_date,
-            policies::agent_id,
-            agents::npn,
-            users::name,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(
-        |(id, number, insured_name, birth_date, agent_id, agent_npn, agent_name)| BookPolicy {
-            id,
-            number,
-            insured_name,
-            birth_date,
-            agent_id,
-            agent_npn,
-            agent_name,
-        },
-    ))
+    Ok(book_rows(conn, carrier_id, Some(policy_id))?
+        .into_iter()
+        .next()
+        .map(book_policy_of))
 }
 
 /// The carrier's policy whose number is `number` as typed, or the same letters and digits.
