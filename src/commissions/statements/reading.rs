@@ -134,29 +134,7 @@ fn index_of(key: &str) -> usize {
 /// Guesses each column's field from its header; each field for at most one column, and the
 /// insured's name either whole or as two halves, never both.
 pub fn guess_mapping(headers: &[String]) -> Mapping {
-    let mut columns: Vec<Option<String>> = vec![None; headers.len()];
-    for (i, header) in headers.iter().enumerate() {
-        let key = normalize_header(header);
-        let hit = ALIASES
-            .iter()
-            .find(|(field, aliases)| aliases.contains(&key.as_str()) && !columns.iter().flatten().any(|c| c == field));
-        columns[i] = hit.map(|(field, _)| field.to_string());
-    }
-    let has = |columns: &[Option<String>], f: &str| columns.iter().flatten().any(|c| c == f);
-    if has(&columns, "insured") && (has(&columns, "insured_first") || has(&columns, "insured_last")) {
-        let halves = has(&columns, "insured_first") && has(&columns, "insured_last");
-        let drop: &[&str] = if halves {
-            &["insured"]
-        } else {
-            &["insured_first", "insured_last"]
-        };
-        for c in columns.iter_mut() {
-            if c.as_deref().is_some_and(|f| drop.contains(&f)) {
-                *c = None;
-            }
-        }
-    }
-    Mapping { columns }
+    lead_csv::guess_by_aliases(headers, ALIASES, "insured", ("insured_first", "insured_last"))
 }
 
 /// The column of each field (by its index in [`FIELDS`]), after checking the mapping against
