@@ -591,3 +591,95 @@ async fn an_excel_statement_is_read_like_a_csv_one() {
         2 * b.expected
     );
 }
+
+/// The 50,000-line benchmark (not a timed test: it prints its figures). Run it on a release build:
+/// `cargo test --release --test app commissions::statements::fifty_thousand -- --ignored --nocapture`
+/// (with `AE_TEST_DATABASE_URL` for PostgreSQL). A book of 50,000 policies at one carrier, each
+/// expecting $120.00 this month; a statement of 50,000 lines: 49,500 paid by number (every 100th
+/// short), 500 in no book, and 500 policies not paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn fifty_thousand_lines_are_imported_and_matched() {
+    const POLICIES: usize = 50_000;
+    let app = spawn_app().await;
+    let owner = app.login_as(Role::Owner).await;
+    let (carrier, _ma, life) = catalogue(&app, "Acme Life");
+    let (_writer, agent) = licensed_agent(&app, "Wanda Writer", &["FL"]);
+    sql(&app, &format!("UPDATE agents SET npn = '1234567' WHERE id = {agent}"));
+    let first = record(&app, input(agent, carrier, life, "B-0", "FL"));
+    let cols = "contact_id, agent_id, carrier_id, product_id, insured_name, status, product_line, submitted_on, \
+                effective_on, term_end_on, premium_cents, billing_frequency, lives, plan_year, enrollment_type, coverage, \
+                insured_street, insured_city, insured_state, insured_zip, source, created_by, created_at, updated_at, \
+                status_changed_at";
+    let copies = POLICIES - 1;
+    let insert = match app.db.backend() {
+        agency_engine::db::Backend::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {copies}) \
+             INSERT INTO policies (policy_number, {cols}) SELECT 'B-' || n.i, {cols} FROM policies, n WHERE policies.id = {first}"
+        ),
+        agency_engine::db::Backend::Postgres => format!(
+            "INSERT INTO policies (policy_number, {cols}) SELECT 'B-' || n.i, {cols} \
+             FROM policies, generate_series(1, {copies}) AS n(i) WHERE policies.id = {first}"
+        ),
+    };
+    sql(&app, &insert);
+    sql(
+        &app,
+        &format!("UPDATE policies SET status = 'active' WHERE carrier_id = {carrier}"),
+    );
+    let period = engine::month_of(agency_engine::db::now().date());
+    let at = agency_engine::db::now().format("%Y-%m-%d %H:%M:%S");
+    sql(
+        &app,
+        &format!(
+            "INSERT INTO commission_entries (policy_id, payee_kind, payee_id, role, period, kind, amount_cents, source, note, created_at) \
+             SELECT id, 'agent', agent_id, 'writing', '{period}', 'expected', 12000, 'computed', '', '{at}' FROM policies WHERE carrier_id = {carrier}"
+        ),
+    );
+    let mut csv = String::from("Policy Number,Insured,Amount,Writing Agent NPN\n");
+    for i in 0..49_500 {
+        let amount = if i % 100 == 0 { "60.00" } else { "120.00" };
+        csv.push_str(&format!("B-{i},Rosa Delgado,{amount},1234567\n"));
+    }
+    for i in 0..500 {
+        csv.push_str(&format!("NOPE-{i},Nobody {i},10.00,\n"));
+    }
+    let month = period.format("%Y-%m").to_string();
+    let started = std::time::Instant::now();
+    let r = upload(&app, carrier, &month, "big.csv", csv.into_bytes()).await;
+    let uploaded = started.elapsed();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let mapped = std::time::Instant::now();
+    let r = map(&app, &html, &["policy_number", "insured", "amount", "agent"]).await;
+    let matched = mapped.elapsed();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = location_id(&r);
+    let shown = std::time::Instant::now();
+    let (status, _) = app.page(&format!("/admin/commissions/statements/{id}")).await;
+    let page = shown.elapsed();
+    assert_eq!(status, 200);
+    let count = |kind: &str| {
+        app.count(&format!(
+            "carrier_statement_lines WHERE statement_id = {id} AND exception = '{kind}'"
+        ))
+    };
+    assert_eq!(
+        (
+            count("unmatched"),
+            count("short_paid"),
+            count("not_paid"),
+            count("other_agent")
+        ),
+        (500, 495, 500, 0)
+    );
+    println!(
+        "50,000-line statement on {}: upload and read {:.2} s, map + parse + match + write {:.2} s (total {:.2} s); worklist page {} ms",
+        app.db.backend().name(),
+        uploaded.as_secs_f64(),
+        matched.as_secs_f64(),
+        (uploaded + matched).as_secs_f64(),
+        page.as_millis()
+    );
+    let _ = owner;
+}
