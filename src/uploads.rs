@@ -1,7 +1,7 @@
-//! Uploaded files nobody came back for: a lead, agent or book-of-business file uploaded but never
-//! imported, a course file whose upload was cut off by a crash. The daily job removes those older than
-//! `AE_UPLOAD_MAX_AGE_HOURS`, never one that a pending or running import still reads, and logs
-//! each file it removes.
+//! Uploaded files nobody came back for: a lead, agent, book-of-business or carrier-statement file
+//! uploaded but never imported, a course file whose upload was cut off by a crash. The daily job
+//! removes those older than `AE_UPLOAD_MAX_AGE_HOURS`, never one that a pending or running import
+//! still reads, and logs each file it removes.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,9 +22,17 @@ fn folders(settings: &Settings) -> Vec<(PathBuf, IsUpload)> {
     out
 }
 
-/// `leads-<32 hex>.csv` (a lead file), `policies-<32 hex>.csv` (a book of business) or
-/// `<32 hex>.csv` (an agent file); not `rejected-<id>.csv` nor `policies-rejected-<id>.csv`.
+/// `leads-<32 hex>.csv` (a lead file), `policies-<32 hex>.csv` (a book of business),
+/// `statements-<32 hex>.csv` or `.xlsx` (a carrier's commission statement waiting for its column
+/// map) or `<32 hex>.csv` (an agent file); not `rejected-<id>.csv` nor `policies-rejected-<id>.csv`.
 fn is_import_upload(name: &str) -> bool {
+    let is_id = |id: &str| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(stem) = name.strip_prefix("statements-") {
+        return stem
+            .strip_suffix(".csv")
+            .or_else(|| stem.strip_suffix(".xlsx"))
+            .is_some_and(is_id);
+    }
     let Some(stem) = name.strip_suffix(".csv") else {
         return false;
     };
@@ -32,7 +40,7 @@ fn is_import_upload(name: &str) -> bool {
         .iter()
         .find_map(|prefix| stem.strip_prefix(prefix))
         .unwrap_or(stem);
-    id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())
+    is_id(id)
 }
 
 /// A course file still being received (it is renamed once it is kept).
@@ -132,6 +140,10 @@ mod tests {
         assert!(is_import_upload(&format!("leads-{id}.csv")));
         assert!(is_import_upload(&format!("{id}.csv")));
         assert!(is_import_upload(&format!("policies-{id}.csv")));
+        assert!(is_import_upload(&format!("statements-{id}.csv")));
+        assert!(is_import_upload(&format!("statements-{id}.xlsx")));
+        assert!(!is_import_upload(&format!("statements-{id}.pdf")));
+        assert!(!is_import_upload(&format!("{id}.xlsx")));
         assert!(!is_import_upload("policies-rejected-12.csv"));
         assert!(!is_import_upload("rejected-12.csv"));
         assert!(!is_import_upload(&format!("leads-{id}.txt")));

@@ -1,7 +1,8 @@
 //! Commissions: what the agency and its people are owed for the book of business. Schedules per
 //! carrier and product (versioned), the CMS limits as data, contract levels and uplines with
 //! their overrides, splits per policy, the append-only ledger from expected to paid, the monthly
-//! computation with its chargebacks, and the licence hold.
+//! computation with its chargebacks, the licence hold, and carriers' statements reconciled against
+//! the ledger (`statements`).
 
 pub mod allocate;
 pub mod cms;
@@ -15,6 +16,7 @@ pub mod payouts;
 pub mod rates;
 pub mod rules;
 pub mod service;
+pub mod statements;
 
 use crate::web::routes::Routes;
 
@@ -23,4 +25,5 @@ pub fn routes(r: &mut Routes) {
     pages::routes(r);
     mine::routes(r);
     payout_pages::routes(r);
+    statements::pages::routes(r);
 }

@@ -1,6 +1,8 @@
 //! Every query of commissions: schedules, CMS limits, rules, levels and the hierarchy, splits, the
 //! ledger, holds and runs. Versioned tables and the ledger are insert-only (the database refuses
-//! an update or a delete).
+//! an update or a delete). Carrier statements' queries are in `model/statements.rs`.
+
+pub mod statements;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

@@ -1050,8 +1050,65 @@ diesel::joinable!(payee_statement_entries -> payee_statements (statement_id));
 diesel::joinable!(payee_statement_entries -> commission_entries (entry_id));
 diesel::joinable!(payee_statements -> payout_batches (batch_id));
 
+diesel::table! {
+    carrier_statement_maps (carrier_id) {
+        carrier_id -> BigInt,
+        map -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    carrier_statements (id) {
+        id -> BigInt,
+        carrier_id -> BigInt,
+        period -> Date,
+        file_name -> Text,
+        status -> Text,
+        line_count -> Integer,
+        received_cents -> BigInt,
+        expected_cents -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        finalised_by -> Nullable<BigInt>,
+        finalised_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    carrier_statement_lines (id) {
+        id -> BigInt,
+        statement_id -> BigInt,
+        line_no -> Nullable<Integer>,
+        policy_number -> Text,
+        insured_name -> Text,
+        birth_date -> Nullable<Date>,
+        agent -> Text,
+        kind -> Text,
+        period -> Date,
+        amount_cents -> BigInt,
+        expected_cents -> Nullable<BigInt>,
+        policy_id -> Nullable<BigInt>,
+        match_method -> Nullable<Text>,
+        exception -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        note -> Text,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(carrier_statement_maps -> carriers (carrier_id));
+diesel::joinable!(carrier_statements -> carriers (carrier_id));
+diesel::joinable!(carrier_statement_lines -> carrier_statements (statement_id));
+diesel::joinable!(carrier_statement_lines -> policies (policy_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
+    carrier_statement_maps,
+    carrier_statements,
+    carrier_statement_lines,
     commission_schedules,
     cms_limits,
     commission_rules,

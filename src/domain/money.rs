@@ -35,6 +35,32 @@ pub fn parse_cents(raw: &str) -> Result<i64, String> {
         .ok_or_else(|| "The amount is too large.".to_string())
 }
 
+/// Parses an amount that may be negative, as statements and ledgers write one: `-12.50`,
+/// `$-12.50`, `-$12.50` or in accounting brackets `(12.50)`; otherwise as [`parse_cents`].
+pub fn parse_signed_cents(raw: &str) -> Result<i64, String> {
+    let s = raw.trim();
+    let (negative, rest) = if let Some(inner) = s.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        (true, inner.trim())
+    } else if let Some(rest) = s.strip_prefix('-') {
+        (true, rest.trim())
+    } else if let Some(rest) = s.strip_prefix("$-") {
+        (true, rest.trim())
+    } else {
+        (false, s)
+    };
+    if negative && (rest.starts_with('-') || rest.starts_with('(')) {
+        return Err(format!("{s:?} is not an amount (for example -1,234.50)."));
+    }
+    let cents = parse_cents(rest).map_err(|e| {
+        if e.contains("negative") {
+            format!("{s:?} is not an amount.")
+        } else {
+            e
+        }
+    })?;
+    Ok(if negative { -cents } else { cents })
+}
+
 /// Cents as people read dollars: `$1,234.50`, `-$3.00`.
 pub fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
@@ -60,6 +86,18 @@ pub fn decimal_cents(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_amounts_as_statements_write_them() {
+        assert_eq!(parse_signed_cents("-12.50"), Ok(-1_250));
+        assert_eq!(parse_signed_cents("(1,234.50)"), Ok(-123_450));
+        assert_eq!(parse_signed_cents("-$3"), Ok(-300));
+        assert_eq!(parse_signed_cents("$-3"), Ok(-300));
+        assert_eq!(parse_signed_cents("$45.10"), Ok(4_510));
+        assert!(parse_signed_cents("--3").is_err());
+        assert!(parse_signed_cents("12,5x").is_err());
+        assert!(parse_signed_cents("").is_err());
+    }
 
     #[test]
     fn parses_what_people_type() {

@@ -349,6 +349,37 @@ pub fn guess_mapping(headers: &[String]) -> Vec<Option<&'static str>> {
     guess.into_iter().map(|g| g.map(|f| FIELDS[f].0)).collect()
 }
 
+/// Guesses each column's field from its header with an import's own spellings (`aliases`: per
+/// field key, its headers as [`normalize_header`] leaves them): each field for at most one column,
+/// left columns first; and a person's name either whole (`full`) or as two halves (`halves`),
+/// never both, the pair winning when both halves are there. The book-of-business import and
+/// carrier statements guess their columns with it.
+pub fn guess_by_aliases(headers: &[String], aliases: &[(&str, &[&str])], full: &str, halves: (&str, &str)) -> Mapping {
+    let mut columns: Vec<Option<String>> = vec![None; headers.len()];
+    for (i, header) in headers.iter().enumerate() {
+        let key = normalize_header(header);
+        let hit = aliases.iter().find(|(field, spellings)| {
+            spellings.contains(&key.as_str()) && !columns.iter().flatten().any(|c| c == field)
+        });
+        columns[i] = hit.map(|(field, _)| field.to_string());
+    }
+    let has = |columns: &[Option<String>], f: &str| columns.iter().flatten().any(|c| c == f);
+    let (first, last) = halves;
+    if has(&columns, full) && (has(&columns, first) || has(&columns, last)) {
+        let drop: &[&str] = if has(&columns, first) && has(&columns, last) {
+            &[full]
+        } else {
+            &[first, last]
+        };
+        for c in columns.iter_mut() {
+            if c.as_deref().is_some_and(|f| drop.contains(&f)) {
+                *c = None;
+            }
+        }
+    }
+    Mapping { columns }
+}
+
 /// Which field each column holds, by position (`None` = ignore the column). Stored as JSON to
 /// remember an agency's last mapping: `{"columns":["full_name",null,"email"]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -239,6 +239,8 @@ impl PageCtx {
                     ("/admin/commissions/schedules", "Schedules"),
                     ("/admin/commissions/hierarchy", "Levels and uplines"),
                     ("/admin/commissions/holds", "Holds"),
+                    ("/admin/commissions/payees", "Payee statements"),
+                    ("/admin/commissions/statements", "Carrier statements"),
                     ("/admin/commissions/limits", "CMS limits and rules"),
                 ],
             ));

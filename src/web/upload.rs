@@ -1,5 +1,5 @@
-//! Reading one file out of a multipart form, with a size limit: into memory ([`read_field`]) or
-//! onto disk as it arrives ([`receive_file`]).
+//! Reading one file out of a multipart form, with a size limit: into memory ([`read_field`]), with
+//! the form's other fields ([`read_form`]), or onto disk as it arrives ([`receive_file`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,64 @@ pub async fn read_field(
         return Ok(bytes);
     }
     Err("Choose a file to upload.".into())
+}
+
+/// A multipart form read into memory: its text fields and the one file field.
+#[derive(Debug, Default)]
+pub struct MultipartForm {
+    /// The text fields, as sent (each at most 4 KB).
+    pub fields: Vec<(String, String)>,
+    /// The file: the name the browser gave, and its bytes (empty when none was chosen).
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl MultipartForm {
+    /// A text field's value, trimmed ("" when absent).
+    pub fn text(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+}
+
+/// Reads a whole multipart form: every text field (4 KB each at most) and the file field
+/// `file_field` (at most `max_bytes`; `too_large` is the message beyond). `Err` says what went
+/// wrong, for the user.
+pub async fn read_form(
+    mut payload: actix_multipart::Multipart,
+    file_field: &str,
+    max_bytes: usize,
+    too_large: &str,
+) -> Result<MultipartForm, String> {
+    const UNREAD: &str = "The upload could not be read; try again.";
+    let mut form = MultipartForm::default();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| UNREAD.to_string())?;
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = name == file_field;
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or("")
+            .to_string();
+        let limit = if is_file { max_bytes } else { 4096 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| UNREAD.to_string())?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(if is_file { too_large } else { "The form is too large." }.to_string());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_file {
+            form.file = Some((file_name, bytes));
+        } else if form.fields.len() < 100 {
+            form.fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(form)
 }
 
 /// An uploaded file written to disk as it arrived.

@@ -154,29 +154,7 @@ pub(super) fn index_of(key: &str) -> usize {
 /// Guesses each column's field from its header; each field for at most one column, and the
 /// insured's name either as two halves or whole, never both.
 pub fn guess_mapping(headers: &[String]) -> Mapping {
-    let mut columns: Vec<Option<String>> = vec![None; headers.len()];
-    for (i, header) in headers.iter().enumerate() {
-        let key = lead_csv::normalize_header(header);
-        let hit = ALIASES
-            .iter()
-            .find(|(field, aliases)| aliases.contains(&key.as_str()) && !columns.iter().flatten().any(|c| c == field));
-        columns[i] = hit.map(|(field, _)| field.to_string());
-    }
-    let has = |columns: &[Option<String>], f: &str| columns.iter().flatten().any(|c| c == f);
-    let halves = has(&columns, "first_name") && has(&columns, "last_name");
-    if has(&columns, "full_name") && (has(&columns, "first_name") || has(&columns, "last_name")) {
-        let drop: &[&str] = if halves {
-            &["full_name"]
-        } else {
-            &["first_name", "last_name"]
-        };
-        for c in columns.iter_mut() {
-            if c.as_deref().is_some_and(|f| drop.contains(&f)) {
-                *c = None;
-            }
-        }
-    }
-    Mapping { columns }
+    lead_csv::guess_by_aliases(headers, ALIASES, "full_name", ("first_name", "last_name"))
 }
 
 /// The column of each field, after checking the mapping against the file's headers: the lead

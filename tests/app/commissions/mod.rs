@@ -2,6 +2,7 @@
 //! chargebacks, the CMS cap, the licence hold and the pages.
 
 mod payouts;
+mod statements;
 
 use agency_engine::auth::roles::{Actor, Role};
 use agency_engine::commissions::{engine, jobs, service};
