@@ -342,6 +342,10 @@ pub fn target(book: &Book, i: &Inputs<'_>, through: NaiveDate) -> Option<Target>
     })
 }
 
+/// What the computation booked so far per policy: the schedule first used, and the cents per
+/// payee and role.
+type Booked = HashMap<i64, (Option<i64>, HashMap<(Payee, PayeeRole), i64>)>;
+
 /// What a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchReport {
@@ -448,7 +452,7 @@ pub fn compute_batch(
             .push((s.effective_from, shares.iter().map(share_of).collect()));
     }
 
-    let mut booked: HashMap<i64, (Option<i64>, HashMap<(Payee, PayeeRole), i64>)> = HashMap::new();
+    let mut booked: Booked = HashMap::new();
     for b in model::booked(conn, &ids)? {
         let (Ok(kind), Ok(role)) = (b.payee_kind.parse::<PayeeKind>(), b.role.parse::<PayeeRole>()) else {
             continue;

@@ -183,10 +183,10 @@ pub async fn mine(
                     held.extend(model::holds(c, true, 1_000)?.into_iter().filter(|h| h.agent_id == p.id));
                 }
             }
-            rows.sort_by(|a, b| b.id.cmp(&a.id));
+            rows.sort_by_key(|e| std::cmp::Reverse(e.id));
             let more = rows.len() > ENTRIES_PER_PAGE;
             rows.truncate(ENTRIES_PER_PAGE);
-            statements.sort_by(|a: &model::StatementRow, b| b.period.cmp(&a.period));
+            statements.sort_by_key(|s: &model::StatementRow| std::cmp::Reverse(s.period));
             Ok((views(c, rows)?, totals, held, statements, more))
         })
         .await?;
@@ -436,9 +436,15 @@ pub async fn save_split(
     let remainder = get("remainder").trim().parse::<usize>().unwrap_or(0);
     let (from, note) = (get("effective_from"), get("note"));
     let (actor, who, r, f) = (user.actor(), user.audit(), rows.clone(), from.clone());
+    let split = service::SplitInput {
+        rows: r,
+        remainder,
+        effective_from: f,
+        note,
+    };
     match state
         .db
-        .write(move |c| service::save_split(c, actor, &who, id, &r, remainder, &f, &note))
+        .write(move |c| service::save_split(c, actor, &who, id, &split))
         .await
     {
         Ok(_) => Ok(redirect_with(

@@ -91,7 +91,7 @@ fn date_field(e: &mut FieldErrors, field: &str, raw: &str, required: bool) -> Op
     match raw.parse::<NaiveDate>() {
         Ok(d) => Some(d),
         Err(_) => {
-            e.add(field, &format!("{raw:?} is not a date (YYYY-MM-DD)."));
+            e.add(field, format!("{raw:?} is not a date (YYYY-MM-DD)."));
             None
         }
     }
@@ -248,7 +248,7 @@ pub fn create_schedule(
             let Some((year, rate)) = part.split_once(':') else {
                 e.add(
                     "renewal",
-                    &format!("{part:?}: write each band as year: rate (for example 2: 5)."),
+                    format!("{part:?}: write each band as year: rate (for example 2: 5)."),
                 );
                 break;
             };
@@ -257,12 +257,12 @@ pub fn create_schedule(
                 (Ok(_), Ok(_)) | (Err(_), _) => {
                     e.add(
                         "renewal",
-                        &format!("{part:?}: a renewal band starts at policy year 2 or later."),
+                        format!("{part:?}: a renewal band starts at policy year 2 or later."),
                     );
                     break;
                 }
                 (_, Err(m)) => {
-                    e.add("renewal", &format!("{part:?}: {m}"));
+                    e.add("renewal", format!("{part:?}: {m}"));
                     break;
                 }
             }
@@ -686,6 +686,15 @@ pub fn parse_payee(raw: &str) -> Option<Payee> {
     (kind != PayeeKind::Agency).then_some(Payee { kind, id })
 }
 
+/// A split as the form gives it: the rows, which row takes the rounding cents, from when, why.
+#[derive(Debug, Clone, Default)]
+pub struct SplitInput {
+    pub rows: Vec<ShareInput>,
+    pub remainder: usize,
+    pub effective_from: String,
+    pub note: String,
+}
+
 /// Records a policy's split from a date: shares that total exactly 100 %, each payee real, the
 /// remainder to the payee named (`remainder` is the row's index).
 pub fn save_split(
@@ -693,11 +702,14 @@ pub fn save_split(
     actor: Actor,
     who: &AuditActor,
     policy_id: i64,
-    rows: &[ShareInput],
-    remainder: usize,
-    from: &str,
-    note: &str,
+    input: &SplitInput,
 ) -> Result<i64, AppError> {
+    let (rows, remainder, from, note) = (
+        &input.rows,
+        input.remainder,
+        input.effective_from.as_str(),
+        input.note.as_str(),
+    );
     staff(actor)?;
     let policy = crate::policies::model::find(conn, policy_id).map_err(|_| AppError::NotFound)?;
     let mut e = FieldErrors::new();

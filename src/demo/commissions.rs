@@ -104,7 +104,7 @@ pub fn seed_structure(c: &mut DbConnection, owner: Actor, who: &AuditActor) -> R
         let Some(&other) = ids.iter().find(|a| **a != agent) else {
             continue;
         };
-        let rows = [
+        let rows = vec![
             service::ShareInput {
                 payee: format!("agent:{agent}"),
                 role: "writing".into(),
@@ -116,16 +116,13 @@ pub fn seed_structure(c: &mut DbConnection, owner: Actor, who: &AuditActor) -> R
                 percent: "50".into(),
             },
         ];
-        service::save_split(
-            c,
-            owner,
-            who,
-            policy,
-            &rows,
-            0,
-            &effective.to_string(),
-            "Joint appointment",
-        )?;
+        let split = service::SplitInput {
+            rows,
+            remainder: 0,
+            effective_from: effective.to_string(),
+            note: "Joint appointment".into(),
+        };
+        service::save_split(c, owner, who, policy, &split)?;
     }
     Ok(())
 }

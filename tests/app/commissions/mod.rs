@@ -111,9 +111,14 @@ async fn a_month_is_computed_once_split_to_the_cent_and_charged_back_when_the_po
             percent: "66.67".into(),
         },
     ];
-    let from = (this_month() - Months::new(1)).to_string();
+    let split = service::SplitInput {
+        rows,
+        remainder: 0,
+        effective_from: (this_month() - Months::new(1)).to_string(),
+        note: "shared sale".into(),
+    };
     app.db
-        .write_blocking(move |c| service::save_split(c, owner(), &who(), id, &rows, 0, &from, "shared sale"))
+        .write_blocking(move |c| service::save_split(c, owner(), &who(), id, &split))
         .expect("split");
 
     // 20 % of two $100.00 instalments: $40.00, each $20.00 split 667 / 1,333 (the cent to the writer).
