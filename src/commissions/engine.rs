@@ -453,7 +453,13 @@ pub fn compute_batch(
     }
 
     let mut booked: Booked = HashMap::new();
+    // A policy computed for a later month already counts this one's pieces: it is left alone
+    // (computing months out of order never books a difference twice).
+    let mut later: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for b in model::booked(conn, &ids)? {
+        if b.last_period > period {
+            later.insert(b.policy_id);
+        }
         let (Ok(kind), Ok(role)) = (b.payee_kind.parse::<PayeeKind>(), b.role.parse::<PayeeRole>()) else {
             continue;
         };
@@ -470,7 +476,7 @@ pub fn compute_batch(
     let mut first_time = Vec::new();
     let at = now();
     let empty: Vec<(i32, NaiveDate, i64, i64)> = Vec::new();
-    for p in &batch {
+    for p in batch.iter().filter(|p| !later.contains(&p.id)) {
         let (schedule_id, done) = booked
             .get(&p.id)
             .map(|(s, parts)| (*s, Some(parts)))

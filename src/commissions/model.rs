@@ -473,6 +473,9 @@ pub struct BookedRow {
     pub cents: i64,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     pub schedule_id: Option<i64>,
+    /// The latest month computed for it.
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub last_period: NaiveDate,
 }
 
 /// The computed totals of these policies per payee and role, with the schedule they were computed
@@ -484,7 +487,7 @@ pub fn booked(conn: &mut DbConnection, policy_ids: &[i64]) -> QueryResult<Vec<Bo
     let ids = policy_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     diesel::sql_query(format!(
         "SELECT policy_id AS policy_id, payee_kind, payee_id, role, \
-           CAST(SUM(amount_cents) AS BIGINT) AS cents, MIN(schedule_id) AS schedule_id \
+           CAST(SUM(amount_cents) AS BIGINT) AS cents, MIN(schedule_id) AS schedule_id, MAX(period) AS last_period \
          FROM commission_entries WHERE source = 'computed' AND policy_id IN ({ids}) \
          GROUP BY policy_id, payee_kind, payee_id, role"
     ))

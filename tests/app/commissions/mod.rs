@@ -134,8 +134,9 @@ async fn a_month_is_computed_once_split_to_the_cent_and_charged_back_when_the_po
     );
     assert_eq!(app.count("commission_entries WHERE amount_cents <= 0"), 0);
 
-    // The same month again books nothing.
+    // The same month again books nothing, nor does an earlier month computed after it.
     assert_eq!(compute(&app, this_month()), 0);
+    assert_eq!(compute(&app, this_month() - Months::new(1)), 0);
     assert_eq!(ledger(&app, &format!("policy_id = {id}")), 4_000);
 
     // Cancelled half-way through the second instalment: its unearned part is charged back, as
