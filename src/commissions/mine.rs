@@ -180,7 +180,7 @@ pub async fn mine(
                 )?);
                 totals.extend(model::payee_totals(c, p.kind, p.id)?);
                 if p.kind == PayeeKind::Agent {
-                    held.extend(model::holds(c, true, 1_000)?.into_iter().filter(|h| h.agent_id == p.id));
+                    held.extend(model::open_holds_of_agent(c, p.id)?);
                 }
             }
             rows.sort_by_key(|e| std::cmp::Reverse(e.id));

@@ -594,6 +594,17 @@ pub fn insert_hold(conn: &mut DbConnection, policy_id: i64, agent_id: i64, reaso
     Ok(crate::db::direct!(conn, |c| insert.execute(c))? == 1)
 }
 
+/// An agent's open holds, newest first.
+pub fn open_holds_of_agent(conn: &mut DbConnection, agent_id: i64) -> QueryResult<Vec<HoldRow>> {
+    commission_holds::table
+        .filter(commission_holds::agent_id.eq(agent_id))
+        .filter(commission_holds::released_at.is_null())
+        .order(commission_holds::id.desc())
+        .limit(200)
+        .select(HoldRow::as_select())
+        .load(conn)
+}
+
 pub fn holds_of(conn: &mut DbConnection, policy_ids: &[i64]) -> QueryResult<Vec<HoldRow>> {
     commission_holds::table
         .filter(commission_holds::policy_id.eq_any(policy_ids))
@@ -612,6 +623,14 @@ pub fn holds(conn: &mut DbConnection, open_only: bool, limit: i64) -> QueryResul
         q = q.filter(commission_holds::released_at.is_null());
     }
     q.load(conn)
+}
+
+/// How many holds are open.
+pub fn open_hold_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    commission_holds::table
+        .filter(commission_holds::released_at.is_null())
+        .count()
+        .get_result(conn)
 }
 
 pub fn find_hold(conn: &mut DbConnection, id: i64) -> QueryResult<HoldRow> {

@@ -133,7 +133,7 @@ async fn overview_page(ctx: PageCtx, state: &AppState, errors: FieldErrors) -> A
             Ok((
                 model::month_totals(c, since)?,
                 model::recent_runs(c, 10)?,
-                model::holds(c, true, 1_000)?.len(),
+                model::open_hold_count(c)? as usize,
             ))
         })
         .await?;

@@ -144,6 +144,8 @@ pub fn seed_ledger(
         let run = db.write_blocking(move |c| jobs::queue(c, period, None))?;
         jobs::run_all(db, run, &settings.plan_year_rule).map_err(AppError::internal)?;
     }
+    let w = who.clone();
+    db.write_blocking(move |c| seed_carrier_statements(c, owner, &w))?;
     let base = settings.base_url.clone();
     for (k, m) in months.iter().take(2).enumerate() {
         let key = m.format("%Y-%m").to_string();
@@ -156,6 +158,95 @@ pub fn seed_ledger(
                 Ok(_) | Err(AppError::Validation(_)) => Ok(()),
                 Err(e) => Err(e),
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// Two carrier statements of the busiest carrier: the month before last paid as expected and
+/// finalised, last month's left open with each kind of exception on its worklist (one policy
+/// short-paid, one paid to another agent, one not paid, one line not in the book).
+pub fn seed_carrier_statements(c: &mut DbConnection, owner: Actor, who: &AuditActor) -> Result<(), AppError> {
+    use crate::commissions::statements::{reading, service as statements};
+    use crate::db::schema::commission_entries as e;
+    let this = engine::month_of(now().date());
+    let Some(carrier) = policies::table
+        .group_by(policies::carrier_id)
+        .order(diesel::dsl::count_star().desc())
+        .select(policies::carrier_id)
+        .first::<i64>(c)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    for (months_back, open) in [(2u32, false), (1, true)] {
+        let Some(period) = this.checked_sub_months(Months::new(months_back)) else {
+            continue;
+        };
+        let mut paid: Vec<(String, String, i64)> = Vec::new();
+        let rows: Vec<(i64, String, String, i64)> = e::table
+            .inner_join(policies::table)
+            .filter(policies::carrier_id.eq(carrier))
+            .filter(e::period.eq(period))
+            .filter(e::kind.eq(crate::domain::commission::EntryKind::Expected))
+            .select((
+                policies::id,
+                policies::policy_number,
+                policies::insured_name,
+                e::amount_cents,
+            ))
+            .load(c)?;
+        for (_, number, insured, cents) in rows {
+            match paid.iter_mut().find(|(n, _, _)| *n == number) {
+                Some(row) => row.2 += cents,
+                None => paid.push((number, insured, cents)),
+            }
+        }
+        if paid.len() < 4 {
+            continue;
+        }
+        let mut csv = String::from("Policy Number,Insured Name,Commission Amount,Writing Agent\n");
+        for (k, (number, insured, cents)) in paid.iter().enumerate() {
+            let (amount, agent) = match (open, k) {
+                (true, 0) => (cents - 1_500, ""),
+                (true, 1) => (*cents, "Someone Else"),
+                (true, 2) => continue,
+                _ => (*cents, ""),
+            };
+            csv.push_str(&format!(
+                "{number},\"{insured}\",{},{agent}\n",
+                crate::domain::money::decimal_cents(amount)
+            ));
+        }
+        if open {
+            csv.push_str("ZZ-404-001,\"Pat Unknown\",42.00,\n");
+        }
+        let (_, table) = reading::read_table(csv.as_bytes()).map_err(AppError::internal)?;
+        let mapping = reading::guess_mapping(&table.headers);
+        let columns = reading::field_columns(&mapping, &table.headers).map_err(AppError::internal)?;
+        let lines = reading::parse_all(&table, &columns, period)
+            .map_err(|errs| AppError::internal(format!("demo statement: {} bad lines", errs.len())))?;
+        let file = format!("commissions-{}.csv", period.format("%Y-%m"));
+        let id = statements::import(
+            c,
+            owner,
+            who,
+            &statements::Incoming {
+                carrier_id: carrier,
+                period,
+                file_name: &file,
+                headers: &table.headers,
+                mapping: &mapping,
+                lines: &lines,
+            },
+        )?;
+        if !open {
+            // Paid as expected: nothing to resolve, so it is finalised (a leftover exception
+            // would keep it open on the worklist instead).
+            match statements::finalise(c, owner, who, id, true) {
+                Ok(_) | Err(AppError::Validation(_)) => {}
+                Err(other) => return Err(other),
+            }
         }
     }
     Ok(())

@@ -585,3 +585,39 @@ async fn schedule_and_split_forms_refuse_bad_input_with_field_messages_and_keep_
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(ledger(&app, "kind = 'adjustment' AND source = 'manual'"), -1_250);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_schedules_a_hierarchy_a_ledger_statements_and_carrier_statements() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    assert!(app.count("commission_schedules") > 5);
+    assert_eq!(app.count("commission_levels"), 3);
+    assert!(app.count("agent_hierarchy") > 3);
+    assert_eq!(app.count("commission_splits"), 5);
+    assert!(app.count("commission_entries WHERE kind = 'expected'") > 100);
+    assert_eq!(
+        app.count("commission_entries WHERE kind = 'chargeback' AND amount_cents >= 0"),
+        0
+    );
+    assert!(app.count("payee_statements") > 0 && app.count("payee_statements WHERE status = 'paid'") > 0);
+    // One carrier statement finalised, one open with each kind of exception.
+    assert_eq!(app.count("carrier_statements WHERE status = 'finalised'"), 1);
+    assert_eq!(app.count("carrier_statements WHERE status <> 'finalised'"), 1);
+    for kind in ["unmatched", "not_paid", "short_paid", "other_agent"] {
+        assert!(
+            app.count(&format!("carrier_statement_lines WHERE exception = '{kind}'")) > 0,
+            "{kind}"
+        );
+    }
+    let boss = app.new_client();
+    boss.login("owner@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+        .await;
+    for page in [
+        "/admin/commissions",
+        "/admin/commissions/payees",
+        "/admin/commissions/statements",
+        "/admin/commissions/holds",
+    ] {
+        assert_eq!(boss.page(page).await.0, 200, "{page}");
+    }
+}

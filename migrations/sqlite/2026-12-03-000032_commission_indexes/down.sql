@@ -1,0 +1,2 @@
+DROP INDEX commission_holds_agent_idx;
+DROP INDEX commission_entries_payee_id_idx;
