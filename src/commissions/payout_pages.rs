@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::pdf::{self, Line};
 use crate::web::context::PageCtx;
 use crate::web::routes::{Access, Routes};
-use crate::web::{form_status, redirect_with, render, render_status, AppState};
+use crate::web::{csv_download, form_status, redirect_with, render, render_status, AppState};
 
 /// Who may open a statement page (the check of whose it is comes after).
 pub const STATEMENT_READERS: &[Role] = &[Role::Owner, Role::Admin, Role::Agent, Role::Broker];
@@ -54,13 +54,6 @@ pub fn routes(r: &mut Routes) {
             Access::Roles(STATEMENT_READERS),
             statement_csv,
         );
-}
-
-fn csv_download(file: &str, rows: Vec<Vec<String>>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))
-        .body(crate::spreadsheet::to_bytes(rows))
 }
 
 /// Payees' names: agents and brokers by name, pools by team, the agency.

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
@@ -14,17 +13,9 @@ use super::model;
 use super::progress;
 use super::view::{self, CourseReport, TrainingRecord};
 use crate::error::AppResult;
-use crate::spreadsheet;
 use crate::web::context::PageCtx;
 use crate::web::pagination::{Page, Pager};
 use crate::web::{render, AppState};
-
-fn csv_response(file: &str, rows: Vec<Vec<String>>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))
-        .body(spreadsheet::to_bytes(rows))
-}
 
 fn date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
@@ -115,7 +106,7 @@ pub async fn course_csv(state: web::Data<AppState>, path: web::Path<i64>) -> App
             q.pass_rate().map(|p| p.to_string()).unwrap_or_default(),
         ]);
     }
-    Ok(csv_response(&format!("course-{id}-report.csv"), rows))
+    Ok(crate::web::csv_download(&format!("course-{id}-report.csv"), rows))
 }
 
 /// A learner's line on the overview.
@@ -230,5 +221,5 @@ pub async fn person_csv(state: web::Data<AppState>, path: web::Path<i64>) -> App
             date(cert.and_then(|c| c.expires_on)),
         ]);
     }
-    Ok(csv_response(&format!("training-record-{id}.csv"), rows))
+    Ok(crate::web::csv_download(&format!("training-record-{id}.csv"), rows))
 }

@@ -105,6 +105,17 @@ pub fn form_status(errors: &crate::error::FieldErrors) -> actix_web::http::Statu
 }
 
 /// Renders a template with 200.
+/// A CSV file to download: `rows` (the first is the header) as an attachment named `file`.
+pub fn csv_download(file: &str, rows: Vec<Vec<String>>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(crate::spreadsheet::to_bytes(rows))
+}
+
 pub fn render<T: askama::Template>(page: &T) -> crate::error::AppResult<HttpResponse> {
     render_status(actix_web::http::StatusCode::OK, page)
 }
