@@ -1203,13 +1203,7 @@ async fn a_certification_recorded_by_hand_leads_to_the_course_that_renews_it_onc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_has_three_courses_and_learners_at_every_stage() {
-    let app = spawn_with(|s| s.run_worker = false).await;
-    let (db, settings) = (app.db.clone(), app.settings.clone());
-    let seeded = tokio::task::spawn_blocking(move || agency_engine::demo::seed(&db, &settings))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(seeded);
+    let app = crate::harness::spawn_demo_with(|s| s.run_worker = false).await;
     if app.db.backend() == agency_engine::db::Backend::Postgres {
         // The seed leaves PostgreSQL with statistics of the loaded tables (-1: never analysed),
         // so the lead lists are planned for thousands of rows, not a guess.

@@ -112,6 +112,102 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_on(TestDb::new(), configure).await
 }
 
+/// The `seed-demo` agency, seeded once per test process into a database of its own (no server
+/// runs on it) and copied for each test that asks: seeding takes a quarter of a minute, copying a
+/// fraction of a second.
+struct DemoTemplate {
+    /// The seeded SQLite file, or the PostgreSQL database to use as a template.
+    source: String,
+    data_dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+static DEMO: std::sync::OnceLock<DemoTemplate> = std::sync::OnceLock::new();
+
+fn demo_template() -> &'static DemoTemplate {
+    DEMO.get_or_init(|| {
+        let test_db = TestDb::new();
+        let settings = test_db.settings();
+        {
+            let db = Db::connect_with(&settings.database_url, 2, settings.sqlite_synchronous).expect("connect");
+            db.migrate().expect("migrate");
+            let added = agency_engine::demo::seed(&db, &settings).expect("the demo seeds");
+            assert!(added, "the demo went into an empty database");
+            if db.backend() == agency_engine::db::Backend::Sqlite {
+                db.write_blocking(|c| {
+                    diesel::RunQueryDsl::execute(diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)"), c)?;
+                    Ok(())
+                })
+                .expect("checkpoint");
+            }
+        }
+        let source = match postgres_admin_url() {
+            Some(_) => url::Url::parse(&test_db.url)
+                .unwrap()
+                .path()
+                .trim_start_matches('/')
+                .to_string(),
+            None => test_db.dir.path().join("agency.db").display().to_string(),
+        };
+        DemoTemplate {
+            source,
+            data_dir: test_db.dir.path().join("data"),
+            _dir: test_db.dir,
+        }
+    })
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("data folder");
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a data file");
+        }
+    }
+}
+
+/// A fresh copy of the demo agency (its people, courses, six months of leads, policies and
+/// commissions), with its data folder.
+fn demo_copy() -> TestDb {
+    let template = demo_template();
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&template.data_dir, &dir.path().join("data"));
+    let url = match postgres_admin_url() {
+        Some(admin) => {
+            let name = format!("ae_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin).expect("reach PostgreSQL");
+            // The template may still have a closing connection for a moment.
+            let mut tries = 0;
+            while let Err(e) = conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {}", template.source)) {
+                tries += 1;
+                assert!(tries < 50, "copy the demo database: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let mut u = url::Url::parse(&admin).unwrap();
+            u.set_path(&name);
+            u.to_string()
+        }
+        None => {
+            let file = dir.path().join("agency.db");
+            std::fs::copy(&template.source, &file).expect("copy the demo database");
+            format!("sqlite://{}", file.display())
+        }
+    };
+    TestDb { url, dir }
+}
+
+/// Starts the application on a copy of the demo agency.
+pub async fn spawn_demo_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let test_db = tokio::task::spawn_blocking(demo_copy).await.expect("the demo copy");
+    spawn_on(test_db, configure).await
+}
+
 /// Starts the application on an existing test database (to restart it, for example).
 pub async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_db.settings();
@@ -489,16 +585,6 @@ impl TestApp {
                     .id)
             })
             .expect("the newest lead")
-    }
-
-    /// Loads the `seed-demo` agency (its people, courses and six months of leads).
-    pub async fn seed_demo(&self) {
-        let (db, settings) = (self.db.clone(), self.settings.clone());
-        let added = tokio::task::spawn_blocking(move || agency_engine::demo::seed(&db, &settings))
-            .await
-            .expect("seeding finishes")
-            .expect("the demo seeds");
-        assert!(added, "the demo went into an empty database");
     }
 
     /// The first value of a one-column query written `SELECT CAST(… AS TEXT) AS v …`, if any row.

@@ -588,8 +588,7 @@ async fn schedule_and_split_forms_refuse_bad_input_with_field_messages_and_keep_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_has_schedules_a_hierarchy_a_ledger_statements_and_carrier_statements() {
-    let app = spawn_app().await;
-    app.seed_demo().await;
+    let app = crate::harness::spawn_demo_with(|_| {}).await;
     assert!(app.count("commission_schedules") > 5);
     assert_eq!(app.count("commission_levels"), 3);
     assert!(app.count("agent_hierarchy") > 3);

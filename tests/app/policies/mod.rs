@@ -162,8 +162,7 @@ async fn a_recorded_policy_has_its_schedule_history_and_page_and_other_agents_ge
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_has_a_book_of_business_whose_money_adds_up() {
-    let app = crate::harness::spawn_app().await;
-    app.seed_demo().await;
+    let app = crate::harness::spawn_demo_with(|_| {}).await;
     let policies = app.count("policies");
     assert!(policies > 100, "a policy for most won leads: {policies}");
     assert_eq!(
