@@ -22,6 +22,7 @@ pub mod geo;
 pub mod home;
 pub mod jobs;
 pub mod leads;
+pub mod network;
 pub mod notifications;
 pub mod ops;
 pub mod pdf;

@@ -1104,6 +1104,191 @@ diesel::joinable!(carrier_statements -> carriers (carrier_id));
 diesel::joinable!(carrier_statement_lines -> carrier_statements (statement_id));
 diesel::joinable!(carrier_statement_lines -> policies (policy_id));
 
+diesel::table! {
+    network_profiles (user_id) {
+        user_id -> BigInt,
+        brokerage -> Text,
+        lines -> Text,
+        specialisations -> Text,
+        states -> Text,
+        counties -> Text,
+        zips -> Text,
+        radius_miles -> Nullable<Integer>,
+        languages -> Text,
+        capacity_per_month -> Integer,
+        available -> Bool,
+        bio -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_connections (id) {
+        id -> BigInt,
+        requester_id -> BigInt,
+        addressee_id -> BigInt,
+        user_low -> BigInt,
+        user_high -> BigInt,
+        kind -> Text,
+        status -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    network_connection_events (id) {
+        id -> BigInt,
+        connection_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_links (user_id, other_id) {
+        user_id -> BigInt,
+        other_id -> BigInt,
+        connection_id -> BigInt,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    broker_teams (id) {
+        id -> BigInt,
+        name -> Text,
+        leader_id -> BigInt,
+        pool_bps -> Integer,
+        pool_rule -> Text,
+        pool_fixed -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    broker_team_members (user_id) {
+        user_id -> BigInt,
+        team_id -> BigInt,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    broker_pool_runs (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        period -> Date,
+        pool_cents -> BigInt,
+        rule -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> BigInt,
+        referrer_id -> BigInt,
+        target_kind -> Text,
+        target_id -> Nullable<BigInt>,
+        receiver_id -> Nullable<BigInt>,
+        contact_id -> BigInt,
+        source_lead_id -> Nullable<BigInt>,
+        lead_id -> Nullable<BigInt>,
+        product_line -> Text,
+        note -> Text,
+        status -> Text,
+        split_kind -> Text,
+        split_bps -> Integer,
+        fee_cents -> BigInt,
+        decline_reason -> Nullable<Text>,
+        expires_at -> Timestamp,
+        policy_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        converted_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_events (id) {
+        id -> BigInt,
+        referral_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_consent_links (id) {
+        id -> BigInt,
+        referral_id -> BigInt,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_ratings (referral_id, rater_id) {
+        referral_id -> BigInt,
+        rater_id -> BigInt,
+        ratee_id -> BigInt,
+        stars -> Integer,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_scores (user_id) {
+        user_id -> BigInt,
+        hundredths -> BigInt,
+        tier -> Text,
+        inputs -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_score_history (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        hundredths -> BigInt,
+        tier -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_rules (key) {
+        key -> Text,
+        value -> Text,
+        label -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(network_profiles -> users (user_id));
+diesel::joinable!(network_connection_events -> network_connections (connection_id));
+diesel::joinable!(broker_team_members -> broker_teams (team_id));
+diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(referral_consent_links -> referrals (referral_id));
+diesel::joinable!(referrals -> contacts (contact_id));
+diesel::joinable!(network_scores -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
     carrier_statement_maps,
@@ -1177,4 +1362,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_sessions,
     login_throttles,
     agency,
+    network_profiles,
+    network_connections,
+    network_connection_events,
+    network_links,
+    broker_teams,
+    broker_team_members,
+    broker_pool_runs,
+    referrals,
+    referral_events,
+    referral_consent_links,
+    referral_ratings,
+    network_scores,
+    network_score_history,
+    network_rules,
 );

@@ -9,6 +9,7 @@ mod contact;
 mod languages;
 mod lists;
 pub mod money;
+pub mod network;
 mod npn;
 pub mod plan_year;
 pub mod policy;

@@ -12,6 +12,7 @@ mod harness;
 mod jobs;
 mod layout;
 mod leads;
+mod network;
 mod newuser;
 mod ops;
 mod policies;

@@ -1,0 +1,14 @@
+DROP TABLE network_rules;
+DROP TABLE network_score_history;
+DROP TABLE network_scores;
+DROP TABLE referral_ratings;
+DROP TABLE referral_consent_links;
+DROP TABLE referral_events;
+DROP TABLE referrals;
+DROP TABLE broker_pool_runs;
+DROP TABLE broker_team_members;
+DROP TABLE broker_teams;
+DROP TABLE network_links;
+DROP TABLE network_connection_events;
+DROP TABLE network_connections;
+DROP TABLE network_profiles;
