@@ -85,6 +85,10 @@ async fn index(ctx: PageCtx, state: web::Data<AppState>) -> AppResult<HttpRespon
         let any = state.db.read(|c| Ok(users::count_users(c)?)).await? > 0;
         return Ok(see_other(if any { "/login" } else { "/setup" }));
     };
+    // A broker's home page is their network portal.
+    if user.role == crate::auth::roles::Role::Broker {
+        return crate::network::pages::portal_page(ctx, &state, user).await;
+    }
     let today = crate::db::now().date();
     let rule = state.settings.plan_year_rule;
     let mut page = HomePage {

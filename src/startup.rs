@@ -38,6 +38,7 @@ pub fn register_routes(r: &mut Routes) {
     crate::scoring::routes(r);
     crate::policies::routes(r);
     crate::commissions::routes(r);
+    crate::network::routes(r);
     r.get("/api/v1/openapi.json", crate::web::routes::Access::Public, openapi);
     crate::notifications::routes(r);
     crate::audit::routes(r, crate::web::routes::Access::Roles(crate::auth::roles::STAFF));
@@ -81,6 +82,7 @@ pub fn job_registry() -> Registry {
     crate::leads::jobs::register(&mut r);
     crate::policies::jobs::register(&mut r);
     crate::commissions::jobs::register(&mut r);
+    crate::network::jobs::register(&mut r);
     crate::daily::register(&mut r);
     r
 }
@@ -278,6 +280,8 @@ mod tests {
                 "email",
                 "lead.escalate",
                 "leads.import",
+                "network.daily",
+                "network.scores",
                 "offer.timeout",
                 "policies.import",
                 "policies.sweep",
@@ -285,7 +289,7 @@ mod tests {
                 "webhook"
             ]
         );
-        assert_eq!(registry.daily().len(), 3, "the daily runs are scheduled");
+        assert_eq!(registry.daily().len(), 4, "the daily runs are scheduled");
         assert!(!registry.knows("reminders"));
         assert_eq!(crate::jobs::unknown_kind("nope"), "no handler for job kind \"nope\"");
     }

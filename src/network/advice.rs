@@ -61,33 +61,8 @@ fn advice(title: &str, detail: String) -> Advice {
     }
 }
 
-/// Basis points as people read a percent: `12.5 %`, `100 %`.
-fn percent(bps: i64) -> String {
-    let sign = if bps < 0 { "-" } else { "" };
-    let abs = bps.unsigned_abs();
-    let (whole, frac) = (abs / 100, abs % 100);
-    if frac == 0 {
-        format!("{sign}{whole} %")
-    } else if frac % 10 == 0 {
-        format!("{sign}{whole}.{} %", frac / 10)
-    } else {
-        format!("{sign}{whole}.{frac:02} %")
-    }
-}
-
-/// Hundredths of a point as people read them: "12.5", "20".
-fn points(hundredths: i64) -> String {
-    let sign = if hundredths < 0 { "-" } else { "" };
-    let abs = hundredths.unsigned_abs();
-    let (whole, frac) = (abs / 100, abs % 100);
-    if frac == 0 {
-        format!("{sign}{whole}")
-    } else if frac % 10 == 0 {
-        format!("{sign}{whole}.{}", frac / 10)
-    } else {
-        format!("{sign}{whole}.{frac:02}")
-    }
-}
+use super::pool::percent;
+use super::score::points;
 
 /// Hours to one decimal: "1 hour", "6.5 hours".
 fn hours(h: f64) -> String {

@@ -10,17 +10,41 @@
 //! (recommendations with their numbers), `rules` (the settings with their sources),
 //! `conversion::shares`. Queries in `model`, changes in `service`.
 //!
-//! Not wired to pages, jobs or the API yet: see the note.
+//! Pages: `pages` (the portal, the score, the leaderboard), `connection_pages` (profile,
+//! connections and the network picture), `referral_pages` (referrals and the person's public
+//! consent page), `teams` (broker teams and pooling), `agency_pages` (the agency's view and the
+//! rules); `api` for `/api/v1/network/…`; jobs in `jobs` (the daily expiry and scores).
 
 pub mod advice;
+pub mod agency_pages;
+pub mod connection_pages;
 pub mod conversion;
 pub mod forecast;
 pub mod handoff;
+pub mod jobs;
 pub mod model;
+pub mod pages;
+pub mod picture;
 pub mod pool;
+pub mod referral_pages;
 pub mod referrals;
 pub mod rules;
 pub mod score;
 pub mod scores;
 pub mod service;
+pub mod standing;
 pub mod strength;
+pub mod teams;
+pub mod view;
+
+use crate::web::routes::Routes;
+
+/// Every page and endpoint of the network, with its access rule.
+pub fn routes(r: &mut Routes) {
+    pages::routes(r);
+    connection_pages::routes(r);
+    // `/network/referrals/new` before `/network/referrals/{id}`: the part registers it first.
+    referral_pages::routes(r);
+    teams::routes(r);
+    agency_pages::routes(r);
+}

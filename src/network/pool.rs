@@ -40,7 +40,7 @@ pub struct Member {
 }
 
 /// Basis points as people read a percent: `12.5 %`, `100 %`.
-fn percent(bps: i64) -> String {
+pub fn percent(bps: i64) -> String {
     let whole = bps / 100;
     let frac = (bps % 100).abs();
     let sign = if bps < 0 && whole == 0 { "-" } else { "" };

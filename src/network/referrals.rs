@@ -106,8 +106,24 @@ pub fn create_referral(
     let mut e = FieldErrors::new();
     // Who receives it.
     let target = f.target.trim();
+    let mut team_id = None;
     let (target_kind, receiver) = if target == "agency" {
         (ReferralTarget::Agency, None)
+    } else if let Some(id) = target.strip_prefix("team:").and_then(|s| s.parse::<i64>().ok()) {
+        match super::model::teams::team(conn, id)? {
+            Some(t) => {
+                team_id = Some(t.id);
+                let chosen = super::teams::choose_receiver(conn, t.id, actor.id)?;
+                if chosen.is_none() {
+                    e.add("target", format!("Nobody in {} is taking referrals just now.", t.name));
+                }
+                (ReferralTarget::Team, chosen)
+            }
+            None => {
+                e.add("target", "There is no such team.");
+                (ReferralTarget::Team, None)
+            }
+        }
     } else if let Some(id) = target.strip_prefix("broker:").and_then(|s| s.parse::<i64>().ok()) {
         match model::open_between(conn, actor.id, id)? {
             Some(c) if c.status == ConnectionStatus::Active => (ReferralTarget::Broker, model::member(conn, id)?),
@@ -293,7 +309,7 @@ pub fn create_referral(
         &NewReferral {
             referrer_id: actor.id,
             target_kind,
-            target_id: receiver.as_ref().map(|m| m.id),
+            target_id: team_id.or(receiver.as_ref().map(|m| m.id)),
             receiver_id: receiver.as_ref().map(|m| m.id),
             contact_id: contact.id,
             source_lead_id: Some(lead_id),
@@ -498,6 +514,7 @@ pub fn answer_referral(
         if accept { "accepted" } else { "declined" },
         &reason,
     )?;
+    super::jobs::queue_scores(conn, &[r.referrer_id, actor.id])?;
     notices::notify(
         conn,
         r.referrer_id,
@@ -668,9 +685,12 @@ pub fn consent_answer(
     Ok(yes)
 }
 
+/// Referrals expired per transaction by the daily run.
+pub const EXPIRE_BATCH: usize = 1000;
+
 /// Expires open referrals past their deadline and tells both sides (the daily job).
 pub fn expire_overdue(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize, AppError> {
-    let due = model::overdue(conn, at, 1000)?;
+    let due = model::overdue(conn, at, EXPIRE_BATCH as i64)?;
     let who = AuditActor::system("referral expiry");
     for r in &due {
         model::set_referral_status(conn, r.id, ReferralStatus::Expired)?;
@@ -728,6 +748,8 @@ pub fn policy_recorded(
         &format!("policy {policy_id}; {} tier, +{} bps", tier.name, tier.multiplier_bps),
     )?;
     super::conversion::book(conn, &r, policy_id, writing_agent_id, effective, &tier)?;
+    let touched: Vec<i64> = std::iter::once(r.referrer_id).chain(r.receiver_id).collect();
+    super::jobs::queue_scores(conn, &touched)?;
     notices::notify(
         conn,
         r.referrer_id,

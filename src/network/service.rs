@@ -328,6 +328,7 @@ pub fn answer_connection(
     model::add_connection_event(conn, id, Some(actor.id), if accept { "accepted" } else { "declined" })?;
     if accept {
         model::link(conn, &c)?;
+        super::jobs::queue_scores(conn, &[c.requester_id, c.addressee_id])?;
     }
     notices::notify(
         conn,
@@ -372,7 +373,9 @@ pub fn deactivate_connection(
         return Err(invalid("connection", "This connection has already ended."));
     }
     model::set_connection_status(conn, id, ConnectionStatus::Inactive, actor.id)?;
-    model::unlink(conn, id)?;
+    if model::unlink(conn, id)? > 0 {
+        super::jobs::queue_scores(conn, &[c.requester_id, c.addressee_id])?;
+    }
     model::add_connection_event(conn, id, Some(actor.id), "deactivated")?;
     notices::notify(
         conn,

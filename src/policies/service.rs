@@ -601,6 +601,8 @@ pub fn create(
             "policy_recorded",
             &lead_details,
         )?;
+        // A lead that came through the broker network converts its referral.
+        crate::network::referrals::policy_recorded(conn, lead_id, id, p.agent_id, p.effective_on)?;
     }
     super::webhooks::emit(conn, "policy.issued", id)?;
     audit::record(

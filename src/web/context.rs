@@ -247,6 +247,27 @@ impl PageCtx {
         }
         if matches!(role, Role::Agent | Role::Broker) {
             groups.push(("Earnings", vec![("/commissions", "My commissions")]));
+            groups.push((
+                "Network",
+                vec![
+                    ("/network", "My network"),
+                    ("/network/connections", "Connections"),
+                    ("/network/referrals", "Referrals"),
+                    ("/network/score", "Score and tier"),
+                    ("/network/leaderboard", "Leaderboard"),
+                    ("/network/teams", "Teams"),
+                ],
+            ));
+        }
+        if role.is_staff() {
+            groups.push((
+                "Network",
+                vec![
+                    ("/admin/network", "Broker network"),
+                    ("/network/leaderboard", "Leaderboard"),
+                    ("/network/teams", "Broker teams"),
+                ],
+            ));
         }
         if role.is_staff() {
             groups.push((

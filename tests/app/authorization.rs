@@ -34,6 +34,8 @@ const PUBLIC: &[&str] = &[
     "GET /agency.css",
     "GET /soa/sign/{token}",
     "POST /soa/sign/{token}",
+    "GET /referral-consent/{token}",
+    "POST /referral-consent/{token}",
 ];
 
 fn fill(path: &str, target_id: i64) -> String {

@@ -1,6 +1,9 @@
 //! Every query of the broker network: profiles, connections and their links, reach (a recursive
 //! query both databases run), referrals with their history and consent links, and the rules.
 
+pub mod standing;
+pub mod teams;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
@@ -702,4 +705,145 @@ pub fn set_rule(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<
     diesel::update(network_rules::table.find(key))
         .set((network_rules::value.eq(value), network_rules::updated_at.eq(now())))
         .execute(conn)
+}
+
+/// The most recently answered referrals across the network (for the network's response time).
+pub fn recently_answered(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ReferralRow>> {
+    referrals::table
+        .filter(referrals::responded_at.is_not_null())
+        .order(referrals::responded_at.desc())
+        .limit(limit)
+        .select(ReferralRow::as_select())
+        .load(conn)
+}
+
+/// A member's active links with when each began.
+pub fn links_of(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
+    network_links::table
+        .filter(network_links::user_id.eq(user_id))
+        .order(network_links::other_id.asc())
+        .select((network_links::other_id, network_links::since))
+        .load(conn)
+}
+
+/// Connection requests waiting for this member's answer.
+pub fn requests_waiting_for(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
+    network_connections::table
+        .filter(network_connections::addressee_id.eq(user_id))
+        .filter(network_connections::status.eq(ConnectionStatus::Pending))
+        .count()
+        .get_result(conn)
+}
+
+/// Converted referrals of each of these referrers: (referrer, count).
+pub fn converted_counts(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    referrals::table
+        .filter(referrals::referrer_id.eq_any(ids))
+        .filter(referrals::status.eq(ReferralStatus::Converted))
+        .group_by(referrals::referrer_id)
+        .select((referrals::referrer_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The active links leaving these members: (member, other).
+pub fn links_from(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    network_links::table
+        .filter(network_links::user_id.eq_any(ids))
+        .select((network_links::user_id, network_links::other_id))
+        .load(conn)
+}
+
+/// A member's average rating and how many ratings it is from.
+pub fn rating_of(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<(f64, i64)>> {
+    let stars: Vec<i32> = crate::db::schema::referral_ratings::table
+        .filter(crate::db::schema::referral_ratings::ratee_id.eq(user_id))
+        .select(crate::db::schema::referral_ratings::stars)
+        .load(conn)?;
+    if stars.is_empty() {
+        return Ok(None);
+    }
+    let n = stars.len() as i64;
+    Ok(Some((stars.iter().map(|&s| f64::from(s)).sum::<f64>() / n as f64, n)))
+}
+
+/// Records a rating of the other side of a referral (one per referral and rater).
+pub fn insert_rating(
+    conn: &mut DbConnection,
+    referral_id: i64,
+    rater: i64,
+    ratee: i64,
+    stars: i32,
+    comment: &str,
+) -> QueryResult<usize> {
+    use crate::db::schema::referral_ratings as rr;
+    diesel::insert_into(rr::table)
+        .values((
+            rr::referral_id.eq(referral_id),
+            rr::rater_id.eq(rater),
+            rr::ratee_id.eq(ratee),
+            rr::stars.eq(stars),
+            rr::comment.eq(comment),
+            rr::created_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// The rating this rater gave on a referral, if any: (stars, comment).
+pub fn rating_by(conn: &mut DbConnection, referral_id: i64, rater: i64) -> QueryResult<Option<(i32, String)>> {
+    use crate::db::schema::referral_ratings as rr;
+    rr::table
+        .filter(rr::referral_id.eq(referral_id))
+        .filter(rr::rater_id.eq(rater))
+        .select((rr::stars, rr::comment))
+        .first(conn)
+        .optional()
+}
+
+/// The leads assigned to these agents that are still open, newest first: (lead id, person).
+pub fn open_leads_of(conn: &mut DbConnection, agent_ids: &[i64], limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    use crate::db::schema::{contacts, leads};
+    let open: Vec<&str> = crate::leads::pipeline::LeadStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    Ok(leads::table
+        .inner_join(contacts::table)
+        .filter(leads::assigned_agent_id.eq_any(agent_ids))
+        .filter(leads::status.eq_any(open))
+        .order(leads::id.desc())
+        .limit(limit)
+        .select((leads::id, contacts::first_name, contacts::last_name))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, f, l)| (id, format!("{f} {l}").trim().to_string()))
+        .collect())
+}
+
+/// Referrals sent and converted per month since a time: "YYYY-MM" → (sent, converted).
+pub fn monthly_volume(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<String, (i64, i64)>> {
+    let rows: Vec<(NaiveDateTime, ReferralStatus)> = referrals::table
+        .filter(referrals::created_at.ge(since))
+        .select((referrals::created_at, referrals::status))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
+    for (at, status) in rows {
+        let e = out.entry(at.format("%Y-%m").to_string()).or_default();
+        e.0 += 1;
+        e.1 += i64::from(status == ReferralStatus::Converted);
+    }
+    Ok(out)
+}
+
+/// The members with the most active connections: (member, connections).
+pub fn top_connectors(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(i64, i64)>> {
+    network_links::table
+        .group_by(network_links::user_id)
+        .select((network_links::user_id, diesel::dsl::count_star()))
+        .order((diesel::dsl::count_star().desc(), network_links::user_id.asc()))
+        .limit(limit)
+        .load(conn)
 }

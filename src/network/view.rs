@@ -1,0 +1,248 @@
+//! What only the network's pages need: referral rows with names, the portal's figures, the
+//! network value and the recommendations' inputs, read for one member.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::advice::{self, Advice};
+use super::model::standing::{self, ScoreRow};
+use super::model::{self, ReferralRow};
+use super::referrals::receiver_sees_person;
+use super::rules::Rules;
+use super::score::{self, Score};
+use super::standing as live;
+use crate::db::{now, DbConnection};
+use crate::domain::money::format_cents;
+use crate::domain::network::ReferralStatus;
+use crate::domain::ProductLine;
+use crate::error::AppError;
+
+/// A referral as a list shows it.
+pub struct ReferralView {
+    pub r: ReferralRow,
+    pub referrer: String,
+    pub receiver: String,
+    /// The person's name, or a placeholder where the viewer may not see it yet.
+    pub person: String,
+    pub product: String,
+}
+
+impl ReferralView {
+    pub fn split(&self) -> String {
+        split_label(&self.r)
+    }
+    pub fn status_class(&self) -> &'static str {
+        match self.r.status {
+            ReferralStatus::Converted | ReferralStatus::Accepted => "badge-valid",
+            ReferralStatus::Declined | ReferralStatus::Expired | ReferralStatus::Stopped => "badge-expired",
+            _ => "badge-pending",
+        }
+    }
+}
+
+/// "20 % of the commission" or "$100.00 referral fee".
+pub fn split_label(r: &ReferralRow) -> String {
+    match r.split_kind {
+        crate::domain::network::SplitKind::Percent => {
+            format!("{} of the commission", super::pool::percent(i64::from(r.split_bps)))
+        }
+        crate::domain::network::SplitKind::Flat => format!("{} referral fee", format_cents(r.fee_cents)),
+    }
+}
+
+/// Rows for a list, with names; the person is hidden from a receiver until consent is in place.
+pub fn referral_views(
+    conn: &mut DbConnection,
+    viewer: i64,
+    rows: Vec<ReferralRow>,
+) -> Result<Vec<ReferralView>, AppError> {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.referrer_id).collect();
+    ids.extend(rows.iter().filter_map(|r| r.receiver_id));
+    ids.sort_unstable();
+    ids.dedup();
+    let names: HashMap<i64, String> = model::members(conn, &ids)?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    let agency = crate::agency::model::find(conn)?.name;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hidden = r.referrer_id != viewer && r.receiver_id == Some(viewer) && !receiver_sees_person(r.status);
+        let person = if hidden {
+            "Shared once the person consents".to_string()
+        } else {
+            crate::leads::model::find_contact(conn, r.contact_id)?.name()
+        };
+        out.push(ReferralView {
+            referrer: names.get(&r.referrer_id).cloned().unwrap_or_default(),
+            receiver: match r.receiver_id {
+                Some(id) => names.get(&id).cloned().unwrap_or_default(),
+                None => agency.clone(),
+            },
+            person,
+            product: r
+                .product_line
+                .parse::<ProductLine>()
+                .map(|p| p.label().to_string())
+                .unwrap_or_else(|_| r.product_line.clone()),
+            r,
+        });
+    }
+    Ok(out)
+}
+
+/// A member's standing: their stored score (or one computed now when the job has not run for
+/// them yet), its parts, their tier and the next one.
+pub struct StandingView {
+    pub score: Score,
+    pub tier: String,
+    pub multiplier_bps: i64,
+    pub next: Option<(String, i64)>,
+    pub position: i64,
+    pub computed_at: Option<NaiveDateTime>,
+}
+
+impl StandingView {
+    pub fn points(&self) -> String {
+        score::points(self.score.hundredths)
+    }
+    pub fn to_next(&self) -> String {
+        self.next
+            .as_ref()
+            .map(|(n, h)| format!("{} points to {n}", score::points(*h)))
+            .unwrap_or_else(|| "You are in the highest tier.".into())
+    }
+    pub fn extra(&self) -> String {
+        super::pool::percent(self.multiplier_bps)
+    }
+}
+
+/// The member's standing, computed from their own data (the parts shown with their numbers).
+pub fn standing_of(conn: &mut DbConnection, user_id: i64, rules: &Rules) -> Result<StandingView, AppError> {
+    let snap = live::snapshot(conn, Some(user_id))?;
+    let (_, sc) = live::member_score(&snap, user_id, now());
+    let stored: Option<ScoreRow> = standing::score(conn, user_id)?;
+    let tier = rules.tiers.tier_for(sc.hundredths).clone();
+    let next = rules
+        .tiers
+        .next_after(sc.hundredths)
+        .map(|t| (t.name.clone(), t.min_hundredths - sc.hundredths));
+    let position = standing::position(conn, user_id, stored.as_ref().map_or(sc.hundredths, |s| s.hundredths))?;
+    Ok(StandingView {
+        tier: tier.name,
+        multiplier_bps: tier.multiplier_bps,
+        next,
+        position,
+        computed_at: stored.map(|s| s.computed_at),
+        score: sc,
+    })
+}
+
+/// Network value: the referral commission the member earned (every referral goes to a direct
+/// connection or the agency) plus the configured share of what their direct connections earned.
+pub struct NetworkValue {
+    pub direct_cents: i64,
+    pub second_cents: i64,
+    pub share_bps: i64,
+}
+
+impl NetworkValue {
+    pub fn total(&self) -> String {
+        format_cents(self.direct_cents + self.second_cents)
+    }
+    pub fn direct(&self) -> String {
+        format_cents(self.direct_cents)
+    }
+    pub fn second(&self) -> String {
+        format_cents(self.second_cents)
+    }
+    pub fn share(&self) -> String {
+        super::pool::percent(self.share_bps)
+    }
+}
+
+pub fn network_value(conn: &mut DbConnection, user_id: i64, rules: &Rules) -> Result<NetworkValue, AppError> {
+    let direct = standing::broker_earnings(conn, &[user_id])?;
+    let first = model::neighbours(conn, user_id)?;
+    let theirs = standing::broker_earnings(conn, &first)?;
+    let share = rules.second_degree_value_bps;
+    Ok(NetworkValue {
+        direct_cents: direct,
+        second_cents: (i128::from(theirs) * i128::from(share) / 10_000) as i64,
+        share_bps: share,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn response_hours(rows: &[ReferralRow]) -> Vec<f64> {
+    rows.iter()
+        .filter_map(|r| r.responded_at.map(|t| (t - r.created_at).num_minutes() as f64 / 60.0))
+        .collect()
+}
+
+/// The recommendations, from the member's own figures and the network's.
+pub fn advice_for(
+    conn: &mut DbConnection,
+    user_id: i64,
+    standing_view: &StandingView,
+) -> Result<Vec<Advice>, AppError> {
+    let at = now();
+    let sent = model::sent_by(conn, user_id, 1000)?;
+    let received = model::received_by(conn, user_id, 1000)?;
+    let counts = model::counts_by_status(conn)?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let converted: i64 = counts
+        .iter()
+        .filter(|(s, _)| s == ReferralStatus::Converted.as_str())
+        .map(|(_, n)| n)
+        .sum();
+    let network_rows = model::recently_answered(conn, 1000)?;
+    // Connections older than 60 days with no referral either way.
+    let mut silent = Vec::new();
+    let partners: std::collections::HashSet<i64> = sent
+        .iter()
+        .filter_map(|r| r.receiver_id)
+        .chain(received.iter().map(|r| r.referrer_id))
+        .collect();
+    let links = model::links_of(conn, user_id)?;
+    let quiet: Vec<i64> = links
+        .iter()
+        .filter(|(other, since)| !partners.contains(other) && at - *since > Duration::days(60))
+        .map(|(o, _)| *o)
+        .collect();
+    for m in model::members(conn, &quiet)? {
+        silent.push(m.name);
+    }
+    let month_start = chrono::Datelike::with_day(&at.date(), 1).unwrap_or(at.date());
+    let profile = model::profile(conn, user_id)?;
+    let f = advice::Figures {
+        silent_connections: silent,
+        sent: sent.len() as u32,
+        sent_converted: sent.iter().filter(|r| r.status == ReferralStatus::Converted).count() as u32,
+        network_conversion_bps: (total > 0).then(|| converted * 10_000 / total),
+        median_response_hours: median(response_hours(&received)),
+        network_median_response_hours: median(response_hours(&network_rows)),
+        connections: links.len() as u32,
+        capacity_per_month: profile.map_or(0, |p| p.capacity_per_month.max(0) as u32),
+        received_this_month: received.iter().filter(|r| r.created_at.date() >= month_start).count() as u32,
+        waiting_for_consent: sent
+            .iter()
+            .filter(|r| r.status == ReferralStatus::ConsentNeeded)
+            .count() as u32,
+        points_to_next_tier: standing_view.next.clone(),
+    };
+    Ok(advice::advise(&f))
+}
