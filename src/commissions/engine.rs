@@ -29,7 +29,7 @@ use crate::error::AppError;
 
 /// The advisory lock that makes computations take their batches one at a time across servers:
 /// two runs reading the same booked totals would each book the difference.
-const COMPUTE_LOCK: i64 = 0x4145_636f_6d6d; // "AEcomm"
+pub const COMPUTE_LOCK: i64 = 0x4145_636f_6d6d; // "AEcomm"
 
 /// Policies taken per transaction.
 pub const BATCH: i64 = 1_000;

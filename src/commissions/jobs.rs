@@ -66,18 +66,28 @@ pub fn run_all(db: &Db, run_id: i64, plan_rule: &PlanYearRule) -> Result<usize, 
         return Ok(0);
     }
     let book = std::sync::Arc::new(db.read_blocking(Book::load).map_err(|e| e.to_string())?);
-    let (period, mut after, mut written) = (run.period, run.last_policy_id, 0);
+    let (period, mut written) = (run.period, 0);
     loop {
         let (b, rule) = (book.clone(), *plan_rule);
         let report = db
             .write_blocking(move |c| {
-                let r = engine::compute_batch(c, &b, Some(run_id), period, after, &rule)?;
+                // The run's position is read under the compute lock, so a second runner of the
+                // same run (the job retried while an admin's click runs it) goes on from where
+                // the first stopped instead of counting its batches again.
+                crate::db::serialise(c, engine::COMPUTE_LOCK)?;
+                let run = model::find_run(c, run_id)?;
+                if run.status == "done" {
+                    return Ok(engine::BatchReport {
+                        done: true,
+                        ..Default::default()
+                    });
+                }
+                let r = engine::compute_batch(c, &b, Some(run_id), period, run.last_policy_id, &rule)?;
                 model::advance_run(c, run_id, r.last_policy_id, r.policies as i32, r.entries as i32, r.done)?;
                 Ok(r)
             })
             .map_err(|e| e.to_string())?;
         written += report.entries;
-        after = report.last_policy_id;
         if report.done {
             tracing::info!(run = run_id, period = %period, entries = written, "commissions computed");
             return Ok(written);

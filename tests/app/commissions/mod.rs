@@ -10,7 +10,7 @@ use agency_engine::domain::money::format_cents;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, TestApp, TestUser};
+use crate::harness::{spawn_app, spawn_with, TestApp, TestUser};
 use crate::policies::{catalogue, input, licensed_agent, record};
 
 fn today() -> NaiveDate {
@@ -63,6 +63,12 @@ fn schedule(app: &TestApp, product: i64, basis: &str, first: &str) -> i64 {
         .expect("schedule")
 }
 
+/// An app whose worker stays off: the tests compute months themselves with [`compute`], and a
+/// worker picking up the same queued run first would leave them nothing to count.
+async fn without_worker() -> TestApp {
+    spawn_with(|s| s.run_worker = false).await
+}
+
 /// Computes the month starting `period` (a run row and its batches, as the job does).
 fn compute(app: &TestApp, period: NaiveDate) -> usize {
     let run = app
@@ -93,7 +99,7 @@ async fn signed_in(app: &TestApp, user: &TestUser) -> TestApp {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_month_is_computed_once_split_to_the_cent_and_charged_back_when_the_policy_is_cancelled() {
-    let app = spawn_app().await;
+    let app = without_worker().await;
     let (carrier, _ma, life) = catalogue(&app, "Acme Life");
     let (writer, agent) = licensed_agent(&app, "Wanda Writer", &["FL"]);
     let (sharer, agent2) = licensed_agent(&app, "Sam Sharer", &["FL"]);
@@ -201,7 +207,7 @@ async fn a_month_is_computed_once_split_to_the_cent_and_charged_back_when_the_po
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overrides_over_three_levels_add_up_and_an_upline_below_its_agent_is_refused() {
-    let app = spawn_app().await;
+    let app = without_worker().await;
     let (carrier, _ma, life) = catalogue(&app, "Level Life");
     let (_, agent) = licensed_agent(&app, "Ann Agent", &["FL"]);
     let (_, manager) = licensed_agent(&app, "Max Manager", &["FL"]);
@@ -334,7 +340,7 @@ async fn overrides_over_three_levels_add_up_and_an_upline_below_its_agent_is_ref
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_medicare_commission_never_passes_the_cms_limit_of_its_enrollment_type() {
-    let app = spawn_app().await;
+    let app = without_worker().await;
     let (carrier, ma, _life) = catalogue(&app, "Sun Health");
     let (_, agent) = licensed_agent(&app, "Mia Medicare", &["FL"]);
     schedule(&app, ma, "flat", "900.00");
@@ -394,7 +400,7 @@ async fn a_medicare_commission_never_passes_the_cms_limit_of_its_enrollment_type
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commission_for_an_unlicensed_sale_is_held_until_the_owner_releases_it() {
-    let app = spawn_app().await;
+    let app = without_worker().await;
     let (carrier, _ma, life) = catalogue(&app, "Hold Life");
     let (writer, agent) = licensed_agent(&app, "Gus Georgia", &["GA"]);
     let id = active_policy(&app, agent, carrier, life, "HL-1", "FL");

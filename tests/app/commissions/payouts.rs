@@ -8,7 +8,7 @@ fn month_key(d: NaiveDate) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statement_is_seen_by_its_payee_only_once_locked_and_a_small_balance_is_carried_forward() {
-    let app = spawn_app().await;
+    let app = without_worker().await;
     let (carrier, _ma, life) = catalogue(&app, "Ledger Life");
     let (small, small_id) = licensed_agent(&app, "Sal Small", &["FL"]);
     let (_big, big_id) = licensed_agent(&app, "Bea Big", &["FL"]);
