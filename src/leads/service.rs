@@ -27,15 +27,20 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn load(conn: &mut DbConnection, user: &CurrentUser) -> Result<Viewer, AppError> {
-        let scope = if user.role.is_staff() {
+        Viewer::of(conn, user.id, user.role, &user.email)
+    }
+
+    /// The viewer for a user known by id and role (an API token acting as its owner).
+    pub fn of(conn: &mut DbConnection, user_id: i64, role: Role, label: &str) -> Result<Viewer, AppError> {
+        let scope = if role.is_staff() {
             Scope::All
         } else {
-            Scope::Agents(model::visible_agents(conn, user.id)?)
+            Scope::Agents(model::visible_agents(conn, user_id)?)
         };
         Ok(Viewer {
-            user_id: user.id,
-            label: user.email.clone(),
-            role: user.role,
+            user_id,
+            label: label.to_string(),
+            role,
             scope,
         })
     }

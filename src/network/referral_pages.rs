@@ -161,13 +161,13 @@ async fn create(
     form: web::Form<ReferralForm>,
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
-    let (a, who, u) = (actor(&user), user.audit(), user.clone());
+    let (a, who) = (actor(&user), user.audit());
     let settings = state.settings.clone();
     let caches = state.caches.clone();
     let form = f.clone();
     match state
         .db
-        .write(move |c| referrals::create_referral(c, a, &who, &u, &settings, &caches, &form))
+        .write(move |c| referrals::create_referral(c, a, &who, &settings, &caches, &form))
         .await
     {
         Ok(done) => {

@@ -90,13 +90,12 @@ fn sellers_of(conn: &mut DbConnection, lead_id: i64) -> Result<Vec<String>, AppE
 
 /// A referral: to a connected member or to the agency, of one of the referrer's leads or of a
 /// new person with their consent. First referral of a person wins. When the person's consent
-/// does not name the receiver it waits for consent and nothing is shared.
-#[allow(clippy::too_many_arguments)]
+/// does not name the receiver it waits for consent and nothing is shared. The consent is
+/// recorded with the referrer's address (`who.ip`).
 pub fn create_referral(
     conn: &mut DbConnection,
     actor: NetworkActor,
     who: &AuditActor,
-    user: &crate::auth::CurrentUser,
     settings: &crate::config::Settings,
     caches: &crate::caches::Caches,
     f: &ReferralForm,
@@ -143,7 +142,7 @@ pub fn create_referral(
         e.add("target", "That member is no longer on the network.");
     }
     // The person: one of the referrer's own leads, or someone new with their consent.
-    let viewer = crate::leads::service::Viewer::load(conn, user)?;
+    let viewer = crate::leads::service::Viewer::of(conn, actor.id, actor.role, &who.label)?;
     let existing = match f.lead_id.trim() {
         "" => None,
         raw => match raw
@@ -176,7 +175,7 @@ pub fn create_referral(
             consent: Some(crate::leads::intake::ConsentRequest {
                 text: Some(f.consent_text.clone()),
                 sellers: Some(sellers),
-                ip: Some(user.ip.clone()).filter(|ip| !ip.is_empty()),
+                ip: who.ip.clone().filter(|ip| !ip.is_empty()),
                 ..Default::default()
             }),
             ..Default::default()
