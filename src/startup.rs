@@ -45,24 +45,28 @@ pub fn register_routes(r: &mut Routes) {
     crate::ops::routes(r);
 }
 
-/// The OpenAPI document of the whole API: the lead API's, with the policy API's paths and
-/// schemas (a test checks it lists exactly the API's routes).
+/// The OpenAPI document of the whole API: the lead API's, with the policy and network APIs'
+/// paths and schemas (a test checks it lists exactly the API's routes).
 pub fn openapi_document() -> serde_json::Value {
     let mut doc = crate::leads::api::openapi_document();
-    let (paths, schemas) = crate::policies::api::openapi_parts();
-    for (into, from) in [("paths", paths), ("schemas", schemas)] {
-        let target = if into == "paths" {
-            &mut doc["paths"]
-        } else {
-            &mut doc["components"]["schemas"]
-        };
-        if let (Some(t), serde_json::Value::Object(f)) = (target.as_object_mut(), from) {
-            t.extend(f);
+    for (paths, schemas) in [
+        crate::policies::api::openapi_parts(),
+        crate::network::api::openapi_parts(),
+    ] {
+        for (into, from) in [("paths", paths), ("schemas", schemas)] {
+            let target = if into == "paths" {
+                &mut doc["paths"]
+            } else {
+                &mut doc["components"]["schemas"]
+            };
+            if let (Some(t), serde_json::Value::Object(f)) = (target.as_object_mut(), from) {
+                t.extend(f);
+            }
         }
     }
     if let Some(d) = doc["info"]["description"].as_str() {
         doc["info"]["description"] = serde_json::Value::String(format!(
-            "{d} Policies: `policies:read` reads every policy; `policies:write` records policies (with the same validation and idempotency as leads) and reads them."
+            "{d} Policies: `policies:read` reads every policy; `policies:write` records policies (with the same validation and idempotency as leads) and reads them. Network: a member's own token (made on their My API tokens page) has the `network` scope and acts as them: it sees only their profile, connections, referrals and score, and the leaderboard."
         ));
     }
     doc

@@ -790,7 +790,7 @@ struct ApiTokensPage {
 
 impl ApiTokensPage {
     fn all_scopes(&self) -> &'static [Scope] {
-        &Scope::ALL
+        &Scope::AGENCY
     }
 
     fn is_chosen(&self, scope: &Scope) -> bool {

@@ -75,6 +75,8 @@ pub struct ApiClient {
     pub token_id: i64,
     pub name: String,
     pub scopes: Vec<scopes::Scope>,
+    /// The network member a member's own token acts as.
+    pub owner_id: Option<i64>,
 }
 
 impl ApiClient {
@@ -234,6 +236,12 @@ pub async fn api_client(db: &Db, token: String) -> Result<Option<ApiClient>, App
     let hash = tokens::digest(&token);
     let row = db.read(move |c| Ok(model::find_active_api_token(c, &hash)?)).await?;
     let Some(row) = row else { return Ok(None) };
+    if let Some(owner) = row.owner_id {
+        // A member's token works only while the member does.
+        if !db.read(move |c| Ok(model::user_is_active(c, owner)?)).await? {
+            return Ok(None);
+        }
+    }
     if stale(row.last_used_at) {
         let id = row.id;
         db.write(move |c| Ok(model::touch_api_token(c, id)?)).await?;
@@ -242,6 +250,7 @@ pub async fn api_client(db: &Db, token: String) -> Result<Option<ApiClient>, App
         token_id: row.id,
         name: row.name,
         scopes: scopes::parse_stored(&row.scopes),
+        owner_id: row.owner_id,
     }))
 }
 

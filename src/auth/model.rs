@@ -317,6 +317,8 @@ pub struct ApiTokenRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The network member the token acts as; None for the agency's own tokens.
+    pub owner_id: Option<i64>,
 }
 
 impl ApiTokenRow {
@@ -332,6 +334,7 @@ pub fn insert_api_token(
     hash: &str,
     scopes: &str,
     created_by: Option<i64>,
+    owner_id: Option<i64>,
 ) -> QueryResult<i64> {
     diesel::insert_into(api_tokens::table)
         .values((
@@ -340,6 +343,7 @@ pub fn insert_api_token(
             api_tokens::token_hash.eq(hash),
             api_tokens::scopes.eq(scopes),
             api_tokens::created_by.eq(created_by),
+            api_tokens::owner_id.eq(owner_id),
             api_tokens::created_at.eq(now()),
         ))
         .returning(api_tokens::id)
@@ -366,6 +370,25 @@ pub fn list_api_tokens(conn: &mut DbConnection) -> QueryResult<Vec<ApiTokenRow>>
         .order(api_tokens::id.desc())
         .select(ApiTokenRow::as_select())
         .load(conn)
+}
+
+/// A member's own tokens, newest first.
+pub fn api_tokens_of(conn: &mut DbConnection, owner_id: i64) -> QueryResult<Vec<ApiTokenRow>> {
+    api_tokens::table
+        .filter(api_tokens::owner_id.eq(owner_id))
+        .order(api_tokens::id.desc())
+        .select(ApiTokenRow::as_select())
+        .load(conn)
+}
+
+/// Is the user still active (a member's token stops working when they are deactivated)?
+pub fn user_is_active(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    Ok(users::table
+        .find(id)
+        .select(users::active)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
 }
 
 pub fn find_api_token(conn: &mut DbConnection, id: i64) -> QueryResult<ApiTokenRow> {

@@ -18,10 +18,23 @@ pub enum Scope {
     /// Record policies (and read them).
     #[serde(rename = "policies:write")]
     PoliciesWrite,
+    /// Act in the broker network as the member who made the token (never on an agency token).
+    #[serde(rename = "network")]
+    Network,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
+        Scope::LeadsWrite,
+        Scope::LeadsRead,
+        Scope::PoliciesRead,
+        Scope::PoliciesWrite,
+        Scope::Network,
+    ];
+
+    /// What the agency's token page offers: every scope but `network`, which only a member's
+    /// own token has (it acts as them).
+    pub const AGENCY: [Scope; 4] = [
         Scope::LeadsWrite,
         Scope::LeadsRead,
         Scope::PoliciesRead,
@@ -34,6 +47,7 @@ impl Scope {
             Scope::LeadsRead => "leads:read",
             Scope::PoliciesRead => "policies:read",
             Scope::PoliciesWrite => "policies:write",
+            Scope::Network => "network",
         }
     }
 
@@ -44,6 +58,7 @@ impl Scope {
             Scope::LeadsRead => "Read every lead of the agency, with names, e-mails and phones",
             Scope::PoliciesRead => "Read every policy of the agency, with its insured and premium",
             Scope::PoliciesWrite => "Record policies, and read every policy",
+            Scope::Network => "Act in the broker network as the member who made the token: their profile, connections, referrals, score and the leaderboard",
         }
     }
 }
@@ -85,11 +100,17 @@ pub fn to_stored(scopes: &[Scope]) -> String {
         .join(" ")
 }
 
-/// The scopes chosen for a new token: at least one, each known.
+/// The scopes chosen for a new agency token: at least one, each known, none of a member's own.
 pub fn parse_choice<S: AsRef<str>>(chosen: &[S]) -> Result<Vec<Scope>, String> {
     let mut scopes = Vec::new();
     for c in chosen {
-        scopes.push(c.as_ref().parse::<Scope>()?);
+        let scope = c.as_ref().parse::<Scope>()?;
+        if !Scope::AGENCY.contains(&scope) {
+            return Err(format!(
+                "{scope} is for a member's own token: a broker makes it on their network API tokens page, and it acts as them."
+            ));
+        }
+        scopes.push(scope);
     }
     let scopes = parse_stored(&to_stored(&scopes));
     if scopes.is_empty() {
@@ -135,6 +156,8 @@ mod tests {
         assert!(parse_choice::<&str>(&[]).is_err());
         assert!(parse_choice(&["leads:delete"]).unwrap_err().contains("not a scope"));
         assert_eq!(parse_choice(&["leads:read"]).unwrap(), vec![Scope::LeadsRead]);
+        // The network scope acts as a member: only the member's own page makes it.
+        assert!(parse_choice(&["network"]).unwrap_err().contains("member's own"));
     }
 
     #[test]

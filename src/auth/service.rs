@@ -441,9 +441,8 @@ pub fn set_active(
     })
 }
 
-/// Creates an API token; returns its id and the token, which is shown only this once.
-/// Creates a token with the scopes chosen; `scopes` names them as the form or command line gave
-/// them (at least one). The token is returned once; only its hash is kept.
+/// Creates an API token with the scopes chosen; `scopes` names them as the form or command line
+/// gave them (at least one). The token is returned once; only its hash is kept.
 pub fn create_api_token<S: AsRef<str>>(
     conn: &mut DbConnection,
     who: &AuditActor,
@@ -456,25 +455,61 @@ pub fn create_api_token<S: AsRef<str>>(
     let (Some(name), Some(scopes)) = (name, scopes) else {
         return Err(AppError::Validation(errors));
     };
-    let stored = scopes::to_stored(&scopes);
+    issue_token(conn, who, &name, &scopes, None)
+}
+
+/// A token that acts as `owner`, with the `network` scope only. The network's service checks
+/// that the owner is a member making their own token before calling this.
+pub fn create_member_token(
+    conn: &mut DbConnection,
+    who: &AuditActor,
+    owner: i64,
+    name: &str,
+) -> Result<(i64, String), AppError> {
+    let name = parse_name(name).map_err(|m| AppError::field("name", &m))?;
+    issue_token(conn, who, &name, &[scopes::Scope::Network], Some(owner))
+}
+
+fn issue_token(
+    conn: &mut DbConnection,
+    who: &AuditActor,
+    name: &str,
+    scopes: &[scopes::Scope],
+    owner: Option<i64>,
+) -> Result<(i64, String), AppError> {
+    let stored = scopes::to_stored(scopes);
     let t = tokens::new_api_token();
-    let id = model::insert_api_token(conn, &name, &t.prefix, &t.hash, &stored, who.id)?;
+    let id = model::insert_api_token(conn, name, &t.prefix, &t.hash, &stored, who.id, owner)?;
+    let acting = owner.map(|o| format!(", acting as member {o}")).unwrap_or_default();
     audit::record(
         conn,
         who,
         "api_token.created",
         "api_token",
         Some(id),
-        &format!("{name} (ae_{}…) with scopes {stored}", t.prefix),
+        &format!("{name} (ae_{}…) with scopes {stored}{acting}", t.prefix),
     )?;
     Ok((id, t.token))
 }
 
+/// Staff revoke any token, the agency's or a member's.
 pub fn revoke_api_token(conn: &mut DbConnection, actor: Actor, who: &AuditActor, id: i64) -> Result<String, AppError> {
     if !actor.role.is_staff() {
         return Err(AppError::Forbidden);
     }
-    let token = model::find_api_token(conn, id)?;
+    revoke(conn, who, id, None)
+}
+
+/// Revokes one of the owner's own tokens; another's is not found.
+pub fn revoke_member_token(conn: &mut DbConnection, who: &AuditActor, owner: i64, id: i64) -> Result<String, AppError> {
+    revoke(conn, who, id, Some(owner))
+}
+
+fn revoke(conn: &mut DbConnection, who: &AuditActor, id: i64, owner: Option<i64>) -> Result<String, AppError> {
+    let token = diesel::OptionalExtension::optional(model::find_api_token(conn, id))?.ok_or(AppError::NotFound)?;
+    if owner.is_some() && token.owner_id != owner {
+        return Err(AppError::NotFound);
+    }
     if model::revoke_api_token(conn, id)? == 0 {
         return Ok(format!("The token {} was already revoked.", token.name));
     }

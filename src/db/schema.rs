@@ -43,6 +43,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        owner_id -> Nullable<BigInt>,
     }
 }
 

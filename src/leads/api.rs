@@ -160,6 +160,137 @@ pub async fn replay_after_conflict(state: &AppState, token: i64, key: &str, hash
         .ok_or_else(|| AppError::internal("idempotency conflict without a stored answer"))
 }
 
+/// What a creating request's closure answers: the new record (with its `url`), or the field
+/// messages of a 422.
+pub enum Answer {
+    Created(Value),
+    Refused(FieldErrors),
+}
+
+/// The body of a 422: the lead API's shape, field by field.
+pub fn validation_body(fields: &FieldErrors) -> Value {
+    json!({ "error": "validation", "message": "Some fields need attention.", "fields": fields.0 })
+}
+
+/// Every creating API route but the lead intake's: `Idempotency-Key` replays the first answer
+/// (a refusal included) and records nothing; the body must be JSON; `make` runs in one write
+/// transaction and its answer is stored with the key in the same one. 201 with `Location`, or
+/// 422 with the field messages.
+pub async fn create_once<F>(
+    req: &HttpRequest,
+    client: &ApiClient,
+    state: &AppState,
+    body: &[u8],
+    make: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConnection, Value) -> Result<Answer, AppError> + Send + 'static,
+{
+    let key = idempotency_key(req)?;
+    let hash = body_hash(body);
+    if let Some(k) = &key {
+        if let Some(answer) = replay(state, client.token_id, k, &hash).await? {
+            return Ok(answer);
+        }
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?;
+    let (token, k, h) = (client.token_id, key.clone(), hash.clone());
+    let result = state
+        .db
+        .write(move |c| {
+            let (code, text) = match make(c, value)? {
+                Answer::Created(b) => (201, b.to_string()),
+                Answer::Refused(fields) => (422, validation_body(&fields).to_string()),
+            };
+            if let Some(k) = k {
+                // The same request retried gets the same answer.
+                model::store_answer(c, token, &k, &h, code, &text)?;
+            }
+            Ok((code, text))
+        })
+        .await;
+    match result {
+        Ok((201, text)) => {
+            let url = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|b| b["url"].as_str().map(String::from))
+                .unwrap_or_default();
+            let mut res = HttpResponse::build(StatusCode::CREATED)
+                .content_type("application/json")
+                .body(text);
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&url) {
+                res.headers_mut().insert(actix_web::http::header::LOCATION, v);
+            }
+            state.jobs_wakeup.notify_one();
+            Ok(res)
+        }
+        Ok((_, text)) => Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+            .content_type("application/json")
+            .body(text)),
+        Err(AppError::Conflict(_)) if key.is_some() => {
+            replay_after_conflict(state, client.token_id, &key.unwrap_or_default(), &hash).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a JSON object leniently, as the lead API does: a number is taken for text ("lives": 2),
+/// a number in text for a number ("carrier_id": "7") in `number_fields`, and anything else of the
+/// wrong shape is a field error beside what could be read. Unknown fields are kept for serde to
+/// ignore; nulls are left out.
+pub fn lenient_object(v: &Value, number_fields: &[&str]) -> (Value, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = v.as_object() else {
+        errors.add("body", "Send a JSON object.");
+        return (Value::Object(Default::default()), errors);
+    };
+    let mut clean = serde_json::Map::new();
+    for (k, value) in obj {
+        let numeric = number_fields.contains(&k.as_str());
+        let taken = match (value, numeric) {
+            (Value::Null, _) => None,
+            (Value::Number(n), true) => match n.as_i64() {
+                Some(i) => Some(Value::from(i)),
+                None => {
+                    errors.add(k, "Give a whole number here.");
+                    None
+                }
+            },
+            (Value::String(s), true) => match s.trim().parse::<i64>() {
+                Ok(i) => Some(Value::from(i)),
+                Err(_) if s.trim().is_empty() => None,
+                Err(_) => {
+                    errors.add(k, "Give a whole number here.");
+                    None
+                }
+            },
+            (Value::String(s), false) => Some(Value::String(s.clone())),
+            (Value::Number(n), false) => Some(Value::String(n.to_string())),
+            (_, true) => {
+                errors.add(k, "Give a whole number here.");
+                None
+            }
+            (_, false) => {
+                errors.add(k, "Give text here.");
+                None
+            }
+        };
+        if let Some(t) = taken {
+            clean.insert(k.clone(), t);
+        }
+    }
+    (Value::Object(clean), errors)
+}
+
+/// Both sets of messages, field by field.
+pub fn merge_errors(mut into: FieldErrors, more: FieldErrors) -> FieldErrors {
+    for (field, messages) in more.0 {
+        into.0.entry(field).or_default().extend(messages);
+    }
+    into
+}
+
 pub async fn create(
     req: HttpRequest,
     client: ApiClient,

@@ -13,10 +13,11 @@
 //! Pages: `pages` (the portal, the score, the leaderboard), `connection_pages` (profile,
 //! connections and the network picture), `referral_pages` (referrals and the person's public
 //! consent page), `teams` (broker teams and pooling), `agency_pages` (the agency's view and the
-//! rules); `api` for `/api/v1/network/…`; jobs in `jobs` (the daily expiry and scores).
+//! rules), `token_pages` (a member's own API tokens); `api` for `/api/v1/network/…`; jobs in `jobs` (the daily expiry and scores).
 
 pub mod advice;
 pub mod agency_pages;
+pub mod api;
 pub mod connection_pages;
 pub mod conversion;
 pub mod forecast;
@@ -35,6 +36,7 @@ pub mod service;
 pub mod standing;
 pub mod strength;
 pub mod teams;
+pub mod token_pages;
 pub mod view;
 
 use crate::web::routes::Routes;
@@ -47,4 +49,6 @@ pub fn routes(r: &mut Routes) {
     referral_pages::routes(r);
     teams::routes(r);
     agency_pages::routes(r);
+    token_pages::routes(r);
+    api::routes(r);
 }

@@ -292,59 +292,11 @@ async fn leaderboard(
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let me = (user.role == Role::Broker || user.role == Role::Agent).then_some(user.id);
     let tz = user.time_zone;
+    let start = month.then(|| month_start(crate::dates::local_date(crate::db::now(), tz)));
     let data = state
         .db
         .read(move |c| {
-            let offset = (page - 1) * BOARD_PAGE;
-            let mut rows: Vec<BoardRow> = if month {
-                let today = crate::dates::local_date(crate::db::now(), tz);
-                let start = chrono::Datelike::with_day(&today, 1)
-                    .unwrap_or(today)
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default();
-                let counts = standing::converted_since(c, Some(start), BOARD_PAGE + 1 + offset)?;
-                let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
-                let scores: std::collections::HashMap<i64, standing::ScoreRow> = standing::scores_of(c, &ids)?
-                    .into_iter()
-                    .map(|s| (s.user_id, s))
-                    .collect();
-                let names: std::collections::HashMap<i64, String> =
-                    model::members(c, &ids)?.into_iter().map(|m| (m.id, m.name)).collect();
-                counts
-                    .into_iter()
-                    .enumerate()
-                    .skip(offset as usize)
-                    .map(|(i, (id, n))| BoardRow {
-                        place: i as i64 + 1,
-                        user_id: id,
-                        name: names.get(&id).cloned().unwrap_or_default(),
-                        score: scores
-                            .get(&id)
-                            .map(|s| super::score::points(s.hundredths))
-                            .unwrap_or_default(),
-                        tier: scores.get(&id).map(|s| s.tier.clone()).unwrap_or_default(),
-                        converted: n,
-                    })
-                    .collect()
-            } else {
-                let list = standing::leaderboard(c, offset, BOARD_PAGE + 1)?;
-                let ids: Vec<i64> = list.iter().map(|s| s.user_id).collect();
-                let converted: std::collections::HashMap<i64, i64> =
-                    model::converted_counts(c, &ids)?.into_iter().collect();
-                list.into_iter()
-                    .enumerate()
-                    .map(|(i, s)| BoardRow {
-                        place: offset + i as i64 + 1,
-                        converted: converted.get(&s.user_id).copied().unwrap_or(0),
-                        user_id: s.user_id,
-                        name: s.name,
-                        score: super::score::points(s.hundredths),
-                        tier: s.tier,
-                    })
-                    .collect()
-            };
-            let more = rows.len() as i64 > BOARD_PAGE;
-            rows.truncate(BOARD_PAGE as usize);
+            let (rows, more) = board(c, start, page)?;
             let teams = super::teams::team_board(c)?;
             Ok((rows, more, teams))
         })
@@ -359,4 +311,66 @@ async fn leaderboard(
         page,
         more,
     })
+}
+
+/// Midnight on the first of `today`'s month: where "this month" on the leaderboard starts.
+pub fn month_start(today: chrono::NaiveDate) -> chrono::NaiveDateTime {
+    chrono::Datelike::with_day(&today, 1)
+        .unwrap_or(today)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+}
+
+/// A page of the leaderboard: all time by score, or (with the month's start) by referrals
+/// converted since then; and whether another page follows. The page and the API share it.
+pub fn board(
+    c: &mut crate::db::DbConnection,
+    month_start: Option<chrono::NaiveDateTime>,
+    page: i64,
+) -> Result<(Vec<BoardRow>, bool), AppError> {
+    let offset = (page - 1) * BOARD_PAGE;
+    let mut rows: Vec<BoardRow> = if let Some(start) = month_start {
+        let counts = standing::converted_since(c, Some(start), BOARD_PAGE + 1 + offset)?;
+        let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
+        let scores: std::collections::HashMap<i64, standing::ScoreRow> = standing::scores_of(c, &ids)?
+            .into_iter()
+            .map(|s| (s.user_id, s))
+            .collect();
+        let names: std::collections::HashMap<i64, String> =
+            model::members(c, &ids)?.into_iter().map(|m| (m.id, m.name)).collect();
+        counts
+            .into_iter()
+            .enumerate()
+            .skip(offset as usize)
+            .map(|(i, (id, n))| BoardRow {
+                place: i as i64 + 1,
+                user_id: id,
+                name: names.get(&id).cloned().unwrap_or_default(),
+                score: scores
+                    .get(&id)
+                    .map(|s| super::score::points(s.hundredths))
+                    .unwrap_or_default(),
+                tier: scores.get(&id).map(|s| s.tier.clone()).unwrap_or_default(),
+                converted: n,
+            })
+            .collect()
+    } else {
+        let list = standing::leaderboard(c, offset, BOARD_PAGE + 1)?;
+        let ids: Vec<i64> = list.iter().map(|s| s.user_id).collect();
+        let converted: std::collections::HashMap<i64, i64> = model::converted_counts(c, &ids)?.into_iter().collect();
+        list.into_iter()
+            .enumerate()
+            .map(|(i, s)| BoardRow {
+                place: offset + i as i64 + 1,
+                converted: converted.get(&s.user_id).copied().unwrap_or(0),
+                user_id: s.user_id,
+                name: s.name,
+                score: super::score::points(s.hundredths),
+                tier: s.tier,
+            })
+            .collect()
+    };
+    let more = rows.len() as i64 > BOARD_PAGE;
+    rows.truncate(BOARD_PAGE as usize);
+    Ok((rows, more))
 }

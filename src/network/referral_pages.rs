@@ -239,18 +239,12 @@ async fn show_page(
         .db
         .read(move |c| {
             let (r, side): (ReferralRow, Side) = referrals::visible_referral(c, a, id)?;
-            let sees = side != Side::Receiver || referrals::receiver_sees_person(r.status);
-            let person = if sees {
-                let p = crate::leads::model::find_contact(c, r.contact_id)?;
-                Some(PersonView {
-                    name: p.name(),
-                    email: p.email.clone().unwrap_or_default(),
-                    phone: p.phone.clone().unwrap_or_default(),
-                    zip: p.zip.clone().unwrap_or_default(),
-                })
-            } else {
-                None
-            };
+            let person = referrals::visible_person(c, &r, side)?.map(|p| PersonView {
+                name: p.name(),
+                email: p.email.clone().unwrap_or_default(),
+                phone: p.phone.clone().unwrap_or_default(),
+                zip: p.zip.clone().unwrap_or_default(),
+            });
             let events = model::referral_events(c, id)?
                 .into_iter()
                 .map(|(actor_id, kind, note, at)| {

@@ -775,6 +775,19 @@ pub fn receiver_sees_person(status: ReferralStatus) -> bool {
     )
 }
 
+/// The person referred, when this side may see them: the referrer and staff always, the
+/// receiver only once consent is in place and the referral is theirs to work.
+pub fn visible_person(
+    conn: &mut DbConnection,
+    r: &ReferralRow,
+    side: Side,
+) -> Result<Option<leads_model::ContactRow>, AppError> {
+    if side == Side::Receiver && !receiver_sees_person(r.status) {
+        return Ok(None);
+    }
+    Ok(Some(leads_model::find_contact(conn, r.contact_id)?))
+}
+
 /// For tests and the demo: the rules in force.
 pub fn rules(conn: &mut DbConnection) -> Result<Rules, AppError> {
     super::rules::load(conn)

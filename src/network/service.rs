@@ -396,3 +396,28 @@ pub fn deactivate_connection(
 }
 
 pub use super::referrals::*;
+
+// ---- the member's own API tokens ------------------------------------------------------------
+
+/// A token for the member making it, acting as them on `/api/v1/network/…` (item 11). Only a
+/// member makes their own; staff use the agency's token page.
+pub fn create_own_token(
+    conn: &mut DbConnection,
+    actor: NetworkActor,
+    who: &AuditActor,
+    name: &str,
+) -> Result<(i64, String), AppError> {
+    member_profile(conn, actor)?;
+    crate::auth::service::create_member_token(conn, who, actor.id, name)
+}
+
+/// Revokes one of the member's own tokens (another member's is not found).
+pub fn revoke_own_token(
+    conn: &mut DbConnection,
+    actor: NetworkActor,
+    who: &AuditActor,
+    id: i64,
+) -> Result<String, AppError> {
+    member_profile(conn, actor)?;
+    crate::auth::service::revoke_member_token(conn, who, actor.id, id)
+}

@@ -51,6 +51,11 @@ pub fn split_label(r: &ReferralRow) -> String {
     }
 }
 
+/// The referrer's share as a percent ("20 %"), for a percent split.
+pub fn split_percent(r: &ReferralRow) -> Option<String> {
+    (r.split_kind == crate::domain::network::SplitKind::Percent).then(|| super::pool::percent(i64::from(r.split_bps)))
+}
+
 /// Rows for a list, with names; the person is hidden from a receiver until consent is in place.
 pub fn referral_views(
     conn: &mut DbConnection,

@@ -8,7 +8,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::lists::{parse_query, url_with, PolicyQuery};
 use super::model::lists::list_policies;
@@ -18,8 +18,8 @@ use crate::auth::scopes::Scope;
 use crate::auth::ApiClient;
 use crate::domain::policy::PolicySource;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::leads::api::{body_hash, idempotency_key, replay, replay_after_conflict};
-use crate::leads::model::{store_answer, Scope as Seen};
+use crate::leads::api::{create_once, lenient_object, merge_errors, Answer};
+use crate::leads::model::Scope as Seen;
 use crate::web::routes::{Access, Routes};
 use crate::web::AppState;
 
@@ -82,70 +82,11 @@ const NUMBER_FIELDS: &[&str] = &[
     "premium_cents",
 ];
 
-/// Reads the JSON body leniently, like the lead API: a number is taken for text ("lives": 2), a
-/// number in text is taken for a number ("carrier_id": "7"), and anything else of the wrong shape
-/// is a field error beside what could be read. Unknown fields are ignored.
+/// Reads the JSON body leniently, like the lead API (`lenient_object`): ids and `premium_cents`
+/// take numbers, every other field text. Unknown fields are ignored.
 pub fn input_from_json(v: &Value) -> (PolicyInput, FieldErrors) {
-    let mut errors = FieldErrors::new();
-    let Some(obj) = v.as_object() else {
-        errors.add("body", "Send a JSON object.");
-        return (PolicyInput::default(), errors);
-    };
-    let mut clean = Map::new();
-    for (k, value) in obj {
-        let numeric = NUMBER_FIELDS.contains(&k.as_str());
-        let taken = match (value, numeric) {
-            (Value::Null, _) => None,
-            (Value::Number(n), true) => match n.as_i64() {
-                Some(i) => Some(Value::from(i)),
-                None => {
-                    errors.add(k, "Give a whole number here.");
-                    None
-                }
-            },
-            (Value::String(s), true) => match s.trim().parse::<i64>() {
-                Ok(i) => Some(Value::from(i)),
-                Err(_) if s.trim().is_empty() => None,
-                Err(_) => {
-                    errors.add(k, "Give a whole number here.");
-                    None
-                }
-            },
-            (Value::String(s), false) => Some(Value::String(s.clone())),
-            (Value::Number(n), false) => Some(Value::String(n.to_string())),
-            (_, true) => {
-                errors.add(k, "Give a whole number here.");
-                None
-            }
-            (_, false) => {
-                errors.add(k, "Give text here.");
-                None
-            }
-        };
-        if let Some(t) = taken {
-            clean.insert(k.clone(), t);
-        }
-    }
-    let input = serde_json::from_value(Value::Object(clean)).unwrap_or_default();
-    (input, errors)
-}
-
-/// Both sets of messages, field by field.
-fn merge(mut into: FieldErrors, more: FieldErrors) -> FieldErrors {
-    for (field, messages) in more.0 {
-        into.0.entry(field).or_default().extend(messages);
-    }
-    into
-}
-
-fn validation_body(fields: &FieldErrors) -> Value {
-    json!({ "error": "validation", "message": "Some fields need attention.", "fields": fields.0 })
-}
-
-/// What a request to record a policy came to: the new policy, or the 422 to answer.
-enum Recorded {
-    Created(Value),
-    Refused(Value),
+    let (clean, errors) = lenient_object(v, NUMBER_FIELDS);
+    (serde_json::from_value(clean).unwrap_or_default(), errors)
 }
 
 pub async fn create(
@@ -154,66 +95,31 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let key = idempotency_key(&req)?;
-    let hash = body_hash(&body);
-    if let Some(k) = &key {
-        if let Some(answer) = replay(&state, client.token_id, k, &hash).await? {
-            return Ok(answer);
-        }
-    }
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?;
-    let (input, shape_errors) = input_from_json(&value);
     let viewer = Viewer::api(client.token_id, &client.name);
     let base = state.settings.base_url.clone();
-    let (token, k, h) = (client.token_id, key.clone(), hash.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            // Every problem at once: the shapes that could not be read, and the rules on the rest.
-            let outcome = if shape_errors.is_empty() {
-                service::create(c, &viewer, None, &input, PolicySource::Api)
-            } else {
-                match service::validate(c, &viewer, &input, PolicySource::Api) {
-                    Ok(_) => Err(AppError::Validation(shape_errors)),
-                    Err(AppError::Validation(rules)) => Err(AppError::Validation(merge(shape_errors, rules))),
-                    Err(other) => Err(other),
-                }
-            };
-            let (code, answer) = match outcome {
-                Ok(id) => {
-                    let mut body = policy_json(&model::find(c, id)?);
-                    body["url"] = json!(format!("{base}/api/v1/policies/{id}"));
-                    (201, Recorded::Created(body))
-                }
-                Err(AppError::Validation(fields)) => (422, Recorded::Refused(validation_body(&fields))),
-                Err(other) => return Err(other),
-            };
-            if let Some(k) = k {
-                // The same request retried gets the same answer, a refusal included.
-                let text = match &answer {
-                    Recorded::Created(b) | Recorded::Refused(b) => b.to_string(),
-                };
-                store_answer(c, token, &k, &h, code, &text)?;
+    create_once(&req, &client, &state, &body, move |c, value| {
+        let (input, shape_errors) = input_from_json(&value);
+        // Every problem at once: the shapes that could not be read, and the rules on the rest.
+        let outcome = if shape_errors.is_empty() {
+            service::create(c, &viewer, None, &input, PolicySource::Api)
+        } else {
+            match service::validate(c, &viewer, &input, PolicySource::Api) {
+                Ok(_) => Err(AppError::Validation(shape_errors)),
+                Err(AppError::Validation(rules)) => Err(AppError::Validation(merge_errors(shape_errors, rules))),
+                Err(other) => Err(other),
             }
-            Ok(answer)
-        })
-        .await;
-    match result {
-        Ok(Recorded::Created(body)) => {
-            let mut res = json_response(StatusCode::CREATED, &body);
-            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(body["url"].as_str().unwrap_or_default()) {
-                res.headers_mut().insert(actix_web::http::header::LOCATION, v);
+        };
+        match outcome {
+            Ok(id) => {
+                let mut body = policy_json(&model::find(c, id)?);
+                body["url"] = json!(format!("{base}/api/v1/policies/{id}"));
+                Ok(Answer::Created(body))
             }
-            state.jobs_wakeup.notify_one();
-            Ok(res)
+            Err(AppError::Validation(fields)) => Ok(Answer::Refused(fields)),
+            Err(other) => Err(other),
         }
-        Ok(Recorded::Refused(body)) => Ok(json_response(StatusCode::UNPROCESSABLE_ENTITY, &body)),
-        Err(AppError::Conflict(_)) if key.is_some() => {
-            replay_after_conflict(&state, client.token_id, &key.unwrap_or_default(), &hash).await
-        }
-        Err(e) => Err(e),
-    }
+    })
+    .await
 }
 
 pub async fn show(_client: ApiClient, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -256,6 +256,7 @@ impl PageCtx {
                     ("/network/score", "Score and tier"),
                     ("/network/leaderboard", "Leaderboard"),
                     ("/network/teams", "Teams"),
+                    ("/network/api-tokens", "My API tokens"),
                 ],
             ));
         }

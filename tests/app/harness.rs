@@ -290,6 +290,19 @@ impl TestApp {
             .1
     }
 
+    /// A member's own network token acting as `owner` (who must be on the network).
+    pub fn member_token(&self, owner: i64, name: &str) -> String {
+        let who = agency_engine::audit::AuditActor::system("test");
+        let actor = agency_engine::network::service::NetworkActor {
+            id: owner,
+            role: Role::Broker,
+        };
+        self.db
+            .write_blocking(|c| agency_engine::network::service::create_own_token(c, actor, &who, name))
+            .expect("member token")
+            .1
+    }
+
     /// A lead as `GET /api/v1/leads/{id}` answers it.
     pub async fn api_lead(&self, id: i64, token: &str) -> serde_json::Value {
         let r = self.api_get(&format!("/api/v1/leads/{id}"), token).await;

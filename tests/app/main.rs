@@ -13,6 +13,7 @@ mod jobs;
 mod layout;
 mod leads;
 mod network;
+mod network_api;
 mod newuser;
 mod ops;
 mod policies;
