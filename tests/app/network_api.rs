@@ -210,6 +210,22 @@ async fn a_members_token_acts_as_them_alone_with_the_lead_apis_answers_and_retri
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "accepted");
     assert!(app.audit_actions().contains(&"network.referral_accepted".to_string()));
+    // A second person, declined with a reason: the referrer reads why.
+    let r = refer_api(&app, &token_a, None, &other_body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let second = location_id(&r);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/network/referrals/{second}/status"),
+        &token_b,
+        None,
+        r#"{"status":"declined","reason":"I do not sell in that county"}"#,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, seen) = get_json(&app, &format!("/api/v1/network/referrals/{second}"), &token_a).await;
+    assert_eq!(seen["status"], "declined");
+    assert_eq!(seen["decline_reason"], "I do not sell in that county");
 
     // Score, connections with reach, the leaderboard.
     let (status, score) = get_json(&app, "/api/v1/network/score", &token_a).await;
@@ -281,6 +297,83 @@ async fn a_members_token_acts_as_them_alone_with_the_lead_apis_answers_and_retri
     );
 }
 
+/// Refers a consenting person with a life lead to `target` through the form, as the signed-in
+/// member; `split` is `("split_percent", "20")` or `("fee", "50")`. Returns the referral's id.
+async fn refer(member: &TestApp, target: &str, last: &str, phone: &str, split: (&str, &str)) -> i64 {
+    let csrf = member.csrf().await;
+    let kind = if split.0 == "fee" { "flat" } else { "percent" };
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("target", target),
+        ("first_name", "Zed"),
+        ("last_name", last),
+        ("phone", phone),
+        ("zip", "33101"),
+        ("product_line", "life"),
+        ("consent_text", "I agree to be contacted about life insurance."),
+        ("consent_sellers", "Bea Receiver, Gulf Team Brokers"),
+        ("split_kind", kind),
+        split,
+    ];
+    let r = member.post_form("/network/referrals", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    location_id(&r)
+}
+
+/// The receiver accepts on the referral's page.
+async fn accept(receiver: &TestApp, id: i64) {
+    let csrf = receiver.csrf().await;
+    let r = receiver
+        .post_form(
+            &format!("/network/referrals/{id}/accept"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// The first of last month: policies effective then have commission due in two months.
+fn last_month() -> chrono::NaiveDate {
+    agency_engine::commissions::engine::month_of(agency_engine::db::now().date()) - chrono::Months::new(1)
+}
+
+/// The receiver's agent records an active $100 monthly policy for the referred lead, effective
+/// the first of last month (the referral converts).
+fn record_policy(app: &TestApp, referral: i64, agent: i64, (carrier, product): (i64, i64), number: &str) -> i64 {
+    let (lead, contact) = app
+        .db
+        .read_blocking(move |c| {
+            let r = model::referral(c, referral)?.expect("the referral");
+            Ok((r.lead_id.expect("accepted: the lead"), r.contact_id))
+        })
+        .unwrap();
+    let start = last_month();
+    let mut i = crate::policies::input(agent, carrier, product, number, "FL");
+    i.contact_id = Some(contact);
+    i.lead_id = Some(lead);
+    i.submitted_on = (start - chrono::Duration::days(5)).to_string();
+    i.effective_on = start.to_string();
+    let id = crate::policies::record(app, i);
+    app.db
+        .write_blocking(move |c| {
+            Ok(diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("UPDATE policies SET status = 'active' WHERE id = {id}")),
+                c,
+            )?)
+        })
+        .unwrap();
+    id
+}
+
+fn ledger_sum(app: &TestApp, filter: &str) -> i64 {
+    app.first_value(&format!(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS TEXT) AS v FROM commission_entries WHERE {filter}"
+    ))
+    .unwrap()
+    .parse()
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier() {
     use agency_engine::commissions::{jobs, service as commissions};
@@ -304,45 +397,12 @@ async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // Two referrals of life leads to Bea, both consented to: 20 % of the commission, and $50.
-    let refer = |last: &'static str, phone: &'static str, kind: &'static str| {
-        let app = &app;
-        async move {
-            let csrf = app.csrf().await;
-            let target = format!("broker:{}", b.id);
-            let mut form = vec![
-                ("csrf_token", csrf.as_str()),
-                ("target", target.as_str()),
-                ("first_name", "Zed"),
-                ("last_name", last),
-                ("phone", phone),
-                ("zip", "33101"),
-                ("product_line", "life"),
-                ("consent_text", "I agree to be contacted about life insurance."),
-                ("consent_sellers", "Bea Receiver"),
-                ("split_kind", kind),
-            ];
-            form.push(if kind == "percent" {
-                ("split_percent", "20")
-            } else {
-                ("fee", "50")
-            });
-            let r = app.post_form("/network/referrals", &form).await;
-            assert_eq!(r.status(), StatusCode::SEE_OTHER);
-            location_id(&r)
-        }
-    };
-    let share = refer("Percival", "305-555-0101", "percent").await;
-    let fee = refer("Flatley", "305-555-0102", "flat").await;
+    let to_bea = format!("broker:{}", b.id);
+    let share = refer(&app, &to_bea, "Percival", "305-555-0101", ("split_percent", "20")).await;
+    let fee = refer(&app, &to_bea, "Flatley", "305-555-0102", ("fee", "50")).await;
     let bea = signed_in(&app, &b).await;
     for id in [share, fee] {
-        let csrf = bea.csrf().await;
-        let r = bea
-            .post_form(
-                &format!("/network/referrals/{id}/accept"),
-                &[("csrf_token", csrf.as_str())],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        accept(&bea, id).await;
     }
     // The score job puts the referrer in Silver.
     app.db
@@ -359,33 +419,9 @@ async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier
     // Bea records a policy for each referred lead: an active $100 monthly life policy since
     // the first of last month.
     let bea_agent = app.agent_id(&b);
-    let start = agency_engine::commissions::engine::month_of(agency_engine::db::now().date()) - Months::new(1);
-    let record = |referral: i64, number: &'static str| {
-        let (lead, contact) = app
-            .db
-            .read_blocking(move |c| {
-                let r = model::referral(c, referral)?.expect("the referral");
-                Ok((r.lead_id.expect("accepted: the lead"), r.contact_id))
-            })
-            .unwrap();
-        let mut i = crate::policies::input(bea_agent, carrier, life, number, "FL");
-        i.contact_id = Some(contact);
-        i.lead_id = Some(lead);
-        i.submitted_on = (start - chrono::Duration::days(5)).to_string();
-        i.effective_on = start.to_string();
-        let id = crate::policies::record(&app, i);
-        app.db
-            .write_blocking(move |c| {
-                Ok(diesel::RunQueryDsl::execute(
-                    diesel::sql_query(format!("UPDATE policies SET status = 'active' WHERE id = {id}")),
-                    c,
-                )?)
-            })
-            .unwrap();
-        id
-    };
-    let p_share = record(share, "AL-501");
-    let p_fee = record(fee, "AL-502");
+    let start = last_month();
+    let p_share = record_policy(&app, share, bea_agent, (carrier, life), "AL-501");
+    let p_fee = record_policy(&app, fee, bea_agent, (carrier, life), "AL-502");
     assert_eq!(
         app.count(&format!(
             "referrals WHERE status = 'converted' AND id IN ({share}, {fee})"
@@ -402,14 +438,7 @@ async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier
         Some("2100".into())
     );
     // The flat fee: $50 raised by 5 % is $52.50 to the referrer, taken from the writer.
-    let sum = |filter: String| -> i64 {
-        app.first_value(&format!(
-            "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS TEXT) AS v FROM commission_entries WHERE {filter}"
-        ))
-        .unwrap()
-        .parse()
-        .unwrap()
-    };
+    let sum = |filter: String| ledger_sum(&app, &filter);
     assert_eq!(
         sum(format!(
             "policy_id = {p_fee} AND payee_kind = 'broker' AND payee_id = {}",
@@ -458,4 +487,163 @@ async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier
     // The referrer's page says so.
     let (_, page) = app.page(&format!("/network/referrals/{share}")).await;
     assert!(page.contains("Converted"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_takes_referrals_in_turn_and_shares_its_pool_to_the_cent() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let (carrier, _ma, life) = crate::policies::catalogue(&app, "Acme Life");
+    let leader = app.create_user(Role::Broker, "Lena Leader");
+    let m1 = app.create_user(Role::Broker, "Milo One");
+    let m2 = app.create_user(Role::Broker, "Mara Two");
+    let bea = app.create_user(Role::Broker, "Bea Receiver");
+    let referrer = app.create_user(Role::Broker, "Rex Referrer");
+    // The team's members share a brokerage, which the people's consent names.
+    for u in [&leader, &m1, &m2] {
+        let id = u.id;
+        app.db
+            .write_blocking(move |c| {
+                let form = service::ProfileForm {
+                    brokerage: "Gulf Team Brokers".into(),
+                    languages: "en".into(),
+                    capacity_per_month: "10".into(),
+                    available: Some("on".into()),
+                    ..Default::default()
+                };
+                let actor = service::NetworkActor { id, role: Role::Broker };
+                service::save_profile(c, actor, &agency_engine::audit::AuditActor::system("test"), &form)
+            })
+            .expect("profile");
+    }
+    connect(&app, m1.id, bea.id);
+    connect(&app, m2.id, bea.id);
+
+    // The owner makes the team with its leader; the leader adds two members; another broker cannot.
+    let boss = app.new_client();
+    boss.login_as(Role::Owner).await;
+    let csrf = boss.csrf().await;
+    let leader_id = leader.id.to_string();
+    let r = boss
+        .post_form(
+            "/network/teams",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("name", "Gulf Coast"),
+                ("leader", leader_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let team = location_id(&r);
+    let lena = signed_in(&app, &leader).await;
+    for m in [&m1, &m2] {
+        let csrf = lena.csrf().await;
+        let id = m.id.to_string();
+        let r = lena
+            .post_form(
+                &format!("/network/teams/{team}/members"),
+                &[("csrf_token", csrf.as_str()), ("user_id", id.as_str())],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let milo = signed_in(&app, &m1).await;
+    let csrf = milo.csrf().await;
+    let rex_id = referrer.id.to_string();
+    let r = milo
+        .post_form(
+            &format!("/network/teams/{team}/members"),
+            &[("csrf_token", csrf.as_str()), ("user_id", rex_id.as_str())],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "only the leader or staff manage a team"
+    );
+    assert_eq!(app.count(&format!("broker_team_members WHERE team_id = {team}")), 3);
+
+    // Three referrals to the team go to three different members, in turn.
+    let rex = signed_in(&app, &referrer).await;
+    let target = format!("team:{team}");
+    let mut receivers = Vec::new();
+    for (last, phone) in [
+        ("Ames", "305-555-0111"),
+        ("Baker", "305-555-0112"),
+        ("Cole", "305-555-0113"),
+    ] {
+        let id = refer(&rex, &target, last, phone, ("split_percent", "10")).await;
+        let receiver = app
+            .db
+            .read_blocking(move |c| Ok(model::referral(c, id)?.expect("referral").receiver_id))
+            .unwrap()
+            .expect("a member receives it");
+        receivers.push(receiver);
+    }
+    receivers.sort();
+    let mut members = vec![leader.id, m1.id, m2.id];
+    members.sort();
+    assert_eq!(receivers, members, "round-robin: each member once");
+
+    // Milo and Mara earn referral fees last month through Bea's policies: $100.00 and $33.30.
+    let bea_client = signed_in(&app, &bea).await;
+    for (who, last, phone, fee, number) in [
+        (&milo, "Dunn", "305-555-0121", "100", "GC-1"),
+        (&signed_in(&app, &m2).await, "Eads", "305-555-0122", "33.30", "GC-2"),
+    ] {
+        let id = refer(who, &format!("broker:{}", bea.id), last, phone, ("fee", fee)).await;
+        accept(&bea_client, id).await;
+        // Accepting made Bea an agent profile to write the policy with.
+        record_policy(&app, id, app.agent_id(&bea), (carrier, life), number);
+    }
+    let period = last_month();
+    let referral_sum = |id: i64| {
+        ledger_sum(
+            &app,
+            &format!("payee_kind = 'broker' AND payee_id = {id} AND role = 'referral' AND period = '{period}'"),
+        )
+    };
+    assert_eq!((referral_sum(m1.id), referral_sum(m2.id)), (10_000, 3_330));
+
+    // The leader pools 10 %, shared equally: $10.00 + $3.33 = $13.33 among three, to the cent.
+    let csrf = lena.csrf().await;
+    let r = lena
+        .post_form(
+            &format!("/network/teams/{team}/pool"),
+            &[("csrf_token", csrf.as_str()), ("percent", "10"), ("rule", "equal")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let month = period.format("%Y-%m").to_string();
+    async fn distribute(client: &TestApp, team: i64, month: &str) -> Response {
+        let csrf = client.csrf().await;
+        client
+            .post_form(
+                &format!("/network/teams/{team}/distribute"),
+                &[("csrf_token", csrf.as_str()), ("month", month)],
+            )
+            .await
+    }
+    assert_eq!(distribute(&milo, team, &month).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(distribute(&lena, team, &month).await.status(), StatusCode::SEE_OTHER);
+    let pool = "role = 'pool'";
+    assert_eq!(ledger_sum(&app, pool), 0, "what members give is what they receive");
+    assert_eq!(ledger_sum(&app, &format!("{pool} AND amount_cents > 0")), 1_333);
+    let shares: Vec<i64> = members
+        .iter()
+        .map(|id| ledger_sum(&app, &format!("{pool} AND amount_cents > 0 AND payee_id = {id}")))
+        .collect();
+    assert_eq!(shares.iter().sum::<i64>(), 1_333);
+    assert!(shares.iter().all(|s| *s == 444 || *s == 445), "{shares:?}");
+    assert_eq!(
+        ledger_sum(&app, &format!("{pool} AND payee_id = {}", m1.id)),
+        shares[members.iter().position(|x| *x == m1.id).unwrap()] - 1_000
+    );
+    // Once a month only.
+    let again = distribute(&lena, team, &month).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().await.unwrap().contains("distributed already"));
+    assert!(app
+        .audit_actions()
+        .contains(&"network.team_pool_distributed".to_string()));
 }
