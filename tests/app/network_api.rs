@@ -647,3 +647,80 @@ async fn a_team_takes_referrals_in_turn_and_shares_its_pool_to_the_cent() {
         .audit_actions()
         .contains(&"network.team_pool_distributed".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_is_asked_answered_and_ended_through_the_pages() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    app.login_as(Role::Broker).await;
+    let other = app.create_user(Role::Broker, "Olga Other");
+    let third = app.create_user(Role::Broker, "Theo Third");
+    let invite = |to: String, kind: &'static str| {
+        let app = &app;
+        async move {
+            let csrf = app.csrf().await;
+            app.post_form(
+                "/network/connections",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("to", to.as_str()),
+                    ("kind", kind),
+                    ("message", "Happy to work together"),
+                ],
+            )
+            .await
+        }
+    };
+    // By e-mail; a kind that does not exist and an unknown address are refused with their field.
+    let r = invite(other.email.clone(), "friendship").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = invite("nobody@example.com".into(), "mentorship").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("network_connections"), 0);
+    let r = invite(other.email.clone(), "mentorship").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id: i64 = app
+        .first_value("SELECT CAST(id AS TEXT) AS v FROM network_connections")
+        .unwrap()
+        .parse()
+        .unwrap();
+    async fn act(client: &TestApp, path: &str) -> StatusCode {
+        let csrf = client.csrf().await;
+        client.post_form(path, &[("csrf_token", csrf.as_str())]).await.status()
+    }
+    // Only the member asked may accept: the asker is told so, a third member gets 404.
+    assert_eq!(
+        act(&app, &format!("/network/connections/{id}/accept")).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let theo = signed_in(&app, &third).await;
+    assert_eq!(
+        act(&theo, &format!("/network/connections/{id}/accept")).await,
+        StatusCode::NOT_FOUND
+    );
+    let olga = signed_in(&app, &other).await;
+    let (_, page) = olga.page("/network/connections").await;
+    assert!(page.contains("Happy to work together"));
+    assert_eq!(
+        act(&olga, &format!("/network/connections/{id}/accept")).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("network_links"), 2, "one active connection, both ways");
+    let (_, page) = app.page("/network/connections").await;
+    assert!(page.contains("Olga Other"));
+    // Either side ends it; the history is kept and the link is gone.
+    assert_eq!(
+        act(&theo, &format!("/network/connections/{id}/deactivate")).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        act(&olga, &format!("/network/connections/{id}/deactivate")).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("network_links"), 0);
+    assert_eq!(
+        app.count(&format!("network_connection_events WHERE connection_id = {id}")),
+        3,
+        "requested, accepted, deactivated"
+    );
+    assert_eq!(app.count("network_connections WHERE status = 'inactive'"), 1);
+}
