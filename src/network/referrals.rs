@@ -483,6 +483,27 @@ pub fn answer_referral(
             ),
         ));
     }
+    // The person asked not to be called since the referral was made: the hand-off stops here.
+    if leads_model::find_contact(conn, r.contact_id)?.do_not_call {
+        model::set_referral_status(conn, id, ReferralStatus::Stopped)?;
+        model::add_referral_event(conn, id, Some(actor.id), "stopped", "the person asked not to be called")?;
+        notices::notify(
+            conn,
+            r.referrer_id,
+            "network.referral",
+            "A referral stopped: the person asked not to be called.",
+            &format!("/network/referrals/{id}"),
+        )?;
+        audit::record(
+            conn,
+            who,
+            "network.referral_stopped",
+            "referral",
+            Some(id),
+            "do not call",
+        )?;
+        return Ok("The person asked not to be called since: the hand-off stopped, and nothing more is shared.".into());
+    }
     let reason = crate::text::clean_line(reason, 500).map_err(|err| invalid("reason", err.message("reason")))?;
     if !accept && reason.is_empty() {
         return Err(invalid(
@@ -785,7 +806,12 @@ pub fn visible_person(
     if side == Side::Receiver && !receiver_sees_person(r.status) {
         return Ok(None);
     }
-    Ok(Some(leads_model::find_contact(conn, r.contact_id)?))
+    let person = leads_model::find_contact(conn, r.contact_id)?;
+    // Do-not-call before the receiver took the lead: they are not shown the person.
+    if side == Side::Receiver && person.do_not_call && r.status == ReferralStatus::Pending {
+        return Ok(None);
+    }
+    Ok(Some(person))
 }
 
 /// For tests and the demo: the rules in force.

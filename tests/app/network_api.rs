@@ -724,3 +724,62 @@ async fn a_connection_is_asked_answered_and_ended_through_the_pages() {
     );
     assert_eq!(app.count("network_connections WHERE status = 'inactive'"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn do_not_call_after_the_referral_stops_the_hand_off() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let a = app.login_as(Role::Broker).await;
+    let b = app.create_user(Role::Broker, "Bea Receiver");
+    connect(&app, a.id, b.id);
+    let id = refer(
+        &app,
+        &format!("broker:{}", b.id),
+        "Nocall",
+        "305-555-0131",
+        ("fee", "50"),
+    )
+    .await;
+    let lead: i64 = app
+        .db
+        .read_blocking(move |c| {
+            Ok(model::referral(c, id)?
+                .expect("referral")
+                .source_lead_id
+                .expect("its lead"))
+        })
+        .unwrap();
+    // The person tells the agency not to call them any more.
+    let boss = app.new_client();
+    boss.login_as(Role::Owner).await;
+    let csrf = boss.csrf().await;
+    let r = boss
+        .post_form(
+            &format!("/leads/{lead}/consent-revocation"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The receiver no longer sees them, and accepting stops the referral instead.
+    let bea = signed_in(&app, &b).await;
+    let (status, page) = bea.page(&format!("/network/referrals/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Nocall") && !page.contains("305-555-0131"), "{page}");
+    let csrf = bea.csrf().await;
+    let r = bea
+        .post_form(
+            &format!("/network/referrals/{id}/accept"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.first_value(&format!("SELECT status AS v FROM referrals WHERE id = {id}")),
+        Some("stopped".into())
+    );
+    assert_eq!(
+        app.count(&format!("leads WHERE id = {lead} AND assigned_agent_id IS NOT NULL AND assigned_agent_id IN (SELECT id FROM agents WHERE user_id = {})", b.id)),
+        0,
+        "the lead did not go to the receiver"
+    );
+    assert!(app.audit_actions().contains(&"network.referral_stopped".to_string()));
+}
