@@ -365,3 +365,54 @@ async fn the_demo_has_thirty_brokers_connections_of_each_kind_referrals_in_every
         assert_eq!(owner.page(page).await.0, 200, "{page}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_large_network_is_written_in_bulk_through_the_apps_schema_and_scored() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let added = agency_engine::demo::large::network::seed(&app.db, 60, 400, 900).unwrap();
+    assert_eq!(
+        (added.brokers, added.connections, added.referrals, added.scored),
+        (60, 400, 900, 60)
+    );
+    assert_eq!(app.count("users WHERE role = 'broker'"), 60);
+    assert_eq!(app.count("network_profiles"), 60);
+    assert_eq!(app.count("network_connections WHERE status = 'active'"), 400);
+    assert_eq!(app.count("network_links"), 800, "each connection both ways");
+    assert_eq!(
+        app.count("network_links l JOIN network_connections c ON c.id = l.connection_id AND l.user_id IN (c.requester_id, c.addressee_id) AND l.other_id IN (c.requester_id, c.addressee_id)"),
+        800
+    );
+    assert_eq!(app.count("network_connection_events"), 800, "requested and accepted");
+    assert_eq!(app.count("referrals"), 900);
+    for status in ["pending", "accepted", "declined", "expired", "converted"] {
+        assert!(
+            app.count(&format!("referrals WHERE status = '{status}'")) > 0,
+            "{status}"
+        );
+    }
+    assert_eq!(
+        app.count("referrals WHERE status = 'declined' AND decline_reason IS NULL"),
+        0
+    );
+    assert_eq!(
+        app.count("referrals WHERE status IN ('pending', 'consent_needed') AND expires_at < CURRENT_TIMESTAMP"),
+        0,
+        "nothing open is past its deadline"
+    );
+    assert_eq!(app.count("network_scores"), 60);
+    assert!(app.count("network_scores WHERE tier <> 'Bronze'") > 0);
+    // Seeding again adds nothing; a generated broker signs in to the network pages.
+    let again = agency_engine::demo::large::network::seed(&app.db, 60, 400, 900).unwrap();
+    assert_eq!(again, agency_engine::demo::large::network::Added::default());
+    let r = app.login("broker0@large.sunbelt-demo.test", "demo-agency-2026").await;
+    assert_eq!(r.status(), 303);
+    for page in [
+        "/network",
+        "/network/leaderboard",
+        "/network/connections",
+        "/network/referrals",
+        "/network/score",
+    ] {
+        assert_eq!(app.page(page).await.0, 200, "{page}");
+    }
+}
