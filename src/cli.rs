@@ -109,7 +109,8 @@ enum Command {
     },
     /// Fill the database with a realistic demo agency (skipped when the demo is already there).
     SeedDemo {
-        /// `large` adds the benchmark's data set: 10,000 agents and 1,000,000 leads over three years.
+        /// `large` adds the benchmark's data set: 10,000 agents and 1,000,000 leads over three years,
+        /// 100,000 policies, and 10,000 brokers with 100,000 connections and 200,000 referrals.
         #[arg(long, value_enum, default_value_t = Scale::Small)]
         scale: Scale,
     },
@@ -246,15 +247,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 let added =
                     crate::demo::large::seed(&db, 10_000, 1_000_000, 100_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let net = crate::demo::large::network::seed(&db, 10_000, 100_000, 200_000)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
-                    "Large data set: {} agents, {} leads with {} history events, {} policies with {} instalments and {} commission entries added in {:.0} s.",
+                    "Large data set: {} agents, {} leads with {} history events, {} policies with {} instalments and {} commission entries, {} brokers with {} connections and {} referrals ({} scores) added in {:.0} s.",
                     added.agents,
                     added.leads,
                     added.events,
                     added.policies,
                     added.instalments,
                     added.commission_entries,
+                    net.brokers,
+                    net.connections,
+                    net.referrals,
+                    net.scored,
                     started.elapsed().as_secs_f64()
                 );
             }

@@ -3,7 +3,8 @@
 //! years, with their history events, written through the app's own schema in multi-row inserts
 //! (about a thousand rows a statement) so it takes minutes, not hours.
 //!
-//! The numbers are parameters so tests can run it small.
+//! The broker network's part (10,000 brokers, 100,000 connections, 200,000 referrals) is in
+//! `network`, run after this one. The numbers are parameters so tests can run it small.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -65,6 +66,9 @@ macro_rules! each_backend {
         }
     };
 }
+
+/// The broker network at scale (10,000 brokers, 100,000 connections, 200,000 referrals).
+pub mod network;
 
 /// What was added.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -333,6 +337,36 @@ fn add_policies(db: &Db, count: usize, rng: &mut Rng) -> Result<(usize, usize), 
     Ok((written, instalments))
 }
 
+/// Users of one role with the demo password in one multi-row insert, from (e-mail, name, joined);
+/// their ids in the same order.
+fn insert_users(
+    c: &mut DbConnection,
+    people: &[(&str, &str, NaiveDateTime)],
+    role: &str,
+    hash: &str,
+) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<_> = people
+        .iter()
+        .map(|&(email, name, joined)| {
+            (
+                users::email.eq(email),
+                users::name.eq(name),
+                users::role.eq(role),
+                users::password_hash.eq(Some(hash)),
+                users::active.eq(true),
+                users::time_zone.eq("America/New_York"),
+                users::session_version.eq(1),
+                users::failed_logins.eq(0),
+                users::created_at.eq(joined),
+                users::updated_at.eq(joined),
+            )
+        })
+        .collect();
+    Ok(
+        each_backend!(c, conn => diesel::insert_into(users::table).values(&rows).returning(users::id).get_results(conn)?),
+    )
+}
+
 fn add_agents(
     c: &mut DbConnection,
     start: usize,
@@ -349,24 +383,8 @@ fn add_agents(
             (format!("agent{i}@large.sunbelt-demo.test"), name, *rng.pick(STATES))
         })
         .collect();
-    let rows: Vec<_> = people
-        .iter()
-        .map(|(email, name, _)| {
-            (
-                users::email.eq(email.as_str()),
-                users::name.eq(name.as_str()),
-                users::role.eq("agent"),
-                users::password_hash.eq(Some(hash)),
-                users::active.eq(true),
-                users::time_zone.eq("America/New_York"),
-                users::session_version.eq(1),
-                users::failed_logins.eq(0),
-                users::created_at.eq(t),
-                users::updated_at.eq(t),
-            )
-        })
-        .collect();
-    let user_ids: Vec<i64> = each_backend!(c, conn => diesel::insert_into(users::table).values(&rows).returning(users::id).get_results(conn)?);
+    let logins: Vec<(&str, &str, NaiveDateTime)> = people.iter().map(|(e, n, _)| (e.as_str(), n.as_str(), t)).collect();
+    let user_ids = insert_users(c, &logins, "agent", hash)?;
     let hours = crate::agents::fields::WorkingHours::weekdays_9_to_5().to_storage();
     let profiles: Vec<_> = user_ids
         .iter()

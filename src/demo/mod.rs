@@ -1,12 +1,13 @@
 //! `seed-demo`: a small, realistic agency to click through: its people and logins here, each
-//! domain's part beside this file (`agents`, `routing`, `leads`, `policies`, `courses`), and the benchmark's
-//! large data set in `large`.
+//! domain's part beside this file (`agents`, `routing`, `leads`, `policies`, `courses`,
+//! `commissions`, `network`), and the benchmark's large data set in `large`.
 
 mod agents;
 pub mod commissions;
 mod courses;
 pub mod large;
 pub mod leads;
+pub mod network;
 pub mod policies;
 mod routing;
 
@@ -149,6 +150,19 @@ pub fn seed(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
     // Three months computed, two locked as statements, the first paid.
     commissions::seed_ledger(db, settings, owner.0, &owner.1)
         .map_err(|e| anyhow::anyhow!("seeding commissions failed: {e}"))?;
+    // The broker network on top: its conversions are policies whose fees go into the ledger.
+    let started = std::time::Instant::now();
+    let added = db
+        .write_blocking(|c| network::seed(c, settings, owner.0, &owner.1, &hash))
+        .map_err(|e| anyhow::anyhow!("seeding the broker network failed: {e}"))?;
+    tracing::info!(
+        brokers = added.brokers,
+        connections = added.connections,
+        referrals = added.referrals,
+        converted = added.converted,
+        ms = started.elapsed().as_millis() as u64,
+        "demo broker network seeded"
+    );
     db.refresh_statistics().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(true)
 }

@@ -230,3 +230,189 @@ async fn a_referral_waits_for_consent_shows_nobody_until_then_and_expires_by_the
     assert_eq!(status_of(&app, second_id), "expired");
     assert_eq!(status_of(&app, rid), "accepted", "an accepted referral does not expire");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_thirty_brokers_connections_of_each_kind_referrals_in_every_state_two_pooled_teams_and_tiers_to_platinum(
+) {
+    let app = crate::harness::spawn_demo_with(|s| s.run_worker = false).await;
+    assert_eq!(app.count("users WHERE role = 'broker'"), 30);
+    assert_eq!(app.count("network_profiles"), 30);
+    assert_eq!(
+        app.count("network_profiles WHERE bio = '' OR lines = '' OR states = ''"),
+        0,
+        "every broker has a profile"
+    );
+    for kind in ["mentorship", "partnership", "cross_referral"] {
+        assert!(
+            app.count(&format!(
+                "network_connections WHERE kind = '{kind}' AND status = 'active'"
+            )) > 0,
+            "{kind}"
+        );
+    }
+    for status in ["pending", "declined", "inactive"] {
+        assert!(
+            app.count(&format!("network_connections WHERE status = '{status}'")) > 0,
+            "a {status} connection"
+        );
+    }
+    assert_eq!(
+        app.count("network_links"),
+        2 * app.count("network_connections WHERE status = 'active'"),
+        "each active connection in the graph both ways"
+    );
+    for status in [
+        "consent_needed",
+        "pending",
+        "accepted",
+        "declined",
+        "expired",
+        "converted",
+        "stopped",
+    ] {
+        assert!(
+            app.count(&format!("referrals WHERE status = '{status}'")) > 0,
+            "a {status} referral"
+        );
+    }
+    assert_eq!(
+        app.count("referrals WHERE status = 'declined' AND decline_reason IS NULL"),
+        0
+    );
+    assert!(
+        app.count("referrals WHERE target_kind = 'team'") > 0
+            && app.count("referrals WHERE target_kind = 'agency'") > 0
+    );
+    // Each conversion is a policy for the referred lead, whose fee went into the ledger.
+    let converted = app.count("referrals WHERE status = 'converted'");
+    assert_eq!(
+        app.count("referrals r JOIN policies p ON p.id = r.policy_id AND p.lead_id = r.source_lead_id WHERE r.status = 'converted'"),
+        converted
+    );
+    assert_eq!(
+        app.count("commission_entries WHERE payee_kind = 'broker' AND role = 'referral'"),
+        converted
+    );
+    assert!(app.count("referral_ratings") > 0);
+    // Two teams with a leader and members, each with a pool; one shared out to the cent.
+    assert_eq!(app.count("broker_teams WHERE pool_bps > 0"), 2);
+    assert_eq!(
+        app.count("broker_teams t WHERE EXISTS (SELECT 1 FROM broker_team_members m WHERE m.user_id = t.leader_id AND m.team_id = t.id)"),
+        2
+    );
+    assert!(app.count("broker_team_members") > 4);
+    assert_eq!(app.count("broker_pool_runs"), 1);
+    let pool: i64 = app
+        .first_value("SELECT CAST(SUM(amount_cents) AS TEXT) AS v FROM commission_entries WHERE role = 'pool'")
+        .and_then(|v| v.parse().ok())
+        .expect("pool entries");
+    assert_eq!(pool, 0, "what the members pooled is what they were given");
+    for tier in ["Bronze", "Silver", "Gold", "Platinum"] {
+        assert!(
+            app.count(&format!("network_scores WHERE tier = '{tier}'")) > 0,
+            "a {tier} broker"
+        );
+    }
+    assert_eq!(app.count("network_scores"), 30);
+
+    // The demo broker signs in to her portal: her tier, the referrals waiting for her and hers.
+    let angela = app
+        .first_value("SELECT CAST(id AS TEXT) AS v FROM users WHERE email = 'broker@sunbelt-demo.test'")
+        .expect("the demo broker");
+    let tier = app
+        .first_value(&format!(
+            "SELECT tier AS v FROM network_scores WHERE user_id = {angela}"
+        ))
+        .expect("her score");
+    let broker = app.new_client();
+    broker
+        .login("broker@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+        .await;
+    let (status, body) = broker.page("/network").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&tier), "her tier ({tier})");
+    assert!(
+        !body.contains("Nothing is waiting for your answer"),
+        "referrals wait for her"
+    );
+    assert!(!body.contains("No referrals yet"), "her sent referrals");
+    let team = app
+        .first_value(&format!(
+            "SELECT CAST(team_id AS TEXT) AS v FROM broker_team_members WHERE user_id = {angela}"
+        ))
+        .expect("her team");
+    let (status, body) = broker.page(&format!("/network/teams/{team}")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Gulf Coast Referral Circle"));
+    let mine = app
+        .first_value(&format!(
+            "SELECT CAST(id AS TEXT) AS v FROM referrals WHERE referrer_id = {angela} AND status = 'converted' ORDER BY id LIMIT 1"
+        ))
+        .expect("a converted referral of hers");
+    assert_eq!(broker.page(&format!("/network/referrals/{mine}")).await.0, 200);
+    let other = app
+        .first_value(&format!(
+            "SELECT CAST(id AS TEXT) AS v FROM referrals WHERE referrer_id <> {angela} AND (receiver_id IS NULL OR receiver_id <> {angela}) ORDER BY id LIMIT 1"
+        ))
+        .expect("someone else's referral");
+    assert_eq!(broker.page(&format!("/network/referrals/{other}")).await.0, 404);
+    let owner = app.new_client();
+    owner
+        .login("owner@sunbelt-demo.test", agency_engine::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(owner.page(&format!("/network/referrals/{other}")).await.0, 200);
+    for page in ["/admin/network", "/network/leaderboard"] {
+        assert_eq!(owner.page(page).await.0, 200, "{page}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_large_network_is_written_in_bulk_through_the_apps_schema_and_scored() {
+    let app = spawn_with(|s| s.run_worker = false).await;
+    let added = agency_engine::demo::large::network::seed(&app.db, 60, 400, 900).unwrap();
+    assert_eq!(
+        (added.brokers, added.connections, added.referrals, added.scored),
+        (60, 400, 900, 60)
+    );
+    assert_eq!(app.count("users WHERE role = 'broker'"), 60);
+    assert_eq!(app.count("network_profiles"), 60);
+    assert_eq!(app.count("network_connections WHERE status = 'active'"), 400);
+    assert_eq!(app.count("network_links"), 800, "each connection both ways");
+    assert_eq!(
+        app.count("network_links l JOIN network_connections c ON c.id = l.connection_id AND l.user_id IN (c.requester_id, c.addressee_id) AND l.other_id IN (c.requester_id, c.addressee_id)"),
+        800
+    );
+    assert_eq!(app.count("network_connection_events"), 800, "requested and accepted");
+    assert_eq!(app.count("referrals"), 900);
+    for status in ["pending", "accepted", "declined", "expired", "converted"] {
+        assert!(
+            app.count(&format!("referrals WHERE status = '{status}'")) > 0,
+            "{status}"
+        );
+    }
+    assert_eq!(
+        app.count("referrals WHERE status = 'declined' AND decline_reason IS NULL"),
+        0
+    );
+    assert_eq!(
+        app.count("referrals WHERE status IN ('pending', 'consent_needed') AND expires_at < CURRENT_TIMESTAMP"),
+        0,
+        "nothing open is past its deadline"
+    );
+    assert_eq!(app.count("network_scores"), 60);
+    assert!(app.count("network_scores WHERE tier <> 'Bronze'") > 0);
+    // Seeding again adds nothing; a generated broker signs in to the network pages.
+    let again = agency_engine::demo::large::network::seed(&app.db, 60, 400, 900).unwrap();
+    assert_eq!(again, agency_engine::demo::large::network::Added::default());
+    let r = app.login("broker0@large.sunbelt-demo.test", "demo-agency-2026").await;
+    assert_eq!(r.status(), 303);
+    for page in [
+        "/network",
+        "/network/leaderboard",
+        "/network/connections",
+        "/network/referrals",
+        "/network/score",
+    ] {
+        assert_eq!(app.page(page).await.0, 200, "{page}");
+    }
+}

@@ -150,6 +150,28 @@ fn demo_ids(app: &TestApp, role: Role) -> BTreeMap<&'static str, String> {
         "/learn/certificates/",
         id_of("certificates", &format!("WHERE user_id = {user}")),
     );
+    // The broker network: the member's own team and referral (staff see every one).
+    ids.insert(
+        "/network/teams/",
+        if staff {
+            id_of("broker_teams", "")
+        } else {
+            first(format!(
+                "SELECT CAST(team_id AS TEXT) AS v FROM broker_team_members WHERE user_id = {user}"
+            ))
+        },
+    );
+    ids.insert(
+        "/network/referrals/",
+        id_of(
+            "referrals",
+            &if staff {
+                String::new()
+            } else {
+                format!("WHERE referrer_id = {user} OR receiver_id = {user}")
+            },
+        ),
+    );
     ids.insert(
         "/certificates/",
         first("SELECT code AS v FROM certificates ORDER BY id LIMIT 1".into()),
