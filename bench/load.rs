@@ -54,6 +54,11 @@ const PAGE_MAX_P95_MS: f64 = 5.0;
 const DASHBOARD_MAX_P95_MS: f64 = 25.0;
 const MAX_RSS_MB: f64 = 100.0;
 const COLD_START_MAX_MS: f64 = 1000.0;
+/// Issue 17's network budgets: the broker portal and the leaderboard (the other network pages are
+/// held to the same), the 3rd-degree reach query, recomputing every score.
+const NETWORK_PAGE_MAX_P95_MS: f64 = 10.0;
+const REACH_MAX_P95_MS: f64 = 50.0;
+const RECOMPUTE_MAX_S: f64 = 60.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Part {
@@ -64,6 +69,10 @@ enum Part {
     /// The same pages during a working day: leads keep arriving (each scored, routed, offered,
     /// with its e-mail job for the worker to drain) while the pages are measured.
     BusyPages,
+    /// The broker network's own figures (issue 17): the 3rd-degree reach query of brokers spread
+    /// over the network (`agency-engine measure-reach`) and recomputing every score
+    /// (`agency-engine recompute-scores`), each run on the database beside the idle server.
+    Network,
 }
 
 #[derive(Debug, Parser)]
@@ -94,8 +103,14 @@ struct Args {
     owner_email: String,
     #[arg(long, default_value = "tom.nguyen@sunbelt-demo.test")]
     agent_email: String,
+    /// The broker whose network pages are loaded (the demo broker has 8 connections).
+    #[arg(long, default_value = "broker@sunbelt-demo.test")]
+    broker_email: String,
     #[arg(long, default_value = "demo-agency-2026")]
     password: String,
+    /// Brokers whose reach the network part times.
+    #[arg(long, default_value_t = 500)]
+    reach_samples: usize,
     /// Connections posting leads while the busy pages are measured.
     #[arg(long, default_value_t = 2)]
     busy_connections: usize,
@@ -107,7 +122,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "cold-start,intake,ceiling,pages,busy-pages"
+        default_value = "cold-start,intake,ceiling,pages,busy-pages,network"
     )]
     parts: Vec<Part>,
     /// Instead of the benchmark: kill -9 the server under load, restart it and check that every
@@ -202,6 +217,9 @@ async fn benchmark(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if args.parts.contains(&Part::BusyPages) {
         page_runs(args, &server.base_url, &mut report, Some(&token)).await?;
+    }
+    if args.parts.contains(&Part::Network) {
+        network_figures(args, &config, &mut report)?;
     }
     let mem = memory.finish().await;
     let peak = mem.peak_mb();
@@ -542,7 +560,89 @@ async fn find_pages(args: &Args, base: &str, report: &mut Report) -> anyhow::Res
     }
     specs.extend(policy_pages(base, &owner_client, &agent, &owner, report).await?);
     specs.extend(commission_pages(base, &owner_client, &agent, &owner, report).await?);
+    match pages::login(base, &args.broker_email, &args.password).await {
+        Ok(broker) => specs.extend(network_pages(&broker)),
+        Err(e) => report.note(format!("no network pages measured: {e:#}")),
+    }
     Ok(specs)
+}
+
+/// The broker network's pages (issue 17) as the broker: the portal, the leaderboard, the
+/// connections, the referrals and the score, p95 < 10 ms.
+fn network_pages(broker: &str) -> Vec<PageSpec> {
+    [
+        ("broker portal", "/network"),
+        ("network leaderboard", "/network/leaderboard"),
+        ("broker's connections", "/network/connections"),
+        ("broker's referrals", "/network/referrals"),
+        ("broker's score", "/network/score"),
+    ]
+    .into_iter()
+    .map(|(label, path)| PageSpec {
+        label: label.to_string(),
+        path: path.to_string(),
+        cookie: broker.to_string(),
+        budget_ms: NETWORK_PAGE_MAX_P95_MS,
+    })
+    .collect()
+}
+
+/// Runs a command that prints its figures as JSON on the last line of stdout.
+fn json_command(config: &ServerConfig, args: &[&str]) -> anyhow::Result<Value> {
+    let (status, stdout, stderr) = config.command(args)?;
+    let line = stdout.lines().last().unwrap_or_default();
+    match serde_json::from_str::<Value>(line) {
+        Ok(v) if status.success() => {
+            eprintln!("{}", stderr.trim());
+            Ok(v)
+        }
+        _ => anyhow::bail!("`{}` answered {status}: {stdout}{stderr}", args.join(" ")),
+    }
+}
+
+/// The network part: the reach query timed for `--reach-samples` brokers, then every score
+/// recomputed, each by the server binary's own command on the benchmark's database.
+fn network_figures(args: &Args, config: &ServerConfig, report: &mut Report) -> anyhow::Result<()> {
+    eprintln!("network: the reach of {} brokers, one at a time", args.reach_samples);
+    let samples = args.reach_samples.to_string();
+    let reach = json_command(config, &["measure-reach", "--samples", &samples])?;
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let p95 = f(&reach, "p95_ms");
+    let mean = |i: usize| reach["mean_reach"][i].as_f64().unwrap_or(0.0);
+    report.row(
+        Row::new(
+            format!(
+                "3rd-degree reach, {} brokers one at a time",
+                reach["brokers"].as_u64().unwrap_or(0)
+            ),
+            format!(
+                "p50 {} · p95 {} · max {} (on average {:.0} / {:.0} / {:.0} members at 1 / 2 / 3 steps)",
+                ms(f(&reach, "p50_ms")),
+                ms(p95),
+                ms(f(&reach, "max_ms")),
+                mean(0),
+                mean(1),
+                mean(2)
+            ),
+        )
+        .budget(format!("p95 < {REACH_MAX_P95_MS} ms"), p95 < REACH_MAX_P95_MS),
+    );
+    report.figure("network_reach", reach);
+    eprintln!("network: recomputing every score");
+    let scores = json_command(config, &["recompute-scores"])?;
+    let seconds = f(&scores, "seconds");
+    report.row(
+        Row::new(
+            format!(
+                "recompute every network score ({} members)",
+                scores["members"].as_u64().unwrap_or(0)
+            ),
+            format!("{seconds:.1} s"),
+        )
+        .budget(format!("< {RECOMPUTE_MAX_S} s"), seconds < RECOMPUTE_MAX_S),
+    );
+    report.figure("network_recompute", scores);
+    Ok(())
 }
 
 /// Budget of a payee statement page (issue 16).

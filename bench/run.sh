@@ -2,7 +2,8 @@
 # Every figure of docs/architecture.md, "Performance budgets" in one command: builds the release server and the load tool,
 # seeds a database in target/bench/, runs the load tool on it (cold start, intake, ceiling, pages,
 # memory), then the crash check on a fresh database.
-# Usage: bench/run.sh [load tool arguments]      SCALE=large seeds 1,000,000 leads;
+# Usage: bench/run.sh [load tool arguments]      SCALE=large seeds 1,000,000 leads (and the large
+#        broker network); SCALE=network the demo and the large broker network only;
 #        BENCH_DATABASE_URL=postgres://… measures PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ rm -rf "$dir" && mkdir -p "$dir"
 # BENCH_DATABASE_URL, not DATABASE_URL: a developer's own database must not get the demo and the load.
 export DATABASE_URL=${BENCH_DATABASE_URL:-sqlite://$dir/agency.db} AE_DATA_DIR=$dir RUST_LOG=warn
 echo "seeding $DATABASE_URL (SCALE=${SCALE:-small})"
-if [[ ${SCALE:-} == large ]]; then
-  "$bin" seed-demo --scale large || {
+if [[ ${SCALE:-} == large || ${SCALE:-} == network ]]; then
+  "$bin" seed-demo --scale "$SCALE" || {
     echo "this server refused 'seed-demo --scale large': seeding the small demo instead" >&2
     "$bin" seed-demo
   }

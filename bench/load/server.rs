@@ -30,26 +30,33 @@ impl ServerConfig {
             .env("RUST_LOG", "warn");
     }
 
-    /// Runs `agency-engine create-api-token --name bench` and reads the token from its stdout.
-    pub fn create_api_token(&self) -> anyhow::Result<String> {
+    /// Runs `agency-engine <args>` on the benchmark's database; its exit status, stdout and stderr.
+    pub fn command(&self, args: &[&str]) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
         let mut cmd = Command::new(&self.bin);
-        cmd.args(["create-api-token", "--name", "bench"]);
+        cmd.args(args);
         self.apply_env(&mut cmd);
         let out = cmd
             .output()
             .with_context(|| format!("could not run {}", self.bin.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        Ok((
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
+    /// Runs `agency-engine create-api-token --name bench` and reads the token from its stdout.
+    pub fn create_api_token(&self) -> anyhow::Result<String> {
+        let (status, stdout, stderr) = self.command(&["create-api-token", "--name", "bench"])?;
         // The command prints the token alone on a line of stdout (the explanation goes to stderr).
         let token = stdout
             .lines()
             .map(str::trim)
             .find(|l| l.len() >= 20 && !l.contains(char::is_whitespace));
         match token {
-            Some(t) if out.status.success() => Ok(t.to_string()),
+            Some(t) if status.success() => Ok(t.to_string()),
             _ => bail!(
-                "no API token in the output of `create-api-token` ({}).\nstdout:\n{stdout}\nstderr:\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
+                "no API token in the output of `create-api-token` ({status}).\nstdout:\n{stdout}\nstderr:\n{stderr}"
             ),
         }
     }

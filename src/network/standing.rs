@@ -37,13 +37,24 @@ fn small(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-/// Reads the snapshot; with `of`, only that member's own referrals (enough for their page).
+/// Reads the snapshot; with `of`, only what that member's own score needs: their referrals, and
+/// the links of the members within two steps of them (enough to walk their reach three steps),
+/// rather than the whole network's.
 pub fn snapshot(conn: &mut DbConnection, of: Option<i64>) -> Result<Snapshot, AppError> {
+    let (members, links) = match of {
+        None => (standing::member_ids(conn)?, standing::all_links(conn)?),
+        Some(id) => {
+            let mut near: Vec<i64> = super::model::reach(conn, id, 2)?.into_iter().map(|(n, _)| n).collect();
+            near.push(id);
+            let member = super::model::profile(conn, id)?.map(|_| id);
+            (member.into_iter().collect(), standing::links_from_members(conn, &near)?)
+        }
+    };
     let mut s = Snapshot {
-        members: standing::member_ids(conn)?,
+        members,
         ..Snapshot::default()
     };
-    for (a, b, since) in standing::all_links(conn)? {
+    for (a, b, since) in links {
         s.links.entry(a).or_default().push((b, since));
     }
     for p in standing::pair_activity(conn, false, of)? {
@@ -209,8 +220,17 @@ pub fn save(conn: &mut DbConnection, rows: &[ScoreRow]) -> Result<Report, AppErr
 /// change's few members, and for tests. The daily job batches its writes instead.
 pub fn recompute(conn: &mut DbConnection, only: &[i64], at: NaiveDateTime) -> Result<Report, AppError> {
     let rules = super::rules::load(conn)?;
-    let s = snapshot(conn, None)?;
-    save(conn, &compute(&s, only, &rules, at))
+    if only.is_empty() {
+        let s = snapshot(conn, None)?;
+        return save(conn, &compute(&s, only, &rules, at));
+    }
+    // A change's few members: each from their own neighbourhood, not the whole network.
+    let mut rows = Vec::with_capacity(only.len());
+    for &id in only {
+        let s = snapshot(conn, Some(id))?;
+        rows.extend(compute(&s, &[id], &rules, at));
+    }
+    save(conn, &rows)
 }
 
 #[cfg(test)]

@@ -401,6 +401,27 @@ async fn the_large_network_is_written_in_bulk_through_the_apps_schema_and_scored
     );
     assert_eq!(app.count("network_scores"), 60);
     assert!(app.count("network_scores WHERE tier <> 'Bronze'") > 0);
+    // One member's score from their own neighbourhood is the one the whole network gives.
+    let same = app
+        .db
+        .read_blocking(|c| {
+            use agency_engine::network::standing;
+            let at = agency_engine::db::now();
+            let all = standing::snapshot(c, None)?;
+            let mut same = true;
+            for &id in all.members.iter().step_by(7) {
+                let near = standing::snapshot(c, Some(id))?;
+                let (mut a, x) = standing::member_score(&near, id, at);
+                let (mut b, y) = standing::member_score(&all, id, at);
+                // The strengths come in the order the links were read.
+                a.strengths.sort();
+                b.strengths.sort();
+                same &= a == b && x.hundredths == y.hundredths;
+            }
+            Ok(same)
+        })
+        .unwrap();
+    assert!(same, "a member's neighbourhood scores them as the whole network does");
     // Seeding again adds nothing; a generated broker signs in to the network pages.
     let again = agency_engine::demo::large::network::seed(&app.db, 60, 400, 900).unwrap();
     assert_eq!(again, agency_engine::demo::large::network::Added::default());

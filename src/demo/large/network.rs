@@ -461,3 +461,45 @@ fn add_referrals(
     }
     Ok(())
 }
+
+/// What `measure_reach` found: each sampled broker's 3rd-degree reach query timed once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReachFigures {
+    pub brokers: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+    /// The average number of members at 1, 2 and 3 steps.
+    pub mean_reach: [f64; 3],
+}
+
+/// Times the reach query (`network::model::reach_counts`, three steps) for `samples` members
+/// spread evenly over the network, one at a time, on a read connection: the benchmark's figure.
+pub fn measure_reach(db: &Db, samples: usize) -> Result<ReachFigures, AppError> {
+    let ids = db.read_blocking(|c| Ok(crate::network::model::standing::member_ids(c)?))?;
+    let step = (ids.len() / samples.max(1)).max(1);
+    let mut times = Vec::new();
+    let mut sums = [0u64; 3];
+    for id in ids.iter().step_by(step).take(samples) {
+        let id = *id;
+        let started = std::time::Instant::now();
+        let counts = db.read_blocking(move |c| Ok(crate::network::model::reach_counts(c, id)?))?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        for (s, n) in sums.iter_mut().zip(counts) {
+            *s += u64::from(n);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let rank = |p: f64| -> f64 {
+        let k = ((p * times.len() as f64).ceil() as usize).clamp(1, times.len().max(1));
+        times.get(k - 1).copied().unwrap_or(0.0)
+    };
+    let n = times.len().max(1) as f64;
+    Ok(ReachFigures {
+        brokers: times.len(),
+        p50_ms: rank(0.50),
+        p95_ms: rank(0.95),
+        max_ms: times.last().copied().unwrap_or(0.0),
+        mean_reach: sums.map(|s| s as f64 / n),
+    })
+}

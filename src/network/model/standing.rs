@@ -25,6 +25,21 @@ pub fn all_links(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, NaiveDat
         .load(conn)
 }
 
+/// The directed active links from these members: (member, other, since). In statements of at
+/// most 500 ids.
+pub fn links_from_members(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            network_links::table
+                .filter(network_links::user_id.eq_any(chunk))
+                .select((network_links::user_id, network_links::other_id, network_links::since))
+                .load::<(i64, i64, NaiveDateTime)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Referral activity per (referrer, receiver): how many, how many converted (counted apart),
 /// and the latest. Referrals to the agency have no receiver.
 pub struct PairActivity {
