@@ -10,6 +10,7 @@ pub struct Caches {
     pub scoring: crate::scoring::Caches,
     pub routing: crate::routing::Caches,
     pub policies: crate::policies::Caches,
+    pub network: crate::network::Caches,
 }
 
 impl Caches {

@@ -236,10 +236,7 @@ async fn connections_view(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
-    state
-        .db
-        .write(move |c| service::member_profile(c, a).map(|_| ()))
-        .await?;
+    super::pages::ensure_member(&state, a).await?;
     let uid = user.id;
     let query = q.clone();
     let page = state

@@ -41,6 +41,21 @@ pub mod view;
 
 use crate::web::routes::Routes;
 
+/// What the network keeps in memory for one application (a field of `crate::caches::Caches`).
+pub struct Caches {
+    /// The network's conversion rate and median response time for the portal's advice, reused
+    /// for five minutes: at 200,000 referrals counting them took longer than the rest of the page.
+    pub figures: crate::db::cache::TtlCache<(), view::NetworkFigures>,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            figures: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(300)),
+        }
+    }
+}
+
 /// Every page and endpoint of the network, with its access rule.
 pub fn routes(r: &mut Routes) {
     pages::routes(r);

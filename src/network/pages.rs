@@ -51,27 +51,32 @@ impl PortalPage {
     }
 }
 
+/// The member's profile is there (a broker's is made on first need; anyone else who has not
+/// joined is not found). A read on every view: the one write is a broker's first visit.
+pub async fn ensure_member(state: &AppState, a: NetworkActor) -> AppResult<()> {
+    let id = a.id;
+    if state.db.read(move |c| Ok(model::profile(c, id)?.is_some())).await? {
+        return Ok(());
+    }
+    state.db.write(move |c| service::member_profile(c, a).map(|_| ())).await
+}
+
 /// The portal's page for this member; an agent who has not joined is sent to the profile page.
 pub async fn portal_page(ctx: PageCtx, state: &AppState, user: CurrentUser) -> AppResult<HttpResponse> {
     let a = actor(&user);
-    let found = state
-        .db
-        .write(move |c| match service::member_profile(c, a) {
-            Ok(_) => Ok(true),
-            Err(AppError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        })
-        .await?;
-    if !found {
-        return Ok(see_other("/network/profile"));
-    }
     let uid = user.id;
+    match ensure_member(state, a).await {
+        Ok(()) => {}
+        Err(AppError::NotFound) => return Ok(see_other("/network/profile")),
+        Err(e) => return Err(e),
+    }
+    let caches = state.caches.clone();
     let page = state
         .db
         .read(move |c| {
             let rules = super::rules::load(c)?;
             let standing = view::standing_of(c, uid, &rules)?;
-            let advice = view::advice_for(c, uid, &standing)?;
+            let advice = view::advice_for(c, &caches.network, uid, &standing)?;
             let received = model::received_by(c, uid, 200)?;
             let waiting = received
                 .into_iter()
@@ -130,10 +135,7 @@ impl ScorePage {
 async fn score_page(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let a = actor(&user);
     let tz = user.time_zone;
-    state
-        .db
-        .write(move |c| service::member_profile(c, a).map(|_| ()))
-        .await?;
+    super::pages::ensure_member(&state, a).await?;
     let uid = user.id;
     let page = state
         .db

@@ -54,10 +54,7 @@ struct ListPage {
 
 async fn list(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let a = actor(&user);
-    state
-        .db
-        .write(move |c| service::member_profile(c, a).map(|_| ()))
-        .await?;
+    super::pages::ensure_member(&state, a).await?;
     let uid = user.id;
     let (received, sent) = state
         .db
@@ -90,10 +87,7 @@ async fn new_page(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
-    state
-        .db
-        .write(move |c| service::member_profile(c, a).map(|_| ()))
-        .await?;
+    super::pages::ensure_member(&state, a).await?;
     let u = user.clone();
     let (targets, leads, cap_note) = state
         .db

@@ -198,15 +198,15 @@ fn response_hours(rows: &[ReferralRow]) -> Vec<f64> {
         .collect()
 }
 
-/// The recommendations, from the member's own figures and the network's.
-pub fn advice_for(
-    conn: &mut DbConnection,
-    user_id: i64,
-    standing_view: &StandingView,
-) -> Result<Vec<Advice>, AppError> {
-    let at = now();
-    let sent = model::sent_by(conn, user_id, 1000)?;
-    let received = model::received_by(conn, user_id, 1000)?;
+/// The whole network's figures the advice compares a member with (kept a few minutes in
+/// `network::Caches`: they move slowly, and reading them means counting every referral).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NetworkFigures {
+    pub conversion_bps: Option<i64>,
+    pub median_response_hours: Option<f64>,
+}
+
+pub fn network_figures(conn: &mut DbConnection) -> Result<NetworkFigures, AppError> {
     let counts = model::counts_by_status(conn)?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let converted: i64 = counts
@@ -214,7 +214,24 @@ pub fn advice_for(
         .filter(|(s, _)| s == ReferralStatus::Converted.as_str())
         .map(|(_, n)| n)
         .sum();
-    let network_rows = model::recently_answered(conn, 1000)?;
+    let answered = model::recently_answered(conn, 1000)?;
+    Ok(NetworkFigures {
+        conversion_bps: (total > 0).then(|| converted * 10_000 / total),
+        median_response_hours: median(response_hours(&answered)),
+    })
+}
+
+/// The recommendations, from the member's own figures and the network's.
+pub fn advice_for(
+    conn: &mut DbConnection,
+    caches: &super::Caches,
+    user_id: i64,
+    standing_view: &StandingView,
+) -> Result<Vec<Advice>, AppError> {
+    let at = now();
+    let sent = model::sent_by(conn, user_id, 1000)?;
+    let received = model::received_by(conn, user_id, 1000)?;
+    let network = caches.figures.get_or_load((), || network_figures(conn))?;
     // Connections older than 60 days with no referral either way.
     let mut silent = Vec::new();
     let partners: std::collections::HashSet<i64> = sent
@@ -237,9 +254,9 @@ pub fn advice_for(
         silent_connections: silent,
         sent: sent.len() as u32,
         sent_converted: sent.iter().filter(|r| r.status == ReferralStatus::Converted).count() as u32,
-        network_conversion_bps: (total > 0).then(|| converted * 10_000 / total),
+        network_conversion_bps: network.conversion_bps,
         median_response_hours: median(response_hours(&received)),
-        network_median_response_hours: median(response_hours(&network_rows)),
+        network_median_response_hours: network.median_response_hours,
         connections: links.len() as u32,
         capacity_per_month: profile.map_or(0, |p| p.capacity_per_month.max(0) as u32),
         received_this_month: received.iter().filter(|r| r.created_at.date() >= month_start).count() as u32,

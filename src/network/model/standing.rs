@@ -50,32 +50,67 @@ pub struct PairActivity {
 }
 
 /// Referrals grouped by referrer and receiver, and the converted ones in the same shape.
-/// With `of`, only the referrals that member sent or received (a page's view of one member).
+/// With `of`, only the referrals that member sent or received (a page's view of one member):
+/// those are found by the referrer and receiver indexes and their states sorted out here, since
+/// a state in the query would send SQLite down the state index, through every converted referral.
 pub fn pair_activity(conn: &mut DbConnection, converted_only: bool, of: Option<i64>) -> QueryResult<Vec<PairActivity>> {
-    let mut q = referrals::table
-        .group_by((referrals::referrer_id, referrals::receiver_id))
+    let Some(id) = of else {
+        let mut q = referrals::table
+            .group_by((referrals::referrer_id, referrals::receiver_id))
+            .select((
+                referrals::referrer_id,
+                referrals::receiver_id,
+                count_star(),
+                max(referrals::created_at),
+            ))
+            .into_boxed();
+        if converted_only {
+            q = q.filter(referrals::status.eq(ReferralStatus::Converted));
+        }
+        return Ok(q
+            .load::<(i64, Option<i64>, i64, Option<NaiveDateTime>)>(conn)?
+            .into_iter()
+            .map(|(referrer_id, receiver_id, count, last)| PairActivity {
+                referrer_id,
+                receiver_id,
+                count,
+                last,
+            })
+            .collect());
+    };
+    let rows = referrals::table
+        .filter(referrals::referrer_id.eq(id).or(referrals::receiver_id.eq(id)))
+        .group_by((referrals::referrer_id, referrals::receiver_id, referrals::status))
         .select((
             referrals::referrer_id,
             referrals::receiver_id,
+            referrals::status,
             count_star(),
             max(referrals::created_at),
         ))
-        .into_boxed();
-    if converted_only {
-        q = q.filter(referrals::status.eq(ReferralStatus::Converted));
+        .load::<(i64, Option<i64>, ReferralStatus, i64, Option<NaiveDateTime>)>(conn)?;
+    let mut out: Vec<PairActivity> = Vec::new();
+    for (referrer_id, receiver_id, status, count, last) in rows {
+        if converted_only && status != ReferralStatus::Converted {
+            continue;
+        }
+        match out
+            .iter_mut()
+            .find(|p| p.referrer_id == referrer_id && p.receiver_id == receiver_id)
+        {
+            Some(p) => {
+                p.count += count;
+                p.last = p.last.max(last);
+            }
+            None => out.push(PairActivity {
+                referrer_id,
+                receiver_id,
+                count,
+                last,
+            }),
+        }
     }
-    if let Some(id) = of {
-        q = q.filter(referrals::referrer_id.eq(id).or(referrals::receiver_id.eq(id)));
-    }
-    Ok(q.load::<(i64, Option<i64>, i64, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .map(|(referrer_id, receiver_id, count, last)| PairActivity {
-            referrer_id,
-            receiver_id,
-            count,
-            last,
-        })
-        .collect())
+    Ok(out)
 }
 
 /// A stored score.

@@ -1,0 +1,2 @@
+DROP INDEX referrals_responded_idx;
+DROP INDEX referrals_referrer_status_idx;
