@@ -236,7 +236,7 @@ async fn connections_view(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
-    super::pages::ensure_member(&state, a).await?;
+    super::pages::ensure_member(state, a).await?;
     let uid = user.id;
     let query = q.clone();
     let page = state

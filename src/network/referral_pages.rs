@@ -87,7 +87,7 @@ async fn new_page(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
-    super::pages::ensure_member(&state, a).await?;
+    super::pages::ensure_member(state, a).await?;
     let u = user.clone();
     let (targets, leads, cap_note) = state
         .db
