@@ -51,13 +51,8 @@ async fn show(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
-    let tokens = state
-        .db
-        .write(move |c| {
-            service::member_profile(c, a)?;
-            Ok(auth_model::api_tokens_of(c, a.id)?)
-        })
-        .await?;
+    super::pages::ensure_member(state, a).await?;
+    let tokens = state.db.read(move |c| Ok(auth_model::api_tokens_of(c, a.id)?)).await?;
     render_status(
         status,
         &TokensPage {

@@ -89,28 +89,24 @@ pub fn pair_activity(conn: &mut DbConnection, converted_only: bool, of: Option<i
             max(referrals::created_at),
         ))
         .load::<(i64, Option<i64>, ReferralStatus, i64, Option<NaiveDateTime>)>(conn)?;
-    let mut out: Vec<PairActivity> = Vec::new();
+    let mut pairs: std::collections::BTreeMap<(i64, Option<i64>), (i64, Option<NaiveDateTime>)> = Default::default();
     for (referrer_id, receiver_id, status, count, last) in rows {
         if converted_only && status != ReferralStatus::Converted {
             continue;
         }
-        match out
-            .iter_mut()
-            .find(|p| p.referrer_id == referrer_id && p.receiver_id == receiver_id)
-        {
-            Some(p) => {
-                p.count += count;
-                p.last = p.last.max(last);
-            }
-            None => out.push(PairActivity {
-                referrer_id,
-                receiver_id,
-                count,
-                last,
-            }),
-        }
+        let p = pairs.entry((referrer_id, receiver_id)).or_default();
+        p.0 += count;
+        p.1 = p.1.max(last);
     }
-    Ok(out)
+    Ok(pairs
+        .into_iter()
+        .map(|((referrer_id, receiver_id), (count, last))| PairActivity {
+            referrer_id,
+            receiver_id,
+            count,
+            last,
+        })
+        .collect())
 }
 
 /// A stored score.
