@@ -1170,6 +1170,8 @@ diesel::table! {
         pool_fixed -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        strategy -> Text,
+        routing_state -> Text,
     }
 }
 

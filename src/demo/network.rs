@@ -716,7 +716,8 @@ fn make_teams(c: &mut DbConnection, owner: Actor, as_owner: &AuditActor, ids: &[
     Ok(out)
 }
 
-/// The leaders set their pools; the first shares out this month's.
+/// The leaders set their pools; the first shares out this month's, the second shares its next
+/// referrals by least busy.
 fn pools(c: &mut DbConnection, ids: &[i64], team_ids: &[i64]) -> Result<(), AppError> {
     for (t, id) in TEAMS.iter().zip(team_ids) {
         let (a, who) = as_broker(ids, t.leader);
@@ -729,6 +730,14 @@ fn pools(c: &mut DbConnection, ids: &[i64], team_ids: &[i64]) -> Result<(), AppE
         if t.shared {
             let month = now().date().format("%Y-%m").to_string();
             teams::distribute_pool(c, a, &who, *id, &month)?;
+        } else {
+            // From now on the second team hands its referrals to the least busy member (its
+            // demo referrals above went round-robin).
+            let form = teams::StrategyForm {
+                strategy: "least_busy".into(),
+                shares: String::new(),
+            };
+            teams::set_strategy(c, a, &who, *id, &form)?;
         }
     }
     Ok(())

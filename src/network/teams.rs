@@ -1,5 +1,6 @@
 //! Broker teams (item 7): a leader and members (a broker in at most one team), referrals to a
-//! team handed to a member by the routing engine's round-robin, team figures, and commission
+//! team handed to a member by the routing engine's strategy the team chose (`team_strategy`;
+//! round-robin by default), team figures, and commission
 //! pooling: a share of each member's referral commission for a month goes into the pool, which
 //! is shared by the team's rule (equal, by production, fixed percents) in entries that sum
 //! exactly to it. Staff create teams; staff and the team's leader manage them.
@@ -15,6 +16,7 @@ use super::model::teams::{self as tm, TeamRow};
 use super::model::{self, Member};
 use super::pool;
 use super::service::{invalid, NetworkActor};
+use super::team_strategy;
 use crate::audit::{self, AuditActor};
 use crate::auth::roles::{Role, STAFF};
 use crate::auth::CurrentUser;
@@ -22,6 +24,7 @@ use crate::commissions::model::{self as ledger, NewEntry};
 use crate::db::{now, DbConnection};
 use crate::domain::commission::{EntryKind, EntrySource, PayeeKind, PayeeRole};
 use crate::domain::money::format_cents;
+use crate::domain::network::ReferralStatus;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::web::context::PageCtx;
 use crate::web::routes::{Access, Routes};
@@ -36,6 +39,7 @@ pub fn routes(r: &mut Routes) {
         .post("/network/teams/{id}/members", Access::Roles(VIEWERS), add)
         .post("/network/teams/{id}/remove", Access::Roles(VIEWERS), remove)
         .post("/network/teams/{id}/pool", Access::Roles(VIEWERS), save_pool)
+        .post("/network/teams/{id}/strategy", Access::Roles(VIEWERS), save_strategy)
         .post("/network/teams/{id}/distribute", Access::Roles(VIEWERS), distribute);
 }
 
@@ -280,76 +284,90 @@ pub fn distribute_pool(
     ))
 }
 
-/// The member a team's referral goes to: the routing engine's round-robin over the members who
-/// are available (not the referrer), moving on from the one the team's last referral went to.
+/// The member a team's referral goes to: the team's strategy from the routing engine (round-robin
+/// unless the leader chose another) over the members who are available (not the referrer), each
+/// weighed by their referral load and record. The engine's state moves on with the choice, in the
+/// referral's transaction.
 pub fn choose_receiver(conn: &mut DbConnection, team_id: i64, referrer: i64) -> Result<Option<Member>, AppError> {
+    let Some(team) = tm::lock_team(conn, team_id)? else {
+        return Ok(None);
+    };
     let ids: Vec<i64> = tm::member_ids(conn, team_id)?
         .into_iter()
         .filter(|m| *m != referrer)
         .collect();
-    let mut candidates = Vec::new();
+    let mut members = Vec::new();
     for m in model::members(conn, &ids)? {
         if model::profile(conn, m.id)?.is_some_and(|p| !p.available) {
             continue;
         }
-        candidates.push(crate::routing::Candidate {
-            agent_id: m.id,
-            name: m.name.clone(),
-            active: true,
-            trainee: false,
-            accepting_leads: true,
-            time_zone: chrono_tz::UTC,
-            hours: Default::default(),
-            leads_today: 0,
-            leads_per_day: u32::MAX,
-            open_leads: 0,
-            max_open_leads: u32::MAX,
-            languages: Vec::new(),
-            facts: crate::agents::readiness::AgentFacts {
-                active: true,
-                licences: Vec::new(),
-                certifications: Vec::new(),
-            },
-            team_id: Some(team_id),
-            lat: None,
-            lon: None,
-            conversion: None,
-        });
+        members.push(m);
     }
+    let start_of_day = now().date().and_time(chrono::NaiveTime::MIN);
+    let (by_status, today) = tm::receiver_load(conn, &ids, start_of_day)?;
+    let mut loads: HashMap<i64, team_strategy::Load> = HashMap::new();
+    for (who, status, n) in by_status {
+        let (Some(who), n) = (who, u32::try_from(n).unwrap_or(u32::MAX)) else {
+            continue;
+        };
+        let l = loads.entry(who).or_default();
+        match status {
+            ReferralStatus::Pending | ReferralStatus::Accepted => l.open += n,
+            ReferralStatus::Converted => {
+                l.converted += n;
+                l.answered += n;
+            }
+            ReferralStatus::Declined | ReferralStatus::Expired => l.answered += n,
+            ReferralStatus::ConsentNeeded | ReferralStatus::Stopped => {}
+        }
+    }
+    for (who, n) in today {
+        if let Some(who) = who {
+            loads.entry(who).or_default().today = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    }
+    let candidates: Vec<crate::routing::Candidate> = members
+        .iter()
+        .map(|m| team_strategy::candidate(m.id, &m.name, team_id, loads.get(&m.id).copied().unwrap_or_default()))
+        .collect();
     let eligible: Vec<&crate::routing::Candidate> = candidates.iter().collect();
-    let rule = crate::routing::Rule {
-        id: team_id,
-        name: "Team round-robin".into(),
-        priority: 0,
-        conditions: Default::default(),
-        pool: crate::routing::Pool::Team(team_id),
-        strategy: crate::routing::Strategy::RoundRobin,
-        daily_cap: None,
-        ignore_hours: true,
-    };
-    let lead = crate::routing::LeadToRoute {
-        lead_id: 0,
-        product: crate::domain::ProductLine::Other,
-        state: None,
-        source: "referral".into(),
-        score: 0,
-        tags: Vec::new(),
-        language: None,
-        lat: None,
-        lon: None,
-        callable: true,
-    };
-    let mut state = crate::routing::RoutingState::default();
-    if let Some(last) = tm::last_receiver(conn, team_id)? {
-        state.rr_cursor.insert(team_id, last);
+    let rule = team_strategy::rule(team_id, &team.name, team_strategy::stored(&team.strategy));
+    let lead = team_strategy::referral_lead();
+    let mut state: crate::routing::RoutingState = serde_json::from_str(&team.routing_state).unwrap_or_default();
+    if let std::collections::hash_map::Entry::Vacant(cursor) = state.rr_cursor.entry(team_id) {
+        // A team from before the state was kept: round-robin moves on from its latest referral.
+        if let Some(last) = tm::last_receiver(conn, team_id)? {
+            cursor.insert(last);
+        }
     }
-    let chosen = crate::routing::choose(&rule, &eligible, &lead, &mut state).map(|(id, _)| id);
-    Ok(chosen
-        .and_then(|id| candidates.iter().find(|c| c.agent_id == id).map(|c| c.agent_id))
-        .and_then(|id| {
-            let m = model::members(conn, &[id]).ok()?;
-            m.into_iter().next()
-        }))
+    let Some((chosen, _)) = crate::routing::choose(&rule, &eligible, &lead, &mut state) else {
+        return Ok(None);
+    };
+    let kept = serde_json::to_string(&state).map_err(|e| AppError::Internal(e.to_string()))?;
+    tm::set_routing_state(conn, team_id, &kept)?;
+    Ok(members.into_iter().find(|m| m.id == chosen))
+}
+
+/// How the team shares its referrals: one of the routing engine's strategies (weighted with
+/// shares for members of the team). The leader or staff only; audited.
+pub fn set_strategy(
+    conn: &mut DbConnection,
+    actor: NetworkActor,
+    who: &AuditActor,
+    id: i64,
+    f: &StrategyForm,
+) -> Result<(), AppError> {
+    managed(conn, actor, id)?;
+    let members = tm::member_ids(conn, id)?;
+    let strategy = team_strategy::parse(&f.strategy, &f.shares, &members).map_err(|(field, msg)| {
+        let mut e = FieldErrors::new();
+        e.add(field, msg);
+        AppError::Validation(e)
+    })?;
+    let json = serde_json::to_string(&strategy).map_err(|e| AppError::Internal(e.to_string()))?;
+    tm::set_strategy(conn, id, &json)?;
+    audit::record(conn, who, "network.team_strategy_saved", "broker_team", Some(id), &json)?;
+    Ok(())
 }
 
 /// The team leaderboard: (team, referrals received, converted), most converted first.
@@ -473,6 +491,12 @@ struct TeamPage {
     pool_total: String,
     runs: Vec<(String, String, String)>,
     brokers: Vec<Member>,
+    /// How referrals to the team are shared, as a sentence.
+    sharing: String,
+    /// The strategy's key and weighted shares, for the form.
+    strategy_key: String,
+    shares: String,
+    strategies: &'static [(&'static str, &'static str)],
     errors: FieldErrors,
 }
 
@@ -488,6 +512,7 @@ async fn team_page(
     user: &CurrentUser,
     id: i64,
     errors: FieldErrors,
+    typed: Option<StrategyForm>,
 ) -> AppResult<HttpResponse> {
     let a = actor(user);
     let page = state
@@ -511,7 +536,21 @@ async fn team_page(
                 })
                 .collect();
             let (received, converted) = tm::team_counts(c, &ids)?;
+            let strategy = team_strategy::stored(&team.strategy);
+            let name_of = |id: i64| {
+                names
+                    .get(&id)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_else(|| format!("member {id}"))
+            };
             Ok(TeamPage {
+                sharing: team_strategy::describe(&strategy, name_of),
+                // What was typed, on a form sent back with its error.
+                strategy_key: typed
+                    .as_ref()
+                    .map_or_else(|| team_strategy::key(&strategy).to_string(), |f| f.strategy.clone()),
+                shares: typed.map_or_else(|| team_strategy::shares_text(&strategy), |f| f.shares),
+                strategies: &team_strategy::CHOICES,
                 leader: model::member(c, team.leader_id)?.map(|m| m.name).unwrap_or_default(),
                 manage,
                 members,
@@ -543,7 +582,7 @@ async fn show(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    team_page(ctx, &state, &user, path.into_inner(), FieldErrors::new()).await
+    team_page(ctx, &state, &user, path.into_inner(), FieldErrors::new(), None).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -554,6 +593,14 @@ pub struct PoolForm {
     pub rule: String,
     #[serde(default)]
     pub fixed: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StrategyForm {
+    #[serde(default)]
+    pub strategy: String,
+    #[serde(default)]
+    pub shares: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -568,13 +615,14 @@ struct MonthForm {
     month: String,
 }
 
-/// Runs a team change and answers with the team page (422 with the message) or a redirect.
+/// Runs a team change and answers with the team page (422 with the message, the strategy form as
+/// typed) or a redirect.
 async fn team_change<F>(
     ctx: PageCtx,
     user: CurrentUser,
     session: Session,
     state: web::Data<AppState>,
-    id: i64,
+    (id, typed): (i64, Option<StrategyForm>),
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -583,7 +631,7 @@ where
     let (a, who) = (actor(&user), user.audit());
     match state.db.write(move |c| f(c, a, &who)).await {
         Ok(msg) => Ok(redirect_with(&session, &format!("/network/teams/{id}"), "success", msg)),
-        Err(AppError::Validation(e)) => team_page(ctx, &state, &user, id, e).await,
+        Err(AppError::Validation(e)) => team_page(ctx, &state, &user, id, e, typed).await,
         Err(e) => Err(e),
     }
 }
@@ -597,7 +645,7 @@ async fn add(
     form: web::Form<UserForm>,
 ) -> AppResult<HttpResponse> {
     let (id, u) = (path.into_inner(), form.into_inner().user_id);
-    team_change(ctx, user, session, state, id, move |c, a, who| {
+    team_change(ctx, user, session, state, (id, None), move |c, a, who| {
         add_member(c, a, who, id, &u)
     })
     .await
@@ -612,7 +660,7 @@ async fn remove(
     form: web::Form<UserForm>,
 ) -> AppResult<HttpResponse> {
     let (id, u) = (path.into_inner(), form.into_inner().user_id);
-    team_change(ctx, user, session, state, id, move |c, a, who| {
+    team_change(ctx, user, session, state, (id, None), move |c, a, who| {
         remove_member(c, a, who, id, &u)
     })
     .await
@@ -627,8 +675,27 @@ async fn save_pool(
     form: web::Form<PoolForm>,
 ) -> AppResult<HttpResponse> {
     let (id, f) = (path.into_inner(), form.into_inner());
-    team_change(ctx, user, session, state, id, move |c, a, who| {
+    team_change(ctx, user, session, state, (id, None), move |c, a, who| {
         set_pool(c, a, who, id, &f).map(|_| "Pool saved.".to_string())
+    })
+    .await
+}
+
+async fn save_strategy(
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<StrategyForm>,
+) -> AppResult<HttpResponse> {
+    let (id, f) = (path.into_inner(), form.into_inner());
+    let typed = StrategyForm {
+        strategy: f.strategy.clone(),
+        shares: f.shares.clone(),
+    };
+    team_change(ctx, user, session, state, (id, Some(typed)), move |c, a, who| {
+        set_strategy(c, a, who, id, &f).map(|_| "Referral sharing saved.".to_string())
     })
     .await
 }
@@ -642,7 +709,7 @@ async fn distribute(
     form: web::Form<MonthForm>,
 ) -> AppResult<HttpResponse> {
     let (id, m) = (path.into_inner(), form.into_inner().month);
-    team_change(ctx, user, session, state, id, move |c, a, who| {
+    team_change(ctx, user, session, state, (id, None), move |c, a, who| {
         distribute_pool(c, a, who, id, &m)
     })
     .await

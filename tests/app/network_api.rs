@@ -490,7 +490,7 @@ async fn a_converted_referral_pays_the_referrer_their_share_raised_by_their_tier
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_team_takes_referrals_in_turn_and_shares_its_pool_to_the_cent() {
+async fn a_team_takes_referrals_by_its_routing_strategy_and_shares_its_pool_to_the_cent() {
     let app = spawn_with(|s| s.run_worker = false).await;
     let (carrier, _ma, life) = crate::policies::catalogue(&app, "Acme Life");
     let leader = app.create_user(Role::Broker, "Lena Leader");
@@ -584,6 +584,61 @@ async fn a_team_takes_referrals_in_turn_and_shares_its_pool_to_the_cent() {
     let mut members = vec![leader.id, m1.id, m2.id];
     members.sort();
     assert_eq!(receivers, members, "round-robin: each member once");
+
+    // The leader shares by percent instead: all of it to Milo. Shares that do not add up are
+    // refused with the message, and only the leader or staff may change it.
+    async fn share(client: &TestApp, team: i64, strategy: &str, shares: &str) -> Response {
+        let csrf = client.csrf().await;
+        client
+            .post_form(
+                &format!("/network/teams/{team}/strategy"),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("strategy", strategy),
+                    ("shares", shares),
+                ],
+            )
+            .await
+    }
+    let all_to_milo = format!("{}:100", m1.id);
+    assert_eq!(
+        share(&milo, team, "weighted", &all_to_milo).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let typed = format!("{}:60, {}:30", m1.id, m2.id);
+    let short = share(&lena, team, "weighted", &typed).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = short.text().await.unwrap();
+    assert!(body.contains("The shares add up to 90 %; they must add up to 100 %."));
+    assert!(body.contains(&format!("value=\"{typed}\"")), "what was typed is kept");
+    assert_eq!(
+        share(&lena, team, "weighted", &all_to_milo).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, page) = lena.page(&format!("/network/teams/{team}")).await;
+    assert!(page.contains("shared by percent: Milo One 100 %"), "{page}");
+    let receiver_of = |id: i64| {
+        app.db
+            .read_blocking(move |c| Ok(model::referral(c, id)?.expect("referral").receiver_id))
+            .unwrap()
+    };
+    for (last, phone) in [("Fry", "305-555-0114"), ("Gale", "305-555-0115")] {
+        let id = refer(&rex, &target, last, phone, ("split_percent", "10")).await;
+        assert_eq!(receiver_of(id), Some(m1.id), "weighted: every one to the only share");
+    }
+    // Least busy: Milo holds three open referrals now, the others one each; the tie goes to the
+    // lower id.
+    assert_eq!(
+        share(&lena, team, "least_busy", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let id = refer(&rex, &target, "Hale", "305-555-0116", ("split_percent", "10")).await;
+    assert_eq!(receiver_of(id), Some(leader.id.min(m2.id)));
+    assert!(app.audit_actions().contains(&"network.team_strategy_saved".to_string()));
+    assert_eq!(
+        share(&lena, team, "round_robin", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // Milo and Mara earn referral fees last month through Bea's policies: $100.00 and $33.30.
     let bea_client = signed_in(&app, &bea).await;

@@ -20,6 +20,10 @@ pub struct TeamRow {
     pub pool_fixed: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The routing engine's strategy for the team's referrals, as the engine's JSON.
+    pub strategy: String,
+    /// What round-robin and weighted routing remember between referrals (JSON).
+    pub routing_state: String,
 }
 
 pub fn teams(conn: &mut DbConnection) -> QueryResult<Vec<TeamRow>> {
@@ -80,6 +84,54 @@ pub fn set_pool(conn: &mut DbConnection, id: i64, pool_bps: i32, rule: &str, fix
             broker_teams::updated_at.eq(now()),
         ))
         .execute(conn)
+}
+
+/// The team's row, locked for the rest of the transaction on PostgreSQL (SQLite has one writer):
+/// two referrals to a team at once each move its routing state in turn.
+pub fn lock_team(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TeamRow>> {
+    match conn {
+        DbConnection::Pg(c) => broker_teams::table
+            .find(id)
+            .select(TeamRow::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConnection::Sqlite(_) => team(conn, id),
+    }
+}
+
+pub fn set_strategy(conn: &mut DbConnection, id: i64, strategy: &str) -> QueryResult<usize> {
+    diesel::update(broker_teams::table.find(id))
+        .set((broker_teams::strategy.eq(strategy), broker_teams::updated_at.eq(now())))
+        .execute(conn)
+}
+
+pub fn set_routing_state(conn: &mut DbConnection, id: i64, state: &str) -> QueryResult<usize> {
+    diesel::update(broker_teams::table.find(id))
+        .set(broker_teams::routing_state.eq(state))
+        .execute(conn)
+}
+
+/// What the routing engine weighs for each of these receivers: referrals received by state, and
+/// those received since `since` (today's), as (receiver, status, count) and (receiver, count).
+#[allow(clippy::type_complexity)]
+pub fn receiver_load(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<(Vec<(Option<i64>, ReferralStatus, i64)>, Vec<(Option<i64>, i64)>)> {
+    let by_status = referrals::table
+        .filter(referrals::receiver_id.eq_any(ids))
+        .group_by((referrals::receiver_id, referrals::status))
+        .select((referrals::receiver_id, referrals::status, count_star()))
+        .load(conn)?;
+    let today = referrals::table
+        .filter(referrals::receiver_id.eq_any(ids))
+        .filter(referrals::created_at.ge(since))
+        .group_by(referrals::receiver_id)
+        .select((referrals::receiver_id, count_star()))
+        .load(conn)?;
+    Ok((by_status, today))
 }
 
 /// The team a member is in, if any.

@@ -1,0 +1,2 @@
+ALTER TABLE broker_teams DROP COLUMN routing_state;
+ALTER TABLE broker_teams DROP COLUMN strategy;
