@@ -113,7 +113,7 @@ async fn connections(client: ApiClient, state: web::Data<AppState>) -> AppResult
             let rows = model::connections_of(c, a.id, 500)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.other(a.id)).collect();
             let names: HashMap<i64, String> = model::members(c, &ids)?.into_iter().map(|m| (m.id, m.name)).collect();
-            let snap = live::snapshot(c, Some(a.id))?;
+            let snap = live::own(c, a.id)?;
             let since: HashMap<i64, chrono::NaiveDateTime> = model::links_of(c, a.id)?.into_iter().collect();
             let at = crate::db::now();
             let list: Vec<Value> = rows
@@ -317,12 +317,13 @@ async fn change_status(
 }
 
 async fn score(client: ApiClient, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let caches = state.caches.clone();
     let body = state
         .db
         .read(move |c| {
             let a = member(c, &client)?;
             let rules = super::rules::load(c)?;
-            let s = view::standing_of(c, a.id, &rules)?;
+            let s = view::standing_of(c, &caches.network, a.id, &rules)?;
             let parts: Vec<Value> = s
                 .score
                 .parts

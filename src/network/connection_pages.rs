@@ -255,7 +255,7 @@ async fn connections_view(
             }
             ids.extend(via.keys().copied());
             let members: HashMap<i64, Member> = model::members(c, &ids)?.into_iter().map(|m| (m.id, m)).collect();
-            let snap = live::snapshot(c, Some(uid))?;
+            let snap = live::own(c, uid)?;
             let at = crate::db::now();
             let since: HashMap<i64, chrono::NaiveDateTime> = model::links_of(c, uid)?.into_iter().collect();
             let mut active = Vec::new();

@@ -6,7 +6,8 @@
 //!
 //! Rules, pure and unit-tested: `handoff` (consent names the receiver; the split as typed),
 //! `strength` (a connection's 0–100), `score` (the network score, tiers as data, the
-//! multiplier), `pool` (team pools that sum exactly), `forecast` (linear trend), `advice`
+//! multiplier), `pool` (team pools that sum exactly), `team_strategy` (the routing engine's
+//! strategies for a team's referrals), `forecast` (linear trend), `advice`
 //! (recommendations with their numbers), `rules` (the settings with their sources),
 //! `conversion::shares`. Queries in `model`, changes in `service`.
 //!
@@ -35,23 +36,34 @@ pub mod scores;
 pub mod service;
 pub mod standing;
 pub mod strength;
+pub mod team_strategy;
 pub mod teams;
 pub mod token_pages;
 pub mod view;
 
 use crate::web::routes::Routes;
 
+/// A team on the leaderboard: (team, referrals received, converted).
+pub type TeamFigures = (String, i64, i64);
+
 /// What the network keeps in memory for one application (a field of `crate::caches::Caches`).
 pub struct Caches {
     /// The network's conversion rate and median response time for the portal's advice, reused
     /// for five minutes: at 200,000 referrals counting them took longer than the rest of the page.
     pub figures: crate::db::cache::TtlCache<(), view::NetworkFigures>,
+    /// Every stored score, best first (`model::standing::ranking`), reused for a minute: a
+    /// member's place is a search in it rather than a count of everyone above them.
+    pub ranking: crate::db::cache::TtlCache<(), std::sync::Arc<Vec<(i64, i64)>>>,
+    /// The team leaderboard (team, referrals received, converted), reused for a minute.
+    pub teams: crate::db::cache::TtlCache<(), std::sync::Arc<Vec<TeamFigures>>>,
 }
 
 impl Default for Caches {
     fn default() -> Caches {
         Caches {
             figures: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(300)),
+            ranking: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60)),
+            teams: crate::db::cache::TtlCache::new(std::time::Duration::from_secs(60)),
         }
     }
 }

@@ -75,23 +75,31 @@ pub async fn portal_page(ctx: PageCtx, state: &AppState, user: CurrentUser) -> A
         .db
         .read(move |c| {
             let rules = super::rules::load(c)?;
-            let standing = view::standing_of(c, uid, &rules)?;
-            let advice = view::advice_for(c, &caches.network, uid, &standing)?;
-            let received = model::received_by(c, uid, 200)?;
-            let waiting = received
+            let standing = view::standing_of(c, &caches.network, uid, &rules)?;
+            // The member's referrals both ways, read once for the lists and the advice.
+            let sent = model::sent_by(c, uid, 1000)?;
+            let received = model::received_by(c, uid, 1000)?;
+            let advice = view::advice_for(c, &caches.network, uid, &standing, &sent, &received)?;
+            let waiting: Vec<_> = received
                 .into_iter()
                 .filter(|r| r.status == ReferralStatus::Pending)
                 .take(10)
                 .collect();
-            let sent = model::sent_by(c, uid, 10)?;
+            // Both lists' names and people in one read each.
+            let mut both: Vec<_> = waiting;
+            let n_waiting = both.len();
+            both.extend(sent.into_iter().take(10));
+            let mut waiting = view::referral_views(c, uid, both)?;
+            let sent = waiting.split_off(n_waiting);
+            let value = view::network_value(c, uid, &rules)?;
             Ok(PortalPage {
                 ctx,
-                reach: model::reach_counts(c, uid)?,
+                reach: standing.reach(),
                 asked: model::requests_waiting_for(c, uid)?,
-                waiting: view::referral_views(c, uid, waiting)?,
-                sent: view::referral_views(c, uid, sent)?,
-                earned_cents: standing::broker_earnings(c, &[uid])?,
-                value: view::network_value(c, uid, &rules)?,
+                waiting,
+                sent,
+                earned_cents: value.direct_cents,
+                value,
                 standing,
                 advice,
             })
@@ -122,6 +130,8 @@ struct ScorePage {
     forecast_next: Option<String>,
     forecast_tier: Option<String>,
     history: Vec<(String, String, String)>,
+    /// When the shown score was computed, in the viewer's time zone.
+    computed: Option<String>,
 }
 
 impl ScorePage {
@@ -137,11 +147,12 @@ async fn score_page(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>)
     let tz = user.time_zone;
     super::pages::ensure_member(&state, a).await?;
     let uid = user.id;
+    let caches = state.caches.clone();
     let page = state
         .db
         .read(move |c| {
             let rules = super::rules::load(c)?;
-            let standing = view::standing_of(c, uid, &rules)?;
+            let standing = view::standing_of(c, &caches.network, uid, &rules)?;
             let history_rows = standing::history(c, uid, 400)?;
             let months = growth(c, uid, &history_rows, tz)?;
             let points: Vec<f64> = months.iter().map(|m| m.1 as f64).collect();
@@ -195,6 +206,7 @@ async fn score_page(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>)
                     .take(20)
                     .map(|(h, tier, at)| (crate::dates::date_time(*at, tz), super::score::points(*h), tier.clone()))
                     .collect(),
+                computed: standing.computed_at.map(|t| crate::dates::date_time(t, tz)),
                 standing,
             })
         })
@@ -262,7 +274,7 @@ struct LeaderboardPage {
     ctx: PageCtx,
     month: bool,
     rows: Vec<BoardRow>,
-    teams: Vec<(String, i64, i64)>,
+    teams: std::sync::Arc<Vec<(String, i64, i64)>>,
     me: Option<i64>,
     page: i64,
     more: bool,
@@ -295,11 +307,15 @@ async fn leaderboard(
     let me = (user.role == Role::Broker || user.role == Role::Agent).then_some(user.id);
     let tz = user.time_zone;
     let start = month.then(|| month_start(crate::dates::local_date(crate::db::now(), tz)));
+    let caches = state.caches.clone();
     let data = state
         .db
         .read(move |c| {
             let (rows, more) = board(c, start, page)?;
-            let teams = super::teams::team_board(c)?;
+            let teams = caches
+                .network
+                .teams
+                .get_or_load((), || super::teams::team_board(c).map(std::sync::Arc::new))?;
             Ok((rows, more, teams))
         })
         .await?;
@@ -357,14 +373,14 @@ pub fn board(
             })
             .collect()
     } else {
-        let list = standing::leaderboard(c, offset, BOARD_PAGE + 1)?;
-        let ids: Vec<i64> = list.iter().map(|s| s.user_id).collect();
-        let converted: std::collections::HashMap<i64, i64> = model::converted_counts(c, &ids)?.into_iter().collect();
-        list.into_iter()
+        // Conversions as each stored score counted them (the job recomputes a member's score
+        // when one of their referrals converts).
+        standing::leaderboard(c, offset, BOARD_PAGE + 1)?
+            .into_iter()
             .enumerate()
             .map(|(i, s)| BoardRow {
                 place: offset + i as i64 + 1,
-                converted: converted.get(&s.user_id).copied().unwrap_or(0),
+                converted: s.converted,
                 user_id: s.user_id,
                 name: s.name,
                 score: super::score::points(s.hundredths),

@@ -28,11 +28,15 @@ pub const REACH3_CAP: i64 = 5000;
 /// Basis points in a whole (100 %).
 pub const WHOLE_BPS: i64 = 10_000;
 
-/// The figures a network score is made from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The figures a network score is made from. Stored with the score (as JSON), so a page shows
+/// the parts of the score the job computed without computing it again.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Inputs {
-    /// The strength (0 to 100) of each active connection.
-    pub strengths: Vec<u8>,
+    /// Active connections.
+    pub connections: u32,
+    /// Their strengths (0 to 100 each) added up.
+    pub strength_sum: u32,
     /// Referrals the broker sent.
     pub sent: u32,
     /// Referrals the broker received.
@@ -114,13 +118,13 @@ fn counted(label: &'static str, n: u32, each: i64, cap: Option<i64>, what: (&str
 /// - reach: half a point per broker two steps away, at most 50 ([`REACH2`], [`REACH2_CAP`]),
 ///   and 0.05 per broker three steps away, at most 50 ([`REACH3`], [`REACH3_CAP`]).
 pub fn score(i: &Inputs) -> Score {
-    let strength_sum: i64 = i.strengths.iter().map(|&s| i64::from(s)).sum();
+    let strength_sum = i64::from(i.strength_sum);
     let connections = Part {
         label: "Connections",
         hundredths: strength_sum * HUNDREDTHS_PER_STRENGTH,
         why: format!(
             "{} with strengths adding up to {strength_sum} (a tenth of a point per strength point).",
-            plural(i.strengths.len() as u64, "active connection", "active connections")
+            plural(u64::from(i.connections), "active connection", "active connections")
         ),
     };
     let parts = vec![
@@ -427,7 +431,8 @@ mod tests {
     #[test]
     fn worked_score() {
         let i = Inputs {
-            strengths: vec![80, 45, 0],
+            connections: 3,
+            strength_sum: 80 + 45,
             sent: 4,
             received: 3,
             sent_converted: 2,

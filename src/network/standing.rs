@@ -50,6 +50,22 @@ pub fn snapshot(conn: &mut DbConnection, of: Option<i64>) -> Result<Snapshot, Ap
             (member.into_iter().collect(), standing::links_from_members(conn, &near)?)
         }
     };
+    fill(conn, members, links, of)
+}
+
+/// What the strengths of one member's own connections need, and no more: their links and their
+/// referrals (no reach, so not enough for their score).
+pub fn own(conn: &mut DbConnection, id: i64) -> Result<Snapshot, AppError> {
+    let links = standing::links_from_members(conn, &[id])?;
+    fill(conn, vec![id], links, Some(id))
+}
+
+fn fill(
+    conn: &mut DbConnection,
+    members: Vec<i64>,
+    links: Vec<(i64, i64, NaiveDateTime)>,
+    of: Option<i64>,
+) -> Result<Snapshot, AppError> {
     let mut s = Snapshot {
         members,
         ..Snapshot::default()
@@ -112,19 +128,17 @@ pub fn connection_strength(s: &Snapshot, user: i64, other: i64, since: NaiveDate
 
 /// A member's score with the figures behind it.
 pub fn member_score(s: &Snapshot, user: i64, at: NaiveDateTime) -> (Inputs, Score) {
-    let strengths = s
-        .links
-        .get(&user)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    let links = s.links.get(&user).map(Vec::as_slice).unwrap_or(&[]);
+    let strength_sum = links
         .iter()
-        .map(|&(other, since)| connection_strength(s, user, other, since, at).value)
-        .collect();
+        .map(|&(other, since)| u32::from(connection_strength(s, user, other, since, at).value))
+        .sum();
     let [_, reach2, reach3] = reach(&s.links, user);
     let (sent, sent_converted) = s.sent.get(&user).copied().unwrap_or_default();
     let (received, received_converted) = s.received.get(&user).copied().unwrap_or_default();
     let inputs = Inputs {
-        strengths,
+        connections: u32::try_from(links.len()).unwrap_or(u32::MAX),
+        strength_sum,
         sent,
         received,
         sent_converted,
@@ -161,17 +175,7 @@ pub fn compute(s: &Snapshot, only: &[i64], rules: &Rules, at: NaiveDateTime) -> 
                 user_id,
                 hundredths: sc.hundredths,
                 tier: rules.tiers.tier_for(sc.hundredths).name.clone(),
-                inputs: serde_json::json!({
-                    "connections": inputs.strengths.len(),
-                    "strength_sum": inputs.strengths.iter().map(|&v| u32::from(v)).sum::<u32>(),
-                    "sent": inputs.sent,
-                    "received": inputs.received,
-                    "sent_converted": inputs.sent_converted,
-                    "received_converted": inputs.received_converted,
-                    "reach2": inputs.reach2,
-                    "reach3": inputs.reach3,
-                })
-                .to_string(),
+                inputs: serde_json::to_string(&inputs).unwrap_or_default(),
                 computed_at: at,
             }
         })
@@ -275,9 +279,9 @@ mod tests {
         assert_eq!(inputs.sent, 2);
         assert_eq!(inputs.sent_converted, 1);
         assert_eq!(inputs.reach2, 1);
-        assert_eq!(inputs.strengths.len(), 1);
+        assert_eq!(inputs.connections, 1);
         // Strength: 2 referrals (12) + 1 conversion (10) + recent (20) + under 36 days (0) = 42.
-        assert_eq!(inputs.strengths[0], 42);
+        assert_eq!(inputs.strength_sum, 42);
         // 42 × 0.1 + 2 × 3 + 1 × 15 + 1 × 0.5 = 25.7 points.
         assert_eq!(sc.hundredths, 2570);
         let rows = compute(&s, &[1, 7], &Rules::default(), t(25));

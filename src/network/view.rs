@@ -10,7 +10,7 @@ use super::model::standing::{self, ScoreRow};
 use super::model::{self, ReferralRow};
 use super::referrals::receiver_sees_person;
 use super::rules::Rules;
-use super::score::{self, Score};
+use super::score::{self, Inputs, Score};
 use super::standing as live;
 use crate::db::{now, DbConnection};
 use crate::domain::money::format_cents;
@@ -70,14 +70,24 @@ pub fn referral_views(
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
-    let agency = crate::agency::model::find(conn)?.name;
+    let agency = if rows.iter().any(|r| r.receiver_id.is_none()) {
+        crate::agency::model::find(conn)?.name
+    } else {
+        String::new()
+    };
+    let hidden =
+        |r: &ReferralRow| r.referrer_id != viewer && r.receiver_id == Some(viewer) && !receiver_sees_person(r.status);
+    let shown: Vec<i64> = rows.iter().filter(|r| !hidden(r)).map(|r| r.contact_id).collect();
+    let people: HashMap<i64, String> = crate::leads::model::contacts_by_id(conn, &shown)?
+        .into_iter()
+        .map(|c| (c.id, c.name()))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let hidden = r.referrer_id != viewer && r.receiver_id == Some(viewer) && !receiver_sees_person(r.status);
-        let person = if hidden {
+        let person = if hidden(&r) {
             "Shared once the person consents".to_string()
         } else {
-            crate::leads::model::find_contact(conn, r.contact_id)?.name()
+            people.get(&r.contact_id).cloned().unwrap_or_default()
         };
         out.push(ReferralView {
             referrer: names.get(&r.referrer_id).cloned().unwrap_or_default(),
@@ -101,10 +111,13 @@ pub fn referral_views(
 /// them yet), its parts, their tier and the next one.
 pub struct StandingView {
     pub score: Score,
+    /// The figures the score was computed from (reach among them).
+    pub inputs: Inputs,
     pub tier: String,
     pub multiplier_bps: i64,
     pub next: Option<(String, i64)>,
     pub position: i64,
+    /// When the job computed it; `None` for a score computed on this view.
     pub computed_at: Option<NaiveDateTime>,
 }
 
@@ -121,27 +134,65 @@ impl StandingView {
     pub fn extra(&self) -> String {
         super::pool::percent(self.multiplier_bps)
     }
+    /// Members 1, 2 and 3 steps away, as the score counted them.
+    pub fn reach(&self) -> [u32; 3] {
+        [self.inputs.connections, self.inputs.reach2, self.inputs.reach3]
+    }
 }
 
-/// The member's standing, computed from their own data (the parts shown with their numbers).
-pub fn standing_of(conn: &mut DbConnection, user_id: i64, rules: &Rules) -> Result<StandingView, AppError> {
-    let snap = live::snapshot(conn, Some(user_id))?;
-    let (_, sc) = live::member_score(&snap, user_id, now());
+/// The member's standing. The score the job stored (it recomputes a member's score whenever
+/// their connections or referrals change, and everyone's daily) is served with its parts
+/// worked out again from its stored figures; only a member the job has not reached yet has
+/// their score computed here, from their own neighbourhood.
+pub fn standing_of(
+    conn: &mut DbConnection,
+    caches: &super::Caches,
+    user_id: i64,
+    rules: &Rules,
+) -> Result<StandingView, AppError> {
     let stored: Option<ScoreRow> = standing::score(conn, user_id)?;
+    let kept = stored.as_ref().and_then(|s| {
+        serde_json::from_str::<Inputs>(&s.inputs)
+            .ok()
+            .map(|i| (i, s.computed_at))
+    });
+    let (inputs, computed_at) = match kept {
+        Some((inputs, at)) => (inputs, Some(at)),
+        None => {
+            let snap = live::snapshot(conn, Some(user_id))?;
+            (live::member_score(&snap, user_id, now()).0, None)
+        }
+    };
+    let sc = score::score(&inputs);
     let tier = rules.tiers.tier_for(sc.hundredths).clone();
     let next = rules
         .tiers
         .next_after(sc.hundredths)
         .map(|t| (t.name.clone(), t.min_hundredths - sc.hundredths));
-    let position = standing::position(conn, user_id, stored.as_ref().map_or(sc.hundredths, |s| s.hundredths))?;
+    let ranking = caches
+        .ranking
+        .get_or_load((), || standing::ranking(conn).map(std::sync::Arc::new))?;
+    let position = place(
+        &ranking,
+        user_id,
+        stored.as_ref().map_or(sc.hundredths, |s| s.hundredths),
+    );
     Ok(StandingView {
         tier: tier.name,
         multiplier_bps: tier.multiplier_bps,
         next,
         position,
-        computed_at: stored.map(|s| s.computed_at),
+        computed_at,
+        inputs,
         score: sc,
     })
+}
+
+/// A member's place (1 is first) in a ranking sorted best first: one more than those who score
+/// higher, or tie and come first by id.
+pub fn place(ranking: &[(i64, i64)], user_id: i64, hundredths: i64) -> i64 {
+    let above = ranking.partition_point(|&(h, id)| h > hundredths || (h == hundredths && id < user_id));
+    above as i64 + 1
 }
 
 /// Network value: the referral commission the member earned (every referral goes to a direct
@@ -177,6 +228,24 @@ pub fn network_value(conn: &mut DbConnection, user_id: i64, rules: &Rules) -> Re
         second_cents: (i128::from(theirs) * i128::from(share) / 10_000) as i64,
         share_bps: share,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place;
+
+    #[test]
+    fn a_place_counts_who_is_above_ties_by_id() {
+        let ranking = [(900, 4), (500, 2), (500, 7), (100, 1)];
+        assert_eq!(place(&ranking, 4, 900), 1);
+        assert_eq!(place(&ranking, 2, 500), 2);
+        assert_eq!(place(&ranking, 7, 500), 3);
+        assert_eq!(place(&ranking, 1, 100), 4);
+        // A member not in the ranking yet is placed where their score would go.
+        assert_eq!(place(&ranking, 9, 600), 2);
+        assert_eq!(place(&ranking, 9, 0), 5);
+        assert_eq!(place(&[], 9, 0), 1);
+    }
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -227,10 +296,10 @@ pub fn advice_for(
     caches: &super::Caches,
     user_id: i64,
     standing_view: &StandingView,
+    sent: &[ReferralRow],
+    received: &[ReferralRow],
 ) -> Result<Vec<Advice>, AppError> {
     let at = now();
-    let sent = model::sent_by(conn, user_id, 1000)?;
-    let received = model::received_by(conn, user_id, 1000)?;
     let network = caches.figures.get_or_load((), || network_figures(conn))?;
     // Connections older than 60 days with no referral either way.
     let mut silent = Vec::new();
@@ -255,7 +324,7 @@ pub fn advice_for(
         sent: sent.len() as u32,
         sent_converted: sent.iter().filter(|r| r.status == ReferralStatus::Converted).count() as u32,
         network_conversion_bps: network.conversion_bps,
-        median_response_hours: median(response_hours(&received)),
+        median_response_hours: median(response_hours(received)),
         network_median_response_hours: network.median_response_hours,
         connections: links.len() as u32,
         capacity_per_month: profile.map_or(0, |p| p.capacity_per_month.max(0) as u32),

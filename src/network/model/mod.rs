@@ -735,16 +735,6 @@ pub fn requests_waiting_for(conn: &mut DbConnection, user_id: i64) -> QueryResul
         .get_result(conn)
 }
 
-/// Converted referrals of each of these referrers: (referrer, count).
-pub fn converted_counts(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
-    referrals::table
-        .filter(referrals::referrer_id.eq_any(ids))
-        .filter(referrals::status.eq(ReferralStatus::Converted))
-        .group_by(referrals::referrer_id)
-        .select((referrals::referrer_id, diesel::dsl::count_star()))
-        .load(conn)
-}
-
 /// The active links leaving these members: (member, other).
 pub fn links_from(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     network_links::table

@@ -193,9 +193,12 @@ pub struct Standing {
     pub name: String,
     pub hundredths: i64,
     pub tier: String,
+    /// Referrals they sent that converted, as their stored score counted them.
+    pub converted: i64,
 }
 
-/// The highest scores, best first (ties by id), from the rank index.
+/// The highest scores, best first (ties by id), from the rank index, with the conversions each
+/// score was computed from.
 pub fn leaderboard(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec<Standing>> {
     Ok(network_scores::table
         .inner_join(users::table)
@@ -205,31 +208,30 @@ pub fn leaderboard(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryRes
             users::name,
             network_scores::hundredths,
             network_scores::tier,
+            network_scores::inputs,
         ))
         .offset(offset)
         .limit(limit)
-        .load::<(i64, String, i64, String)>(conn)?
+        .load::<(i64, String, i64, String, String)>(conn)?
         .into_iter()
-        .map(|(user_id, name, hundredths, tier)| Standing {
+        .map(|(user_id, name, hundredths, tier, inputs)| Standing {
             user_id,
             name,
             hundredths,
             tier,
+            converted: serde_json::from_str::<crate::network::score::Inputs>(&inputs)
+                .map_or(0, |i| i64::from(i.sent_converted)),
         })
         .collect())
 }
 
-/// A member's place on the leaderboard (1 is first): how many score higher, or tie and come first.
-pub fn position(conn: &mut DbConnection, user_id: i64, hundredths: i64) -> QueryResult<i64> {
-    let above: i64 = network_scores::table
-        .filter(
-            network_scores::hundredths.gt(hundredths).or(network_scores::hundredths
-                .eq(hundredths)
-                .and(network_scores::user_id.lt(user_id))),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(above + 1)
+/// Every stored score as (score, member), best first: the leaderboard's order, which a member's
+/// place is found in (kept a minute in `network::Caches`).
+pub fn ranking(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64)>> {
+    network_scores::table
+        .order((network_scores::hundredths.desc(), network_scores::user_id.asc()))
+        .select((network_scores::hundredths, network_scores::user_id))
+        .load(conn)
 }
 
 /// Members counted per tier.
