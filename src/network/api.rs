@@ -22,6 +22,7 @@ use crate::auth::ApiClient;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::leads::api::{create_once, lenient_object, Answer};
+use crate::leads::model::ContactRow;
 use crate::web::routes::{Access, Routes};
 use crate::web::AppState;
 
@@ -148,7 +149,13 @@ async fn connections(client: ApiClient, state: web::Data<AppState>) -> AppResult
 
 /// A referral as this side sees it: the person only where the page would show them.
 fn referral_json(c: &mut DbConnection, base: &str, r: &ReferralRow, side: Side) -> Result<Value, AppError> {
-    let person = referrals::visible_person(c, r, side)?.map(|p| {
+    let person = referrals::visible_person(c, r, side)?;
+    Ok(referral_value(base, r, side, person.as_ref()))
+}
+
+/// The referral's JSON with the person as this side may see them (`None`: not shown).
+fn referral_value(base: &str, r: &ReferralRow, side: Side, person: Option<&ContactRow>) -> Value {
+    let person = person.map(|p| {
         json!({
             "first_name": p.first_name,
             "last_name": p.last_name,
@@ -157,7 +164,7 @@ fn referral_json(c: &mut DbConnection, base: &str, r: &ReferralRow, side: Side) 
             "zip": p.zip,
         })
     });
-    Ok(json!({
+    json!({
         "id": r.id,
         "url": format!("{base}/api/v1/network/referrals/{}", r.id),
         "status": r.status.as_str(),
@@ -179,7 +186,7 @@ fn referral_json(c: &mut DbConnection, base: &str, r: &ReferralRow, side: Side) 
         "expires_at": r.expires_at.and_utc().to_rfc3339(),
         "responded_at": r.responded_at.map(|t| t.and_utc().to_rfc3339()),
         "converted_at": r.converted_at.map(|t| t.and_utc().to_rfc3339()),
-    }))
+    })
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -202,17 +209,32 @@ async fn list(client: ApiClient, state: web::Data<AppState>, q: web::Query<ListQ
         .db
         .read(move |c| {
             let a = member(c, &client)?;
-            let mut out = Vec::new();
+            let mut rows = Vec::new();
             if side != "sent" {
-                for r in model::received_by(c, a.id, 200)? {
-                    out.push(referral_json(c, &base, &r, Side::Receiver)?);
-                }
+                rows.extend(
+                    model::received_by(c, a.id, 200)?
+                        .into_iter()
+                        .map(|r| (r, Side::Receiver)),
+                );
             }
             if side != "received" {
-                for r in model::sent_by(c, a.id, 200)? {
-                    out.push(referral_json(c, &base, &r, Side::Referrer)?);
-                }
+                rows.extend(model::sent_by(c, a.id, 200)?.into_iter().map(|r| (r, Side::Referrer)));
             }
+            // The people in one read, each shown only where this side may see them.
+            let ids: Vec<i64> = rows.iter().map(|(r, _)| r.contact_id).collect();
+            let people: HashMap<i64, ContactRow> = crate::leads::model::contacts_by_id(c, &ids)?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+            let out: Vec<Value> = rows
+                .iter()
+                .map(|(r, side)| {
+                    let person = people
+                        .get(&r.contact_id)
+                        .filter(|p| referrals::shows_person(r, *side, p));
+                    referral_value(&base, r, *side, person)
+                })
+                .collect();
             Ok(json!({ "referrals": out }))
         })
         .await?;

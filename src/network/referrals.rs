@@ -807,11 +807,14 @@ pub fn visible_person(
         return Ok(None);
     }
     let person = leads_model::find_contact(conn, r.contact_id)?;
-    // Do-not-call before the receiver took the lead: they are not shown the person.
-    if side == Side::Receiver && person.do_not_call && r.status == ReferralStatus::Pending {
-        return Ok(None);
-    }
-    Ok(Some(person))
+    Ok(shows_person(r, side, &person).then_some(person))
+}
+
+/// Whether this side is shown the person now: always for the referrer and staff; for the
+/// receiver once consent is in place, and not while a do-not-call person still waits for them.
+pub fn shows_person(r: &ReferralRow, side: Side, person: &leads_model::ContactRow) -> bool {
+    side != Side::Receiver
+        || (receiver_sees_person(r.status) && !(person.do_not_call && r.status == ReferralStatus::Pending))
 }
 
 /// For tests and the demo: the rules in force.

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::advice::{self, Advice};
 use super::model::standing::{self, ScoreRow};
 use super::model::{self, ReferralRow};
-use super::referrals::receiver_sees_person;
+use super::referrals::{receiver_sees_person, shows_person, Side};
 use super::rules::Rules;
 use super::score::{self, Inputs, Score};
 use super::standing as live;
@@ -75,19 +75,30 @@ pub fn referral_views(
     } else {
         String::new()
     };
-    let hidden =
-        |r: &ReferralRow| r.referrer_id != viewer && r.receiver_id == Some(viewer) && !receiver_sees_person(r.status);
-    let shown: Vec<i64> = rows.iter().filter(|r| !hidden(r)).map(|r| r.contact_id).collect();
-    let people: HashMap<i64, String> = crate::leads::model::contacts_by_id(conn, &shown)?
+    let side = |r: &ReferralRow| {
+        if r.referrer_id == viewer {
+            Side::Referrer
+        } else if r.receiver_id == Some(viewer) {
+            Side::Receiver
+        } else {
+            Side::Staff
+        }
+    };
+    let wanted: Vec<i64> = rows
+        .iter()
+        .filter(|r| side(r) != Side::Receiver || receiver_sees_person(r.status))
+        .map(|r| r.contact_id)
+        .collect();
+    let people: HashMap<i64, crate::leads::model::ContactRow> = crate::leads::model::contacts_by_id(conn, &wanted)?
         .into_iter()
-        .map(|c| (c.id, c.name()))
+        .map(|c| (c.id, c))
         .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let person = if hidden(&r) {
-            "Shared once the person consents".to_string()
-        } else {
-            people.get(&r.contact_id).cloned().unwrap_or_default()
+        // The same rule as the referral's own page and the API.
+        let person = match people.get(&r.contact_id) {
+            Some(p) if shows_person(&r, side(&r), p) => p.name(),
+            _ => "Shared once the person consents".to_string(),
         };
         out.push(ReferralView {
             referrer: names.get(&r.referrer_id).cloned().unwrap_or_default(),
